@@ -1,0 +1,223 @@
+"""The vectorised rounding core: exact finite values to format codes.
+
+Every encoder in the package ends here.  A value is given exactly as
+``(-1)**neg * sig * 2**exp`` with an integer significand ``sig < 2**53``, and
+is rounded ONCE into the target :class:`~refmodel.formats.Format`:
+
+1. The quantum is ``2**(max(floor(log2|v|), emin) - M)`` (gradual underflow).
+2. ``q = |v| / quantum = i + f`` with ``i`` an integer and ``0 <= f < 1``; the
+   magnitude code is ``((max(floor(log2|v|), emin) - emin) << M) + i'`` where
+   ``i'`` is ``i`` or ``i + 1`` per the rounding mode -- a carry out of the
+   mantissa moves to the next binade by itself.
+3. A magnitude code above ``fmt.max_code`` is an overflow, resolved per mode.
+
+Only integer numpy arithmetic is used, so the result is exact for any input
+that fits the ``(neg, sig, exp)`` form, whatever its exponent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .encodings import RoundingMode, Specials
+from .formats import Format
+
+__all__ = ["EncodeOptions", "round_finite", "MAX_SIG_BITS"]
+
+MAX_SIG_BITS = 53
+E8M0_RULES = ("ml_dtypes", "even", "up")
+NAN_POLICIES = ("ml_dtypes", "canonical")
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """Everything besides the value that decides a code.
+
+    Attributes:
+        fmt: target format.
+        mode: rounding mode.
+        saturate: overflow (and +-Inf) gives +-max finite instead of Inf/NaN.
+        nan: ``"ml_dtypes"`` (sign-preserving quiet NaN) or ``"canonical"``
+            (always ``fmt.nan_code(False)``).
+        e8m0_rule: tie rule of formats with no mantissa bits: ``"ml_dtypes"``
+            (ties round up in magnitude), ``"even"`` (ties to the even code) or
+            ``"up"`` (every inexact value rounds up, CUDA's RCEIL).
+        sr_bits: R, the number of random bits for ``sr`` (1...32).
+    """
+
+    fmt: Format
+    mode: RoundingMode = RoundingMode.RNE
+    saturate: bool = False
+    nan: str = "ml_dtypes"
+    e8m0_rule: str = "ml_dtypes"
+    sr_bits: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.nan not in NAN_POLICIES:
+            raise ValueError(f"nan must be one of {NAN_POLICIES}, got {self.nan!r}")
+        if self.e8m0_rule not in E8M0_RULES:
+            raise ValueError(f"e8m0_rule must be one of {E8M0_RULES}, got {self.e8m0_rule!r}")
+        if self.e8m0_rule != "ml_dtypes":
+            if self.fmt.man_bits != 0:
+                raise ValueError(
+                    f"e8m0_rule={self.e8m0_rule!r} applies to formats without mantissa bits, "
+                    f"not {self.fmt.name}"
+                )
+            if self.mode is not RoundingMode.RNE:
+                raise ValueError(
+                    f"e8m0_rule={self.e8m0_rule!r} replaces rne's tie rule; "
+                    f"it cannot be combined with rounding={self.mode.label!r}"
+                )
+        if self.mode is RoundingMode.SR:
+            if self.sr_bits is None:
+                raise ValueError("rounding='sr' needs sr_bits (1...32) and random bits (rand or rng)")
+            if isinstance(self.sr_bits, bool) or not isinstance(self.sr_bits, (int, np.integer)):
+                raise TypeError(f"sr_bits must be an int in 1...32, got {self.sr_bits!r}")
+            if not 1 <= self.sr_bits <= 32:
+                raise ValueError(f"sr_bits must be in 1...32, got {self.sr_bits}")
+
+    def nan_codes_for(self, neg: np.ndarray) -> np.ndarray:
+        """The NaN code written for a NaN result of sign ``neg`` (uint64)."""
+        fmt = self.fmt
+        pos = np.uint64(fmt.nan_code(False))
+        if self.nan == "canonical" or not fmt.signed or fmt.specials is Specials.FNUZ:
+            return np.full(neg.shape, pos, np.uint64)
+        return np.where(neg, np.uint64(fmt.nan_code(True)), pos)
+
+    def inf_or_nan(self, neg: np.ndarray) -> np.ndarray:
+        """The code of an infinite result: +-Inf where the format has Inf, else NaN."""
+        fmt = self.fmt
+        if fmt.has_inf:
+            inf = np.uint64(fmt.inf_codes[0])
+            return np.where(neg, inf | np.uint64(fmt.sign_mask), inf)
+        return self.nan_codes_for(neg)
+
+    def max_finite_code(self, neg: np.ndarray) -> np.ndarray:
+        top = np.uint64(self.fmt.max_code)
+        if not self.fmt.signed:
+            return np.full(neg.shape, top, np.uint64)
+        return np.where(neg, top | np.uint64(self.fmt.sign_mask), top)
+
+
+def _bit_length(sig: np.ndarray) -> np.ndarray:
+    """Bit length of each ``sig < 2**53`` (0 for 0), exactly, via float64's exponent."""
+    return np.frexp(sig.astype(np.float64))[1].astype(np.int64)
+
+
+def round_finite(
+    neg: np.ndarray,
+    sig: np.ndarray,
+    exp: np.ndarray,
+    opts: EncodeOptions,
+    rand: np.ndarray | None = None,
+) -> np.ndarray:
+    """Round finite values ``(-1)**neg * sig * 2**exp`` into ``opts.fmt`` codes.
+
+    Args:
+        neg: bool array, the sign (True for negative values and -0).
+        sig: uint64 array, the integer significand, ``sig < 2**53``.
+        exp: int64 array, the power of two scaling ``sig``.
+        opts: target format and rounding options.
+        rand: uint64 array of random integers in ``[0, 2**sr_bits)`` for sr.
+
+    Returns:
+        uint64 array of codes, same shape.  Zeros keep their sign (fnuz: +0).
+        Overflow: +-max finite when saturating, for formats without Inf/NaN,
+        and where the mode rounds toward zero (rtz, rto; rdn for positive,
+        rup for negative values); otherwise Inf (ieee) or NaN.  Scale formats:
+        zero and negative values give NaN, values below ``2**emin`` code 0.
+    """
+    fmt, mode = opts.fmt, opts.mode
+    man = fmt.man_bits
+    neg = np.asarray(neg, bool)
+    sig = np.asarray(sig, np.uint64)
+    exp = np.asarray(exp, np.int64)
+    zero = sig == 0
+
+    # Normalise to exactly 53 significant bits so that the quantum is at least 2**29 ulps away.
+    bl = _bit_length(sig)
+    norm = np.where(zero, 0, MAX_SIG_BITS - bl)
+    sig = sig << norm.astype(np.uint64)
+    exp = exp - norm
+    lg = exp + (MAX_SIG_BITS - 1)  # floor(log2|v|) for nonzero values
+    lg_c = np.where(zero, fmt.emin, np.maximum(lg, fmt.emin))
+    shift = (lg_c - man) - exp  # quantum exponent minus exp: >= 53 - 1 - man > 0
+    sh = np.minimum(shift, 60).astype(np.uint64)
+    i = sig >> sh
+    rem = sig - (i << sh)
+    rbit = (rem >> (sh - np.uint64(1))) & np.uint64(1)
+    sticky = (rem & ((np.uint64(1) << (sh - np.uint64(1))) - np.uint64(1))) != 0
+    inexact = rem != 0
+
+    if fmt.specials is Specials.SCALE:
+        i_base = np.uint64(1)  # the hidden 1 is not stored: code = binade index + carry
+    else:
+        i_base = np.uint64(0)
+
+    if mode is RoundingMode.RNE:
+        if opts.e8m0_rule == "ml_dtypes":
+            lsb = i & np.uint64(1)
+        elif opts.e8m0_rule == "even":  # parity of the code = parity of the binade index
+            lsb = ((lg_c - fmt.emin) & 1).astype(np.uint64)
+        else:  # "up"
+            lsb = np.ones_like(i)
+        inc = (rbit == 1) & (sticky | (lsb == 1))
+        if opts.e8m0_rule == "up":
+            inc = inexact
+    elif mode is RoundingMode.RMM:
+        inc = rbit == 1
+    elif mode is RoundingMode.RTZ:
+        inc = np.zeros(i.shape, bool)
+    elif mode is RoundingMode.RDN:
+        inc = inexact & neg
+    elif mode is RoundingMode.RUP:
+        inc = inexact & ~neg
+    elif mode is RoundingMode.RTO:
+        i = i | inexact.astype(np.uint64)
+        inc = np.zeros(i.shape, bool)
+    else:  # SR: away iff t + r >= 2**R, t = the discarded fraction truncated to R bits
+        if rand is None:
+            raise ValueError("rounding='sr' needs random bits (rand or rng)")
+        r_bits = int(opts.sr_bits)  # type: ignore[arg-type]
+        down = shift - r_bits  # >= 29 - 32
+        t = np.where(
+            down >= 0,
+            rem >> np.minimum(np.maximum(down, 0), 63).astype(np.uint64),
+            rem << np.maximum(-down, 0).astype(np.uint64),
+        )
+        inc = ((t + np.asarray(rand, np.uint64)) >> np.uint64(r_bits)) != 0
+
+    mag = ((lg_c - fmt.emin).astype(np.uint64) << np.uint64(man)) + i + inc.astype(np.uint64) - i_base
+    over = mag > np.uint64(fmt.max_code)
+    code = np.where(over, np.uint64(0), mag)
+    if fmt.signed:
+        sign = np.where(neg & ((mag != 0) | fmt.has_negative_zero), np.uint64(fmt.sign_mask), np.uint64(0))
+        code = code | sign
+
+    if fmt.specials is Specials.SCALE:
+        under = ~zero & (lg < fmt.emin)
+        code = np.where(under, np.uint64(0), code)
+        over = over & ~under
+
+    if over.any():
+        code = np.where(over, _overflow_codes(neg, opts), code)
+    if fmt.specials is Specials.SCALE:
+        code = np.where(neg | zero, np.uint64(fmt.nan_code()), code)
+    return code
+
+
+def _overflow_codes(neg: np.ndarray, opts: EncodeOptions) -> np.ndarray:
+    """Codes for results beyond max finite, per spec-notes section 2."""
+    fmt, mode = opts.fmt, opts.mode
+    if opts.saturate or not fmt.has_nan:
+        return opts.max_finite_code(neg)
+    to_max = np.zeros(neg.shape, bool)
+    if mode in (RoundingMode.RTZ, RoundingMode.RTO):
+        to_max[...] = True
+    elif mode is RoundingMode.RDN:
+        to_max |= ~neg
+    elif mode is RoundingMode.RUP:
+        to_max |= neg
+    return np.where(to_max, opts.max_finite_code(neg), opts.inf_or_nan(neg))
