@@ -16,6 +16,7 @@ Work is done in cache-sized chunks so that no temporary leaves the L2 cache.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
@@ -201,6 +202,87 @@ def _encode_sticky(flat: np.ndarray, table: np.ndarray, keep: int, out: np.ndarr
         np.take(table, a, out=out[start : start + u.size], mode="clip")
 
 
+# ------------------------------------------------------------------ sr from float32
+_F32_MIN_NORMAL_BITS = 0x00800000
+_F32_INF_BITS = 0x7F800000
+
+
+def _sr_table_ok(fmt: Format) -> bool:
+    return fmt.man_bits <= 12 and -126 <= fmt.emin <= 127
+
+
+def _sr_normal_floor(fmt: Format) -> int:
+    """float32 bits of the smallest magnitude whose target binade is normal."""
+    return max(int(np.float32(fmt.min_normal).view(np.uint32)), _F32_MIN_NORMAL_BITS)
+
+
+@functools.lru_cache(maxsize=64)
+def _sr_table(opts: EncodeOptions) -> np.ndarray:
+    """Codes indexed by ``(u >> k) * 2 + carry``, ``k = 23 - M``, for normal-binade inputs.
+
+    Entry (hi, c) is the truncated value ``hi << k`` rounded away from zero iff
+    c == 1, overflow resolved as sr does; it is computed by the general path
+    from the value half a quantum above ``hi << k`` with one random bit r = c.
+    """
+    fmt = opts.fmt
+    k = 23 - fmt.man_bits
+    j = np.arange(1 << (33 - k), dtype=np.uint64)
+    pattern = ((j >> np.uint64(1)) << np.uint64(k)) | np.uint64(1 << (k - 1))
+    with np.errstate(invalid="ignore"):
+        vals = pattern.astype(np.uint32).view(np.float32).astype(np.float64)
+    vals = np.where(np.isfinite(vals), vals, 0.0)  # specials never index this table
+    one_bit = dataclasses.replace(opts, sr_bits=1)
+    return _encode_general(vals, one_bit, j & np.uint64(1)).astype(code_dtype(fmt))
+
+
+def _encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: np.ndarray) -> None:
+    """Stochastic rounding of float32 input, chunk by chunk.
+
+    For an input in a normal target binade the discarded bits are the low
+    ``k = 23 - M`` bits; adding the random word aligned to them carries into
+    bit k exactly when ``t + r >= 2**R`` (spec-notes section 2).  Inputs in the
+    subnormal target range, and Inf/NaN, go through the general path.
+    """
+    fmt = opts.fmt
+    r_bits = int(opts.sr_bits)  # type: ignore[arg-type]
+    table = _sr_table(opts)
+    k = np.uint32(23 - fmt.man_bits)
+    low = np.uint32((1 << int(k)) - 1)
+    up = np.uint32(int(k) - r_bits) if r_bits <= k else None
+    down = np.uint32(r_bits - int(k)) if r_bits > k else None
+    floor_bits = np.uint32(_sr_normal_floor(fmt))
+    span = np.uint32(_F32_INF_BITS - int(floor_bits))
+    u_all = flat.view(np.uint32)
+    r_all = rand.astype(np.uint32, copy=False)
+    a_buf, b_buf, c_buf = (np.empty(_CHUNK, np.uint32) for _ in range(3))
+    m_buf = np.empty(_CHUNK, bool)
+    for start in range(0, u_all.size, _CHUNK):
+        u = u_all[start : start + _CHUNK]
+        n = u.size
+        r = r_all[start : start + n]
+        a, b, c, m = a_buf[:n], b_buf[:n], c_buf[:n], m_buf[:n]
+        if up is not None:
+            np.left_shift(r, up, out=c)
+        else:
+            np.right_shift(r, down, out=c)
+        np.bitwise_and(u, low, out=a)
+        np.add(a, c, out=a)
+        np.right_shift(a, k, out=a)  # the carry: 0 or 1
+        np.right_shift(u, k, out=b)
+        np.add(a, b, out=a)
+        np.add(a, b, out=a)
+        dst = out[start : start + n]
+        np.take(table, a, out=dst, mode="clip")
+        np.bitwise_and(u, np.uint32(0x7FFFFFFF), out=c)
+        np.subtract(c, floor_bits, out=c)  # wraps below the floor
+        np.greater_equal(c, span, out=m)
+        if m.any():
+            idx = np.flatnonzero(m)
+            with np.errstate(invalid="ignore"):
+                v = flat[start + idx].astype(np.float64)
+            dst[idx] = _encode_general(v, opts, r[idx].astype(np.uint64))
+
+
 # ------------------------------------------------------------------------------ API
 def encode(
     x: Any,
@@ -259,7 +341,12 @@ def encode(
 
     if mode is RoundingMode.SR:
         r = _rand_array(rand, rng, arr.shape, int(sr_bits)).reshape(-1)  # type: ignore[arg-type]
-        _encode_chunks_general(flat, opts, r, out)
+        if flat.dtype.itemsize == 2:
+            flat = flat.astype(np.float32)  # exact widening
+        if flat.dtype == np.float32 and _sr_table_ok(fmt):
+            _encode_sr32(flat, opts, r, out)
+        else:
+            _encode_chunks_general(flat, opts, r, out)
         return out.reshape(arr.shape)
 
     src = _SRC_FORMATS[flat.dtype]

@@ -1,0 +1,478 @@
+"""Exact scalar reference ("oracle") for decoding and encoding narrow floats.
+
+This module is the slow, obviously-correct definition of the numeric
+semantics in ``spec-notes.md`` sections 1 and 2. It works one value at a time
+with Python integers and :class:`fractions.Fraction` only: no float arithmetic
+on values and no numpy in the rounding logic (numpy is used only to recognise
+numpy / ml_dtypes scalar inputs). It is written from the spec text alone, so
+that the fast vectorised paths can be checked against it; those paths must
+never import it.
+
+Decoding (``decode_exact``): a code ``s | e | m`` (sign, exponent field,
+mantissa field of widths 1/0, E, M) has the value
+``(-1)**s * 2**(e - bias) * (1 + m / 2**M)`` when ``e > 0`` and
+``(-1)**s * 2**(1 - bias) * (m / 2**M)`` when ``e == 0``, except for the
+special codes of the format's convention (``ieee``: exponent all ones is Inf
+when m == 0 else NaN; ``fn``: the all-ones magnitude is NaN; ``fnuz``: the code
+``100...0`` is the only NaN; ``none``: no specials) and for ``scale`` formats
+(unsigned, M == 0), where every code is ``2**(e - bias)`` and the all-ones code
+is NaN.
+
+Encoding (``encode_exact``): the exact input value is rounded ONCE onto the
+grid of the format with gradual underflow, i.e. with the quantum
+``2**(max(floor(log2|v|), emin) - M)`` where ``emin = 1 - bias``, and the
+rounded magnitude is then checked for overflow (see :func:`encode_exact`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from fractions import Fraction
+from typing import NamedTuple
+
+import numpy as np
+
+from .encodings import RoundingMode, Specials, parse_rounding
+from .formats import Format, get_format
+
+__all__ = ["OracleValue", "decode_exact", "encode_exact", "exact_value_of_float"]
+
+_NAN_POLICIES = ("ml_dtypes", "canonical")
+_E8M0_RULES = ("ml_dtypes", "even", "up")
+_KINDS = ("finite", "inf", "nan")
+
+
+class OracleValue(NamedTuple):
+    """An exact extended-real value with a sign.
+
+    Attributes:
+        negative: the sign; True for -0, -Inf and a NaN whose sign bit is set.
+        kind: ``"finite"``, ``"inf"`` or ``"nan"``.
+        magnitude: ``|value|`` for finite values (``Fraction(0)`` for zeros);
+            ``Fraction(0)`` for Inf and NaN.
+    """
+
+    negative: bool
+    kind: str
+    magnitude: Fraction
+
+
+# ------------------------------------------------------------------ small helpers
+def _pow2(k: int) -> Fraction:
+    """``2**k`` as an exact Fraction, for any integer k (also negative)."""
+    return Fraction(2) ** k
+
+
+def _floor_log2(v: Fraction) -> int:
+    """``floor(log2(v))`` for a Fraction ``v > 0``, computed exactly.
+
+    With p = numerator, q = denominator, ``p/q`` lies in
+    ``(2**(len(p) - len(q) - 1), 2**(len(p) - len(q) + 1))``, so the answer is
+    ``len(p) - len(q)`` or one less.
+    """
+    assert v > 0
+    e = v.numerator.bit_length() - v.denominator.bit_length()
+    if v < _pow2(e):
+        e -= 1
+    assert _pow2(e) <= v < _pow2(e + 1)
+    return e
+
+
+def _floor(v: Fraction) -> int:
+    """``floor(v)`` of a Fraction (Python's ``//`` floors)."""
+    return v.numerator // v.denominator
+
+
+def _exp_all_ones(fmt: Format) -> int:
+    return (1 << fmt.exp_bits) - 1
+
+
+def _emin(fmt: Format) -> int:
+    """Unbiased exponent of the lowest normal binade: ``1 - bias`` (scale formats:
+    ``-bias``, the exponent of code 0, as they have no subnormals)."""
+    return -fmt.bias if fmt.specials is Specials.SCALE else 1 - fmt.bias
+
+
+def _max_magnitude_code(fmt: Format) -> int:
+    """Magnitude code of the largest finite value, from the specials convention."""
+    mag_mask = (1 << (fmt.exp_bits + fmt.man_bits)) - 1
+    if fmt.specials is Specials.IEEE:
+        return (_exp_all_ones(fmt) << fmt.man_bits) - 1  # just below the Inf code
+    if fmt.specials in (Specials.FN, Specials.SCALE):
+        return mag_mask - 1  # the all-ones magnitude is NaN
+    return mag_mask  # fnuz (NaN is the negative-zero code) and none
+
+
+def _max_finite(fmt: Format) -> Fraction:
+    """The largest finite magnitude, exactly."""
+    return decode_exact(_max_magnitude_code(fmt), fmt).magnitude
+
+
+def _sign_bit(fmt: Format, negative: bool) -> int:
+    return fmt.sign_mask if negative else 0
+
+
+def _nan_result(fmt: Format, negative: bool, nan: str) -> int:
+    """The code written for a NaN result.
+
+    ``nan="ml_dtypes"`` keeps the sign where the format can (ieee: sign | exponent
+    all ones | mantissa MSB; fn: sign | all-ones magnitude); fnuz has the single
+    NaN ``100...0`` and scale the all-ones code. ``nan="canonical"`` always gives
+    the positive one.
+
+    Raises:
+        ValueError: the format has no NaN (specials ``none``).
+    """
+    if nan == "canonical":
+        negative = False
+    s = fmt.specials
+    if s is Specials.NONE:
+        raise ValueError(f"NaN cannot be encoded in {fmt.name}, which has no NaN")
+    if s is Specials.IEEE:
+        mag = (_exp_all_ones(fmt) << fmt.man_bits) | (1 << (fmt.man_bits - 1))
+        return _sign_bit(fmt, negative) | mag
+    if s is Specials.FN:
+        return _sign_bit(fmt, negative) | ((1 << (fmt.exp_bits + fmt.man_bits)) - 1)
+    if s is Specials.FNUZ:
+        return fmt.sign_mask
+    return (1 << fmt.exp_bits) - 1  # scale: all ones
+
+
+def _signed_zero(fmt: Format, negative: bool) -> int:
+    """+0 or -0; formats without -0 (fnuz) give +0."""
+    if negative and fmt.signed and fmt.specials is not Specials.FNUZ:
+        return fmt.sign_mask
+    return 0
+
+
+def _magnitude_code(mag: Fraction, fmt: Format) -> int:
+    """The magnitude code (no sign) of a magnitude on the format's grid.
+
+    ``mag`` must be 0 or ``n * 2**(max(floor(log2 mag), emin) - M)`` for an
+    integer n; no range check is done against the top of the format (callers
+    check overflow first; the ``even`` e8m0 rule only reads the parity).
+    """
+    if mag == 0:
+        return 0
+    e = _floor_log2(mag)
+    emin = _emin(fmt)
+    m_bits = fmt.man_bits
+    if e < emin:  # subnormal: exponent field 0, value = m * 2**(emin - M)
+        m = mag / _pow2(emin - m_bits)
+        assert m.denominator == 1 and 0 < m < (1 << m_bits)
+        return int(m)
+    field = e + fmt.bias
+    m = mag / _pow2(e - m_bits) - (1 << m_bits)
+    assert m.denominator == 1 and 0 <= m < (1 << m_bits), "magnitude not on the grid"
+    return (field << m_bits) | int(m)
+
+
+# -------------------------------------------------------------------------- decode
+def exact_value_of_float(x) -> OracleValue:
+    """The exact value of a binary floating-point scalar.
+
+    Accepted: a Python float, a numpy float16/float32/float64 scalar, or an
+    ml_dtypes scalar (bfloat16, float8_*, float6_*, float4_*, float8_e8m0fnu).
+    All of these widen exactly to float64, whose value is read with
+    ``float.as_integer_ratio()`` (integer arithmetic). The sign is kept for
+    -0.0, -Inf and NaN (``np.signbit`` for numpy / ml_dtypes scalars,
+    ``math.copysign`` for Python floats).
+
+    Raises:
+        TypeError: anything else (including bool, int and long double, which
+            does not widen exactly to float64).
+    """
+    if isinstance(x, bool) or isinstance(x, np.bool_):
+        raise TypeError(f"not a floating-point scalar: {x!r}")
+    if isinstance(x, float):  # Python float and np.float64
+        f = float(x)
+        negative = math.copysign(1.0, f) < 0
+    elif isinstance(x, np.generic):
+        if isinstance(x, np.floating):
+            if x.dtype.itemsize > 8:
+                raise TypeError(f"{x.dtype} does not widen exactly to float64")
+        else:
+            try:
+                get_format(x.dtype)  # an ml_dtypes float type registered here
+            except ValueError:
+                raise TypeError(f"not a floating-point scalar: {x!r} ({x.dtype})") from None
+        f = float(x)
+        negative = bool(np.signbit(x))
+    else:
+        raise TypeError(f"not a floating-point scalar: {x!r} ({type(x).__name__})")
+    if math.isnan(f):
+        return OracleValue(negative, "nan", Fraction(0))
+    if math.isinf(f):
+        return OracleValue(negative, "inf", Fraction(0))
+    p, q = f.as_integer_ratio()
+    return OracleValue(negative, "finite", Fraction(abs(p), q))
+
+
+def decode_exact(code: int, fmt: Format) -> OracleValue:
+    """The exact value of a code of ``fmt`` (see the module docstring).
+
+    Args:
+        code: an integer in ``[0, 2**fmt.bits)``.
+        fmt: a Format (or a name accepted by :func:`refmodel.formats.get_format`).
+
+    Returns:
+        An OracleValue. ``negative`` is the code's sign bit, also for NaN
+        (so the fnuz NaN ``100...0`` reads as negative, as ``np.signbit`` does
+        for ml_dtypes); scale formats are never negative.
+
+    Raises:
+        TypeError: code is not an integer.
+        ValueError: code out of range (the message names the allowed range).
+    """
+    fmt = get_format(fmt)
+    if isinstance(code, (bool, np.bool_)) or not isinstance(code, numbers.Integral):
+        raise TypeError(f"code must be an integer, got {code!r}")
+    code = int(code)
+    if not 0 <= code < (1 << fmt.bits):
+        raise ValueError(
+            f"code {code} out of range for {fmt.name}: allowed 0 ... {(1 << fmt.bits) - 1} "
+            f"(0x0 ... {(1 << fmt.bits) - 1:#x})"
+        )
+    m_bits = fmt.man_bits
+    negative = fmt.signed and bool((code >> (fmt.bits - 1)) & 1)
+    magnitude = code & ((1 << (fmt.exp_bits + m_bits)) - 1)
+    field = magnitude >> m_bits
+    mant = magnitude & ((1 << m_bits) - 1)
+    all_ones = _exp_all_ones(fmt)
+    s = fmt.specials
+
+    if s is Specials.SCALE:
+        if field == all_ones:
+            return OracleValue(False, "nan", Fraction(0))
+        return OracleValue(False, "finite", _pow2(field - fmt.bias))
+    if s is Specials.IEEE and field == all_ones:
+        return OracleValue(negative, "inf" if mant == 0 else "nan", Fraction(0))
+    if s is Specials.FN and field == all_ones and mant == (1 << m_bits) - 1:
+        return OracleValue(negative, "nan", Fraction(0))
+    if s is Specials.FNUZ and negative and magnitude == 0:
+        return OracleValue(True, "nan", Fraction(0))
+    if field == 0:
+        value = mant * _pow2(1 - fmt.bias - m_bits)
+    else:
+        value = ((1 << m_bits) + mant) * _pow2(field - fmt.bias - m_bits)
+    return OracleValue(negative, "finite", value)
+
+
+# -------------------------------------------------------------------------- encode
+def _as_oracle_value(value) -> OracleValue:
+    """OracleValue as is; int/Fraction exactly (finite); floats via exact_value_of_float."""
+    if isinstance(value, OracleValue):
+        if value.kind not in _KINDS:
+            raise ValueError(f"OracleValue.kind must be one of {_KINDS}, got {value.kind!r}")
+        mag = Fraction(value.magnitude)
+        if mag < 0:
+            raise ValueError(f"OracleValue.magnitude must be >= 0, got {mag}")
+        if value.kind != "finite" and mag != 0:
+            raise ValueError(f"OracleValue.magnitude must be 0 for kind {value.kind!r}")
+        return OracleValue(bool(value.negative), value.kind, mag)
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"cannot encode a bool: {value!r}")
+    if isinstance(value, (float, np.generic)) and not isinstance(value, numbers.Integral):
+        return exact_value_of_float(value)
+    if isinstance(value, numbers.Rational):
+        v = Fraction(int(value)) if isinstance(value, numbers.Integral) else Fraction(value)
+        return OracleValue(v < 0, "finite", abs(v))
+    raise TypeError(
+        f"cannot encode {value!r} ({type(value).__name__}); pass an OracleValue, int, "
+        "Fraction, Python float or numpy/ml_dtypes float scalar"
+    )
+
+
+def _check_options(fmt, mode, sr_bits, rand, nan, e8m0_rule):
+    """Validate the keyword options; return (R, r) for sr, else (None, None)."""
+    if nan not in _NAN_POLICIES:
+        raise ValueError(f"unknown nan policy {nan!r}; allowed: {', '.join(_NAN_POLICIES)}")
+    if e8m0_rule not in _E8M0_RULES:
+        raise ValueError(f"unknown e8m0_rule {e8m0_rule!r}; allowed: {', '.join(_E8M0_RULES)}")
+    if e8m0_rule != "ml_dtypes":
+        if mode is not RoundingMode.RNE:
+            raise ValueError(
+                f"e8m0_rule={e8m0_rule!r} only applies to rounding 'rne', not {mode.label!r}"
+            )
+        if fmt.man_bits != 0:
+            raise ValueError(
+                f"e8m0_rule={e8m0_rule!r} only applies to formats with man_bits == 0, "
+                f"not {fmt.name} (man_bits {fmt.man_bits})"
+            )
+    if mode is not RoundingMode.SR:
+        if rand is not None:
+            raise ValueError(f"rand is only used by rounding 'sr', not {mode.label!r}")
+        return None, None
+    if sr_bits is None or rand is None:
+        raise ValueError("rounding 'sr' needs both sr_bits (1...32) and rand (0 <= rand < 2**sr_bits)")
+    if isinstance(sr_bits, (bool, np.bool_)) or isinstance(rand, (bool, np.bool_)):
+        raise TypeError("sr_bits and rand must be integers, not bool")
+    sr_bits = operator.index(sr_bits)
+    rand = operator.index(rand)
+    if not 1 <= sr_bits <= 32:
+        raise ValueError(f"sr_bits must be in 1...32, got {sr_bits}")
+    if not 0 <= rand < (1 << sr_bits):
+        raise ValueError(f"rand must be in [0, 2**{sr_bits}) = [0, {1 << sr_bits}), got {rand}")
+    return sr_bits, rand
+
+
+def _round_quanta(q: Fraction, negative: bool, mode: RoundingMode, lo_code_odd, sr_bits, rand,
+                  e8m0_rule: str) -> int:
+    """Round ``q = |v| / quantum`` (>= 0) to an integer number of quanta.
+
+    ``lo_code_odd()`` says whether the magnitude code of ``floor(q)`` quanta is
+    odd (used only by ``e8m0_rule="even"``).
+    """
+    i = _floor(q)
+    frac = q - i  # the discarded fraction, in [0, 1)
+    if frac == 0:
+        return i  # exact: every mode (and every sr draw) keeps it
+    half = Fraction(1, 2)
+    if mode is RoundingMode.RTZ:
+        away = False
+    elif mode is RoundingMode.RDN:  # toward -inf: away from zero for negatives
+        away = negative
+    elif mode is RoundingMode.RUP:  # toward +inf: away from zero for positives
+        away = not negative
+    elif mode is RoundingMode.RMM:
+        away = frac >= half
+    elif mode is RoundingMode.RTO:
+        # Truncate, then make the significand odd. In quanta the truncated
+        # significand is i, so the result is i | 1 (never carries out of the
+        # binade, as the binade's last significand is odd).
+        return i | 1
+    elif mode is RoundingMode.SR:
+        t = _floor(frac * (1 << sr_bits))  # discarded fraction truncated to R bits
+        away = t + rand >= (1 << sr_bits)
+    else:
+        assert mode is RoundingMode.RNE
+        if e8m0_rule == "up":  # every inexact value rounds up in magnitude
+            away = True
+        elif frac != half:
+            away = frac > half
+        elif e8m0_rule == "even":  # tie: the neighbour with the even code
+            away = lo_code_odd()
+        else:  # tie: the even significand (man_bits == 0: always up, as ml_dtypes)
+            away = bool(i & 1)
+    return i + 1 if away else i
+
+
+def _overflow_code(fmt: Format, negative: bool, mode: RoundingMode, saturate: bool, nan: str) -> int:
+    """The code for a rounded magnitude above max finite.
+
+    ±max finite when saturating, for formats with no Inf/NaN (``none``), for
+    rtz and rto, for rdn of a positive and rup of a negative value; otherwise
+    (rne, rmm, sr, rdn negative, rup positive) ±Inf where the format has Inf
+    (``ieee``), else NaN.
+    """
+    to_max = (
+        saturate
+        or fmt.specials is Specials.NONE
+        or mode in (RoundingMode.RTZ, RoundingMode.RTO)
+        or (mode is RoundingMode.RDN and not negative)
+        or (mode is RoundingMode.RUP and negative)
+    )
+    if to_max:
+        return _sign_bit(fmt, negative) | _max_magnitude_code(fmt)
+    if fmt.specials is Specials.IEEE:
+        return _sign_bit(fmt, negative) | (_exp_all_ones(fmt) << fmt.man_bits)
+    return _nan_result(fmt, negative, nan)
+
+
+def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=None, rand=None,
+                 nan="ml_dtypes", e8m0_rule="ml_dtypes") -> int:
+    """Encode an exact value into ``fmt`` with one rounding (spec-notes section 2).
+
+    Args:
+        value: an OracleValue; an int or Fraction (finite, sign from the value;
+            use an OracleValue for -0); or a Python / numpy / ml_dtypes float
+            scalar (read exactly by :func:`exact_value_of_float`).
+        fmt: the target Format (or a name accepted by ``get_format``).
+        rounding: ``"rne"`` (nearest, ties to even), ``"rtz"``, ``"rdn"``
+            (toward -inf), ``"rup"`` (toward +inf), ``"rmm"`` (nearest, ties
+            away), ``"sr"`` (stochastic) or ``"rto"`` (round to odd); also the
+            RoundingMode or its integer code.
+        saturate: overflow and ±Inf give ±max finite (OCP "SAT"); NaN stays NaN.
+        sr_bits: R, the number of random bits for ``"sr"`` (1...32).
+        rand: the random integer r in ``[0, 2**R)`` for ``"sr"``.
+        nan: ``"ml_dtypes"`` (NaN results keep the sign where the format can)
+            or ``"canonical"`` (always ``fmt.nan_code(False)``).
+        e8m0_rule: tie rule for formats with man_bits == 0 under ``"rne"``:
+            ``"ml_dtypes"`` (ties up in magnitude: 1.5 -> 2, 0.75 -> 1),
+            ``"even"`` (the even code: 0.75 -> 0.5 in e8m0) or ``"up"`` (every
+            inexact value rounds up in magnitude, CUDA RCEIL).
+
+    Semantics:
+        - Finite nonzero v: quantum = 2**(max(floor(log2|v|), emin) - M),
+          q = |v| / quantum, rounded to an integer n by the mode. rtz: floor;
+          rdn/rup: floor or ceil of the magnitude by sign; rne/rmm: nearest,
+          ties to even n / away; rto: floor(q) | 1 when inexact (the
+          significand made odd -- for M >= 1 this is the code's LSB; for
+          M == 0 it means truncation in the normal range); sr with i =
+          floor(q), t = floor((q - i) * 2**R): n = i + 1 iff t + r >= 2**R.
+        - Overflow (n * quantum > max finite): see the rules in
+          ``_overflow_code``; sr overflows as rne.
+        - n == 0: zero with v's sign (fnuz: +0).
+        - ±0 keeps its sign (fnuz: 0x00). ±Inf: ieee ±Inf; fn/fnuz NaN, or
+          ±max when saturating; none ±max. NaN: the NaN code (see ``nan``);
+          a format with no NaN raises ValueError.
+        - Scale formats (E8M0): zero and negative values (also -0, -Inf) give
+          NaN; positive values below 2**emin give code 0 in every mode; +Inf
+          gives NaN (max when saturating); overflow follows the rules above
+          for a positive value with NaN in place of Inf (rne -> 0xFF,
+          saturate/rtz/rdn/rto -> 0xFE).
+
+    Returns:
+        The code, an int in ``[0, 2**fmt.bits)``.
+
+    Raises:
+        ValueError: unknown rounding / nan / e8m0_rule; sr without sr_bits or
+            rand, sr_bits outside 1...32, rand outside [0, 2**sr_bits); rand
+            given for a mode other than sr; e8m0_rule other than "ml_dtypes"
+            with a mode other than rne or a format with man_bits != 0; NaN into
+            a format with no NaN.
+        TypeError: a value of an unsupported type.
+    """
+    fmt = get_format(fmt)
+    mode = parse_rounding(rounding)
+    sr_bits, rand = _check_options(fmt, mode, sr_bits, rand, nan, e8m0_rule)
+    v = _as_oracle_value(value)
+    negative, mag = v.negative, v.magnitude
+    is_scale = fmt.specials is Specials.SCALE
+
+    # Specials on input.
+    if v.kind == "nan":
+        return _nan_result(fmt, negative, nan)
+    if is_scale and (negative or (v.kind == "finite" and mag == 0)):
+        return _nan_result(fmt, negative, nan)  # no zero, no sign
+    if v.kind == "inf":
+        if fmt.specials is Specials.IEEE:
+            return _sign_bit(fmt, negative) | (_exp_all_ones(fmt) << fmt.man_bits)
+        if saturate or fmt.specials is Specials.NONE:
+            return _sign_bit(fmt, negative) | _max_magnitude_code(fmt)
+        return _nan_result(fmt, negative, nan)
+    if mag == 0:
+        return _signed_zero(fmt, negative)
+
+    emin = _emin(fmt)
+    if is_scale and mag < _pow2(emin):
+        return 0  # below the smallest scale, 2**-bias, in every mode
+
+    # One rounding with gradual underflow.
+    qexp = max(_floor_log2(mag), emin) - fmt.man_bits
+    quantum = _pow2(qexp)
+    n = _round_quanta(
+        mag / quantum, negative, mode,
+        lambda: bool(_magnitude_code(_floor(mag / quantum) * quantum, fmt) & 1),
+        sr_bits, rand, e8m0_rule,
+    )
+    rounded = n * quantum
+    if rounded > _max_finite(fmt):
+        return _overflow_code(fmt, negative, mode, saturate, nan)
+    if n == 0:
+        return _signed_zero(fmt, negative)
+    code = _magnitude_code(rounded, fmt)
+    assert code <= _max_magnitude_code(fmt)
+    return _sign_bit(fmt, negative) | code
