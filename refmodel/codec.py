@@ -23,11 +23,11 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-from .encodings import RoundingMode, Specials, parse_rounding
+from .encodings import CodeClass, RoundingMode, Specials, parse_rounding
 from .formats import Format, get_format
 from .rounding import EncodeOptions, round_finite
 
-__all__ = ["encode", "decode", "code_dtype"]
+__all__ = ["encode", "decode", "classify", "code_dtype"]
 
 _CHUNK = 1 << 14
 _TABLE_MAX_BITS = 22  # largest encode table: 2**22 entries
@@ -487,3 +487,30 @@ def _decode_pairs(flat: np.ndarray, fmt: Format, dtype: np.dtype) -> np.ndarray:
     if even != flat.size:
         out[-1] = _decode_table(fmt, dtype)[flat[-1]]
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _class_table(fmt: Format) -> np.ndarray:
+    values = _decode_table(fmt, np.dtype(np.float64))
+    cls = np.full(values.shape, CodeClass.NORMAL, np.uint8)
+    mag = np.abs(values)
+    if fmt.has_subnormals:
+        cls[(mag > 0) & (mag < fmt.min_normal)] = CodeClass.SUBNORMAL
+    cls[mag == 0] = CodeClass.ZERO
+    cls[np.isinf(values)] = CodeClass.INF
+    cls[np.isnan(values)] = CodeClass.NAN
+    return cls
+
+
+def classify(codes: Any, fmt: "str | Format") -> np.ndarray:
+    """Class of each code as :class:`~refmodel.encodings.CodeClass` values (uint8).
+
+    Raises:
+        TypeError: non-integer codes.
+        ValueError: a code out of range, or a format wider than 16 bits.
+    """
+    fmt = get_format(fmt)
+    if fmt.bits > 16:
+        raise ValueError(f"classify supports formats of <= 16 bits, not {fmt.name}")
+    arr = _as_codes(codes, fmt)
+    return np.take(_class_table(fmt), arr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Specials", "RoundingMode", "Flag", "parse_rounding"]
+__all__ = ["Specials", "RoundingMode", "Flag", "CodeClass", "parse_rounding"]
 
 
 class Specials(enum.IntEnum):
@@ -57,6 +57,16 @@ class Flag(enum.IntFlag):
     OF = 1 << 2  # overflow
     DZ = 1 << 3  # divide by zero (never raised by this datapath)
     NV = 1 << 4  # invalid
+
+
+class CodeClass(enum.IntEnum):
+    """Class of a code (or of an exact product): the RTL ``class_o`` encoding."""
+
+    ZERO = 0
+    SUBNORMAL = 1
+    NORMAL = 2
+    INF = 3
+    NAN = 4
 
 
 def parse_rounding(rounding: str | int | RoundingMode) -> RoundingMode:

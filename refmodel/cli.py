@@ -1,0 +1,183 @@
+"""The ``fp8kit`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+import numpy as np
+
+from .codec import classify, code_dtype, decode, encode
+from .encodings import CodeClass, RoundingMode
+from .formats import get_format
+
+ROUNDING_CHOICES = [m.label for m in RoundingMode]
+
+
+def _console():
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:  # pipes and CI logs: don't fold tables into 80 columns
+        console = Console(width=200)
+    return console
+
+
+def _table(title: str, columns: Sequence[str], rows: Sequence[dict[str, str]]):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*(row[c] for c in columns))
+    return table
+
+
+def _parse_value(text: str) -> float:
+    try:
+        return float.fromhex(text) if "0x" in text.lower() else float(text)
+    except ValueError:
+        raise SystemExit(f"fp8kit: not a number: {text!r} (decimal, 0x1.8p3 hex floats, inf, nan)")
+
+
+def _parse_code(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise SystemExit(f"fp8kit: not an integer code: {text!r} (decimal, 0x.., 0b..)")
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    from .describe import FORMAT_COLUMNS, format_rows
+
+    _console().print(_table("fp8kit formats", FORMAT_COLUMNS, format_rows()))
+    return 0
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    from .describe import code_rows
+
+    fmt = get_format(args.format)
+    rows = code_rows(fmt)
+    _console().print(_table(f"{fmt.describe()}", ["code", "bits", "value", "exact", "class"], rows))
+    return 0
+
+
+def _code_lines(fmt, codes: np.ndarray) -> list[dict[str, str]]:
+    from .describe import bits_str, exact_str
+
+    width = (fmt.bits + 3) // 4
+    values = decode(codes, fmt, np.float64) if fmt.bits <= 16 else codes.view(np.float32).astype(np.float64)
+    classes = classify(codes, fmt) if fmt.bits <= 16 else None
+    rows = []
+    for i, (c, v) in enumerate(zip(codes.reshape(-1), values.reshape(-1))):
+        rows.append(
+            {
+                "code": f"0x{int(c):0{width}X}",
+                "bits": bits_str(int(c), fmt),
+                "value": repr(float(v)),
+                "exact": exact_str(float(v)),
+                "class": "" if classes is None else CodeClass(int(classes.reshape(-1)[i])).name.lower(),
+            }
+        )
+    return rows
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    fmt = get_format(args.format)
+    values = np.array([_parse_value(v) for v in args.values], np.float64)
+    kwargs = {}
+    if args.rounding == "sr":
+        kwargs["sr_bits"] = args.sr_bits
+        if args.rand is not None:
+            kwargs["rand"] = np.array([_parse_code(r) for r in args.rand.split(",")], np.int64)
+        else:
+            kwargs["rng"] = np.random.default_rng(args.seed)
+    codes = encode(values, fmt, rounding=args.rounding, saturate=args.saturate, nan=args.nan, **kwargs)
+    rows = _code_lines(fmt, codes)
+    for v, row in zip(args.values, rows):
+        row["input"] = v
+    mode = args.rounding + (", saturate" if args.saturate else "")
+    cols = ["input", "code", "bits", "value", "exact", "class"]
+    _console().print(_table(f"encode into {fmt.name} ({mode})", cols, rows))
+    return 0
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    fmt = get_format(args.format)
+    codes = np.array([_parse_code(c) for c in args.codes], np.int64)
+    decode(codes, fmt, np.float64 if fmt.bits <= 16 else np.float32)  # range check, names a bad code
+    rows = _code_lines(fmt, codes.astype(code_dtype(fmt)))
+    _console().print(_table(f"decode {fmt.name}", ["code", "bits", "value", "exact", "class"], rows))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .selfcheck import run_selfcheck
+
+    console = _console()
+    cmd_formats(args)
+    results = run_selfcheck(samples=args.samples, seed=args.seed)
+    rows = [
+        {"check": r.name, "format": r.fmt, "cases": f"{r.cases:,}", "mismatches": f"{r.mismatches:,}",
+         "result": "[green]PASS[/]" if r.ok else "[red]FAIL[/]", "detail": r.detail}
+        for r in results
+    ]
+    console.print(_table("golden-model self-check", ["check", "format", "cases", "mismatches", "result", "detail"], rows))
+    failed = [r for r in results if not r.ok]
+    total = sum(r.cases for r in results)
+    if failed:
+        console.print(f"[red]{len(failed)} of {len(results)} checks failed[/] ({total:,} cases)")
+        return 1
+    console.print(f"[green]all {len(results)} checks passed[/] ({total:,} cases)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fp8kit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("report", help="the main job: formats table and the golden-model self-check")
+    p.add_argument("--samples", type=int, default=1 << 20, help="random values per format for the ml_dtypes check")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("formats", help="table of every registered format")
+    p.set_defaults(func=cmd_formats)
+
+    p = sub.add_parser("table", help="every code of a format: bits, value, class")
+    p.add_argument("format")
+    p.set_defaults(func=cmd_table)
+
+    p = sub.add_parser("encode", help="encode values into a format")
+    p.add_argument("format")
+    p.add_argument("values", nargs="+", metavar="VALUE")
+    p.add_argument("--rounding", choices=ROUNDING_CHOICES, default="rne")
+    p.add_argument("--saturate", action="store_true", help="overflow and Inf give max finite")
+    p.add_argument("--nan", choices=["ml_dtypes", "canonical"], default="ml_dtypes")
+    p.add_argument("--sr-bits", type=int, default=16, help="random bits for --rounding sr")
+    p.add_argument("--rand", help="comma-separated random integers for sr (else drawn with --seed)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_encode)
+
+    p = sub.add_parser("decode", help="decode codes of a format")
+    p.add_argument("format")
+    p.add_argument("codes", nargs="+", metavar="CODE")
+    p.set_defaults(func=cmd_decode)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ValueError as exc:
+        print(f"fp8kit: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
