@@ -135,6 +135,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gen_docs(args: argparse.Namespace) -> int:
+    from .docgen import refresh
+
+    changed = refresh()
+    print("updated: " + ", ".join(changed) if changed else "docs are up to date")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fp8kit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rand", help="comma-separated random integers for sr (else drawn with --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_encode)
+
+    p = sub.add_parser("gen-docs", help="regenerate the generated sections of docs/*.md")
+    p.set_defaults(func=cmd_gen_docs)
 
     p = sub.add_parser("decode", help="decode codes of a format")
     p.add_argument("format")

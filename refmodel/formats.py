@@ -119,8 +119,11 @@ class Format:
         spec = _parse_specials(specials)
         if signed is None:
             signed = spec is not Specials.SCALE
+        if not isinstance(exp_bits, int) or exp_bits < 1:
+            raise ValueError(f"exp_bits must be >= 1, got {exp_bits!r}")
+        default_bias = (1 << (exp_bits - 1)) - 1
         if bias is None:
-            bias = (1 << (exp_bits - 1)) - 1
+            bias = default_bias
         bits = int(signed) + exp_bits + man_bits
         if bits > 16:
             raise ValueError(
@@ -129,7 +132,7 @@ class Format:
             )
         if name is None:
             name = f"e{exp_bits}m{man_bits}"
-            if bias != (1 << (exp_bits - 1)) - 1:
+            if bias != default_bias:
                 name += f"_b{bias}"
             if spec is not Specials.IEEE:
                 name += "_" + spec.name.lower()

@@ -1,0 +1,297 @@
+"""The fast codec against the exact oracle, ml_dtypes and the spec's facts."""
+
+from __future__ import annotations
+
+import math
+
+import ml_dtypes
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+
+from refmodel import Format, decode, encode, get_format, registered_formats
+from refmodel.boundaries import boundary_values
+from refmodel.encodings import RoundingMode
+from refmodel.oracle import decode_exact, encode_exact
+from refmodel.selfcheck import ml_dtypes_type, rne_disagrees_with_ml_dtypes
+
+NARROW = [f for f in registered_formats() if f.bits <= 8]
+SIXTEEN = [f for f in registered_formats() if f.bits == 16]
+MODES = [m.label for m in RoundingMode if m is not RoundingMode.SR]
+CUSTOM = [
+    Format.custom(5, 7),  # e5m7, a narrow accumulator
+    Format.custom(6, 5, specials="fn"),
+    Format.custom(4, 3, bias=3, specials="fnuz"),
+    Format.custom(3, 2, bias=-2, specials="none"),
+    Format.custom(2, 5, bias=9),
+    Format.custom(5, 0, specials="fn"),
+    Format.custom(4, 0, specials="scale"),
+]
+ids = lambda f: f.name  # noqa: E731
+
+
+def _oracle_codes(values, fmt, mode="rne", **kw):
+    return np.array([encode_exact(float(v), fmt, mode, **kw) for v in values], np.int64)
+
+
+# ------------------------------------------------------------------------- decode
+@pytest.mark.parametrize("fmt", NARROW + CUSTOM, ids=ids)
+def test_every_code_decodes_as_the_oracle_says(fmt):
+    codes = np.arange(fmt.code_count)
+    got = decode(codes, fmt, np.float64)
+    for code, value in zip(codes.tolist(), got.tolist()):
+        ref = decode_exact(code, fmt)
+        if ref.kind == "nan":
+            assert math.isnan(value), hex(code)
+            assert math.copysign(1, value) < 0 == ref.negative or fmt.specials.name in ("FNUZ", "SCALE")
+        elif ref.kind == "inf":
+            assert value == (-math.inf if ref.negative else math.inf), hex(code)
+        else:
+            assert value == (-1 if ref.negative else 1) * ref.magnitude, hex(code)
+            assert math.copysign(1, value) == (-1 if ref.negative else 1), hex(code)
+
+
+@pytest.mark.parametrize("fmt", NARROW, ids=ids)
+def test_decode_matches_ml_dtypes(fmt):
+    codes = np.arange(fmt.code_count, dtype=np.uint8)
+    want = codes.view(ml_dtypes_type(fmt)).astype(np.float32)
+    got = decode(codes, fmt)
+    assert_array_equal(got.view(np.uint32) & ~np.uint32(0x003FFFFF) | np.isnan(got) * 0, want.view(np.uint32) & ~np.uint32(0x003FFFFF) | np.isnan(want) * 0)
+    assert_array_equal(np.isnan(got), np.isnan(want))
+
+
+@pytest.mark.parametrize("fmt", NARROW + SIXTEEN + CUSTOM, ids=ids)
+def test_every_code_re_encodes_to_itself(fmt):
+    codes = np.arange(fmt.code_count)
+    values = decode(codes, fmt, np.float64)
+    want = codes.copy()
+    for i in np.flatnonzero(np.isnan(values)):
+        want[i] = fmt.nan_code(bool(np.signbit(values[i])))
+    for mode in MODES:
+        assert_array_equal(encode(values, fmt, rounding=mode), want, err_msg=mode)
+    if fmt.bits <= 16 and fmt.max_finite < 3e38 and fmt.min_positive >= 2.0**-126:
+        assert_array_equal(encode(values.astype(np.float32), fmt), want)
+
+
+def test_decode_of_all_uint8_codes_uses_pairs_and_handles_odd_lengths():
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 256, 100_001).astype(np.uint8)
+    want = np.take(decode(np.arange(256, dtype=np.uint8), "float8_e5m2"), codes)
+    got = decode(codes, "float8_e5m2")
+    assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+
+
+def test_decode_keeps_shape_and_dtypes():
+    codes = np.array([[0x38, 0xB8], [0x00, 0x80]], np.uint8)
+    got = decode(codes, "float8_e4m3fn", np.float64)
+    assert got.shape == (2, 2) and got.dtype == np.float64
+    assert got.tolist() == [[1.0, -1.0], [0.0, -0.0]] and math.copysign(1, got[1, 1]) < 0
+    assert decode(codes, "float8_e4m3fn", ml_dtypes.bfloat16).dtype == ml_dtypes.bfloat16
+    assert decode(np.array(0x3C00, np.uint16), "float16").item() == 1.0
+    assert decode(np.array([0x3F800000], np.uint32), "float32").tolist() == [1.0]
+
+
+# ------------------------------------------------------------------ every mode, boundaries
+@pytest.mark.parametrize("fmt", NARROW + CUSTOM, ids=ids)
+@pytest.mark.parametrize("saturate", [False, True])
+def test_every_mode_matches_oracle_on_boundaries(fmt, saturate):
+    x = boundary_values(fmt, include_specials=fmt.has_nan)
+    if not fmt.has_nan:
+        x = np.concatenate([x, [0.0, -0.0, np.inf, -np.inf]])
+    for mode in MODES:
+        want = _oracle_codes(x, fmt, mode, saturate=saturate)
+        assert_array_equal(encode(x, fmt, rounding=mode, saturate=saturate), want, err_msg=mode)
+        exact32 = x.astype(np.float32).astype(np.float64) == x
+        x32 = x[exact32 | np.isnan(x)].astype(np.float32)
+        assert_array_equal(
+            encode(x32, fmt, rounding=mode, saturate=saturate), want[exact32 | np.isnan(x)], err_msg=mode
+        )
+
+
+@pytest.mark.parametrize("fmt", SIXTEEN, ids=ids)
+def test_sixteen_bit_targets_match_oracle_on_a_boundary_sample(fmt):
+    x = boundary_values(fmt)
+    x = np.concatenate([x[::97], x[-8:]])
+    for mode in MODES:
+        assert_array_equal(encode(x, fmt, rounding=mode), _oracle_codes(x, fmt, mode), err_msg=mode)
+
+
+def test_canonical_nan_policy():
+    x = np.array([np.nan, -np.nan, np.inf, -np.inf, 1e9, -1e9])
+    assert encode(x, "float8_e5m2", nan="canonical").tolist() == [0x7E, 0x7E, 0x7C, 0xFC, 0x7C, 0xFC]
+    assert encode(x, "float8_e4m3fn", nan="canonical").tolist() == [0x7F] * 6
+    assert encode(x, "float8_e4m3fn").tolist() == [0x7F, 0xFF, 0x7F, 0xFF, 0x7F, 0xFF]
+    want = [encode_exact(float(v), get_format("float8_e4m3fn"), nan="canonical") for v in x]
+    assert encode(x, "float8_e4m3fn", nan="canonical").tolist() == want
+
+
+# ------------------------------------------------------------------------ spec facts
+@pytest.mark.parametrize(
+    "fmt, value, mode, saturate, code",
+    [
+        ("float8_e4m3fn", 464.0, "rne", False, 0x7E),  # tie to even mantissa 110
+        ("float8_e4m3fn", np.nextafter(464.0, 500), "rne", False, 0x7F),  # above: NaN
+        ("float8_e4m3fn", 1e6, "rne", True, 0x7E),
+        ("float8_e4m3fn", -1e6, "rtz", False, 0xFE),
+        ("float8_e4m3fn", -1e6, "rdn", False, 0xFF),
+        ("float8_e4m3fn", -1e6, "rup", False, 0xFE),
+        ("float8_e4m3fn", 1e6, "rto", False, 0x7E),
+        ("float8_e5m2", 61440.0, "rne", False, 0x7C),  # tie to even: Inf
+        ("float8_e5m2", 61439.0, "rne", False, 0x7B),
+        ("float8_e5m2", np.inf, "rne", True, 0x7B),
+        ("float8_e5m2", -np.inf, "rtz", False, 0xFC),  # an infinite input stays infinite
+        ("float8_e4m3fnuz", -0.0, "rne", False, 0x00),
+        ("float8_e4m3fnuz", -1e-9, "rtz", False, 0x00),
+        ("float8_e4m3fn", -1e-9, "rtz", False, 0x80),
+        ("float8_e4m3fn", 2.0**-10, "rne", False, 0x00),  # half the smallest subnormal: tie to 0
+        ("float8_e4m3fn", 3 * 2.0**-11, "rne", False, 0x02),  # 1.5 subnormal quanta -> 2
+        ("float8_e4m3fn", 2.0**-10, "rmm", False, 0x01),
+        ("float8_e4m3fn", 2.0**-30, "rup", False, 0x01),
+        ("float8_e4m3fn", 1.0625, "rto", False, 0x39),
+        ("float4_e2m1fn", np.inf, "rne", False, 0x7),
+        ("float4_e2m1fn", -7.0, "rne", False, 0xF),
+        ("float6_e2m3fn", 7.75, "rup", False, 0x1F),
+        ("float8_e8m0fnu", 0.75, "rne", False, 0x7F),
+        ("float8_e8m0fnu", 1.5, "rne", False, 0x80),
+        ("float8_e8m0fnu", 3.0, "rne", False, 0x81),
+        ("float8_e8m0fnu", 0.0, "rne", False, 0xFF),
+        ("float8_e8m0fnu", -2.0, "rne", False, 0xFF),
+        ("float8_e8m0fnu", 2.0**-130, "rne", False, 0x00),
+        ("float8_e8m0fnu", 2.0**128, "rne", False, 0xFF),
+        ("float8_e8m0fnu", 2.0**128, "rne", True, 0xFE),
+    ],
+)
+def test_spec_examples(fmt, value, mode, saturate, code):
+    assert encode(np.float64(value), fmt, rounding=mode, saturate=saturate).item() == code
+    assert encode_exact(float(value), get_format(fmt), mode, saturate=saturate) == code
+
+
+@pytest.mark.parametrize(
+    "rule, value, code",
+    [("ml_dtypes", 0.75, 0x7F), ("even", 0.75, 0x7E), ("up", 0.75, 0x7F),
+     ("ml_dtypes", 3.0, 0x81), ("even", 3.0, 0x80), ("up", 3.0, 0x81),
+     ("even", 1.5, 0x80), ("up", 1.25, 0x80), ("ml_dtypes", 1.25, 0x7F), ("even", 1.25, 0x7F)],
+)
+def test_e8m0_rules(rule, value, code):
+    got = encode(np.array([value, value], np.float32), "float8_e8m0fnu", e8m0_rule=rule)
+    assert got.tolist() == [code, code]
+    assert encode_exact(value, get_format("float8_e8m0fnu"), e8m0_rule=rule) == code
+
+
+def test_e8m0_rules_match_oracle_on_boundaries():
+    fmt = get_format("float8_e8m0fnu")
+    x = boundary_values(fmt)
+    for rule in ("even", "up"):
+        want = _oracle_codes(x, fmt, e8m0_rule=rule)
+        assert_array_equal(encode(x, fmt, e8m0_rule=rule), want, err_msg=rule)
+
+
+# --------------------------------------------------------------------- hypothesis
+@st.composite
+def custom_formats(draw):
+    spec = draw(st.sampled_from(["ieee", "fn", "fnuz", "none"]))
+    exp_bits = draw(st.integers(1 if spec != "ieee" else 2, 6))
+    man_bits = draw(st.integers(1 if spec == "ieee" else 0, min(8, 15 - exp_bits)))
+    if spec == "fn" and exp_bits + man_bits < 2:
+        man_bits = 1
+    bias = draw(st.integers(-10, 40))
+    return Format.custom(exp_bits, man_bits, bias=bias, specials=spec)
+
+
+any_format = st.one_of(st.sampled_from(NARROW + SIXTEEN), custom_formats())
+
+
+@given(fmt=any_format, value=st.floats(allow_nan=False, width=64), mode=st.sampled_from(MODES), sat=st.booleans())
+def test_hypothesis_float64_matches_oracle(fmt, value, mode, sat):
+    got = encode(np.float64(value), fmt, rounding=mode, saturate=sat).item()
+    assert got == encode_exact(value, fmt, mode, saturate=sat)
+
+
+@given(fmt=any_format, value=st.floats(allow_nan=False, width=32), mode=st.sampled_from(MODES), sat=st.booleans())
+def test_hypothesis_float32_matches_oracle(fmt, value, mode, sat):
+    x = np.full(3, value, np.float32)  # arrays take the table paths
+    got = encode(x, fmt, rounding=mode, saturate=sat)
+    assert got.tolist() == [encode_exact(float(value), fmt, mode, saturate=sat)] * 3
+
+
+@given(
+    fmt=st.sampled_from(NARROW + SIXTEEN),
+    bits=st.integers(0, 0xFFFF),
+    mode=st.sampled_from(MODES),
+    src=st.sampled_from([np.float16, ml_dtypes.bfloat16]),
+)
+def test_hypothesis_16bit_inputs_match_oracle(fmt, bits, mode, src):
+    x = np.array([bits], np.uint16).view(src)
+    if not fmt.has_nan and np.isnan(x.astype(np.float32)).any():
+        return
+    got = encode(x, fmt, rounding=mode).item()
+    assert got == encode_exact(float(x.astype(np.float64)[0]), fmt, mode)
+
+
+# ------------------------------------------------------------------ vs ml_dtypes
+def _double_rounding_cases(fmt: Format) -> np.ndarray:
+    """float64 values just beside each midpoint that float32 would round onto the midpoint."""
+    x = boundary_values(fmt, include_specials=False)
+    codes = np.arange(fmt.code_count)
+    vals = np.unique(np.abs(decode(codes, fmt, np.float64)))
+    vals = vals[np.isfinite(vals)]
+    mids = (vals[:-1] + vals[1:]) / 2
+    mids = np.concatenate([mids, -mids])
+    near = np.concatenate([mids + np.abs(mids) * 2.0**-40, mids - np.abs(mids) * 2.0**-40])
+    return np.concatenate([x, near])
+
+
+@pytest.mark.parametrize("fmt", NARROW, ids=ids)
+def test_rne_matches_ml_dtypes_on_ten_million_values(fmt):
+    from refmodel.selfcheck import sample_float32
+
+    mtype = ml_dtypes_type(fmt)
+    x = np.concatenate([sample_float32(10_000_000, seed=7), boundary_values(fmt).astype(np.float32)])
+    keep = ~rne_disagrees_with_ml_dtypes(x, fmt) & (fmt.has_nan | ~np.isnan(x))
+    x = x[keep]
+    assert x.size >= 10_000_000
+    with np.errstate(all="ignore"):
+        want = x.astype(mtype).view(np.uint8)
+    assert_array_equal(encode(x, fmt), want)
+
+
+@pytest.mark.parametrize("fmt", NARROW, ids=ids)
+def test_float64_input_is_rounded_once_unlike_ml_dtypes(fmt):
+    """jax-ml/ml_dtypes#401: astype from float64 double-rounds through float32."""
+    x = _double_rounding_cases(fmt)
+    want = _oracle_codes(x, fmt)
+    got = encode(x, fmt)
+    assert_array_equal(got, want)
+    with np.errstate(all="ignore"):
+        peer = x.astype(ml_dtypes_type(fmt)).view(np.uint8)
+    assert (peer != want).sum() > 0, "the double-rounding cases should trip ml_dtypes"
+
+
+def test_ml_dtypes_e8m0_subnormal_difference_is_real():
+    fmt = get_format("float8_e8m0fnu")
+    x = np.array([1.2 * 2.0**-127], np.float32)
+    assert rne_disagrees_with_ml_dtypes(x, fmt).all()
+    assert x.astype(ml_dtypes.float8_e8m0fnu).view(np.uint8).item() == 0x01
+    assert encode(x, fmt).item() == 0x00 == encode_exact(float(x[0]), fmt)
+
+
+# ------------------------------------------------------------------ input types
+def test_every_input_dtype_is_rounded_from_its_exact_value():
+    fmt = get_format("float8_e4m3fn")
+    values = np.array([0.3, -17.77, 448.0, 1e-3, 2.0**-10, 465.0])
+    for dtype in (np.float16, ml_dtypes.bfloat16, np.float32, np.float64, ml_dtypes.float8_e5m2):
+        x = values.astype(dtype)
+        want = [encode_exact(float(v), fmt) for v in x.astype(np.float64)]
+        assert encode(x, fmt).tolist() == want, dtype
+    assert encode([1, -2, 3], fmt).tolist() == [0x38, 0xC0, 0x44]
+    assert encode(0.5, fmt).shape == ()
+
+
+def test_shapes_are_preserved():
+    x = np.linspace(-3, 3, 24, dtype=np.float32).reshape(2, 3, 4)
+    assert encode(x, "float8_e5m2").shape == (2, 3, 4)
+    assert encode(x[:, ::2], "float8_e5m2").tolist() == encode(np.ascontiguousarray(x[:, ::2]), "float8_e5m2").tolist()
+    assert encode(x, "bfloat16").dtype == np.uint16
+    assert encode(x.astype(np.float64), "float32").dtype == np.uint32
