@@ -415,9 +415,10 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
         - Overflow (n * quantum > max finite): see the rules in
           ``_overflow_code``; sr overflows as rne.
         - n == 0: zero with v's sign (fnuz: +0).
-        - ±0 keeps its sign (fnuz: 0x00). ±Inf: ieee ±Inf; fn/fnuz NaN, or
-          ±max when saturating; none ±max. NaN: the NaN code (see ``nan``);
-          a format with no NaN raises ValueError.
+        - ±0 keeps its sign (fnuz: 0x00). ±Inf: ±max when saturating (every
+          convention, as spec-notes section 2 says "any overflow and ±Inf");
+          otherwise ieee ±Inf, fn/fnuz NaN, none ±max. NaN: the NaN code (see
+          ``nan``), also when saturating; a format with no NaN raises ValueError.
         - Scale formats (E8M0): zero and negative values (also -0, -Inf) give
           NaN; positive values below 2**emin give code 0 in every mode; +Inf
           gives NaN (max when saturating); overflow follows the rules above
@@ -447,11 +448,11 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
         return _nan_result(fmt, negative, nan)
     if is_scale and (negative or (v.kind == "finite" and mag == 0)):
         return _nan_result(fmt, negative, nan)  # no zero, no sign
-    if v.kind == "inf":
-        if fmt.specials is Specials.IEEE:
-            return _sign_bit(fmt, negative) | (_exp_all_ones(fmt) << fmt.man_bits)
+    if v.kind == "inf":  # saturating (or no Inf/NaN at all): ±max; else ±Inf, or NaN
         if saturate or fmt.specials is Specials.NONE:
             return _sign_bit(fmt, negative) | _max_magnitude_code(fmt)
+        if fmt.specials is Specials.IEEE:
+            return _sign_bit(fmt, negative) | (_exp_all_ones(fmt) << fmt.man_bits)
         return _nan_result(fmt, negative, nan)
     if mag == 0:
         return _signed_zero(fmt, negative)
