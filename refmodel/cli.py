@@ -69,8 +69,8 @@ def _code_lines(fmt, codes: np.ndarray) -> list[dict[str, str]]:
     from .describe import bits_str, exact_str
 
     width = (fmt.bits + 3) // 4
-    values = decode(codes, fmt, np.float64) if fmt.bits <= 16 else codes.view(np.float32).astype(np.float64)
-    classes = classify(codes, fmt) if fmt.bits <= 16 else None
+    values = decode(codes, fmt, np.float64)
+    classes = classify(codes, fmt)
     rows = []
     for i, (c, v) in enumerate(zip(codes.reshape(-1), values.reshape(-1))):
         rows.append(
@@ -79,7 +79,7 @@ def _code_lines(fmt, codes: np.ndarray) -> list[dict[str, str]]:
                 "bits": bits_str(int(c), fmt),
                 "value": repr(float(v)),
                 "exact": exact_str(float(v)),
-                "class": "" if classes is None else CodeClass(int(classes.reshape(-1)[i])).name.lower(),
+                "class": CodeClass(int(classes.reshape(-1)[i])).name.lower(),
             }
         )
     return rows

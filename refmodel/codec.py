@@ -67,13 +67,14 @@ def _as_float_array(x: Any) -> np.ndarray:
         return wide.astype(np.float64)
     if dt.kind == "f" and dt.itemsize > 8:
         raise TypeError(f"{dt} input is not supported; pass float64")
-    if dt.kind == "V":
+    if dt.kind in "fV":
         try:
             ml_dtypes.finfo(dt)
         except ValueError:
             pass
         else:  # every narrower ml_dtypes float widens to float32 exactly
-            return arr.astype(np.float32)
+            with np.errstate(invalid="ignore"):  # signalling NaNs stay NaN
+                return arr.astype(np.float32)
     raise TypeError(
         f"input of dtype {dt} is not numeric; allowed: float16, bfloat16, float32, "
         "float64, the ml_dtypes float types and integers"
@@ -116,11 +117,13 @@ def _encode_general(v: np.ndarray, opts: EncodeOptions, rand: np.ndarray | None)
     sig = (mant * 2.0**53).astype(np.uint64)
     code = round_finite(neg, sig, e.astype(np.int64) - 53, opts, rand)
     if not finite.all():
-        if fmt.has_inf:
+        if opts.saturate and fmt.specials is not Specials.SCALE:
+            inf_code = opts.max_finite_code(neg)
+        elif fmt.has_inf:
             inf_code = opts.inf_or_nan(neg)
         elif fmt.specials is Specials.SCALE:
             inf_code = np.where(neg | (not opts.saturate), np.uint64(fmt.nan_code()), np.uint64(fmt.max_code))
-        elif opts.saturate or not fmt.has_nan:
+        elif not fmt.has_nan:
             inf_code = opts.max_finite_code(neg)
         else:
             inf_code = opts.nan_codes_for(neg)
@@ -203,84 +206,110 @@ def _encode_sticky(flat: np.ndarray, table: np.ndarray, keep: int, out: np.ndarr
 
 
 # ------------------------------------------------------------------ sr from float32
-_F32_MIN_NORMAL_BITS = 0x00800000
-_F32_INF_BITS = 0x7F800000
-
-
 def _sr_table_ok(fmt: Format) -> bool:
     return fmt.man_bits <= 12 and -126 <= fmt.emin <= 127
 
 
-def _sr_normal_floor(fmt: Format) -> int:
-    """float32 bits of the smallest magnitude whose target binade is normal."""
-    return max(int(np.float32(fmt.min_normal).view(np.uint32)), _F32_MIN_NORMAL_BITS)
-
-
 @functools.lru_cache(maxsize=64)
 def _sr_table(opts: EncodeOptions) -> np.ndarray:
-    """Codes indexed by ``(u >> k) * 2 + carry``, ``k = 23 - M``, for normal-binade inputs.
+    """Codes indexed by ``(u >> k) * 2 + away``, ``k = 23 - M``, ``u`` the float32 bits.
 
-    Entry (hi, c) is the truncated value ``hi << k`` rounded away from zero iff
-    c == 1, overflow resolved as sr does; it is computed by the general path
-    from the value half a quantum above ``hi << k`` with one random bit r = c.
+    ``u >> k`` is the sign, the exponent and the top M mantissa bits: enough
+    to know the truncated code in every target binade.  Entry (hi, 1) is the
+    next code away from zero (overflow resolved as sr does), entry (hi, 0)
+    the truncated one.  Both come from the general path: in a normal target
+    binade from the value half a quantum above ``hi << k`` rounded with one
+    random bit r = away, in the subnormal range from the truncated value
+    plus ``away`` subnormal quanta, rounded exactly.
     """
     fmt = opts.fmt
     k = 23 - fmt.man_bits
     j = np.arange(1 << (33 - k), dtype=np.uint64)
-    pattern = ((j >> np.uint64(1)) << np.uint64(k)) | np.uint64(1 << (k - 1))
+    away = j & np.uint64(1)
+    trunc_bits = ((j >> np.uint64(1)) << np.uint64(k)).astype(np.uint32)
     with np.errstate(invalid="ignore"):
-        vals = pattern.astype(np.uint32).view(np.float32).astype(np.float64)
-    vals = np.where(np.isfinite(vals), vals, 0.0)  # specials never index this table
-    one_bit = dataclasses.replace(opts, sr_bits=1)
-    return _encode_general(vals, one_bit, j & np.uint64(1)).astype(code_dtype(fmt))
+        trunc = trunc_bits.view(np.float32).astype(np.float64)
+    trunc = np.where(np.isfinite(trunc), trunc, 0.0)  # Inf/NaN inputs never index this table
+    half = np.ldexp(1.0, (np.frexp(trunc)[1] - 1) - fmt.man_bits - 1)  # half a quantum of trunc's binade
+    normal = np.where(
+        np.abs(trunc) >= fmt.min_normal,
+        np.copysign(np.abs(trunc) + half, trunc),
+        0.0,
+    )
+    codes = _encode_general(normal, dataclasses.replace(opts, sr_bits=1), away)
+    if fmt.specials is not Specials.SCALE:
+        sub = np.abs(trunc) < fmt.min_normal
+        rtz = dataclasses.replace(opts, mode=RoundingMode.RTZ, sr_bits=None)
+        low = np.abs(decode(_encode_general(trunc[sub], rtz, None), fmt, np.float64))
+        step = low + away[sub].astype(np.float64) * fmt.min_positive
+        rne = dataclasses.replace(opts, mode=RoundingMode.RNE, sr_bits=None)
+        codes[sub] = _encode_general(np.copysign(step, trunc[sub]), rne, None)
+    return codes.astype(code_dtype(fmt))
+
+
+@functools.lru_cache(maxsize=64)
+def _sr_shifts(fmt: Format, r_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per ``u >> 23`` (sign and exponent): shifts that extract t, and a 'go slow' flag.
+
+    With ``sigL = (u << 8) | 2**31`` (the significand left-aligned) and kk the
+    number of significand bits below the quantum of the input's target
+    binade, ``t = (sigL << max(24 - kk, 0)) >> (32 - R + max(kk - 24, 0))``:
+    the discarded bits, left-aligned, then their top R bits.
+    """
+    k = 23 - fmt.man_bits
+    e = np.arange(512) & 0xFF
+    kk = k + np.maximum(fmt.emin - (e - 127), 0)
+    lshift = np.maximum(24 - kk, 0).astype(np.uint32)
+    rshift = (32 - r_bits + np.maximum(kk - 24, 0)).astype(np.uint32)
+    slow = (e == 0) | (e == 255)  # float32 subnormals (no hidden bit), Inf and NaN
+    return lshift, rshift, slow
 
 
 def _encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: np.ndarray) -> None:
-    """Stochastic rounding of float32 input, chunk by chunk.
+    """Stochastic rounding of float32 input, chunk by chunk (spec-notes section 2).
 
-    For an input in a normal target binade the discarded bits are the low
-    ``k = 23 - M`` bits; adding the random word aligned to them carries into
-    bit k exactly when ``t + r >= 2**R`` (spec-notes section 2).  Inputs in the
-    subnormal target range, and Inf/NaN, go through the general path.
+    For each input, t (the discarded fraction truncated to R bits) is cut out
+    of the float32 significand with two shifts looked up by exponent; the
+    magnitude rounds away iff ``t + r >= 2**R``, i.e. ``t > r ^ (2**R - 1)``,
+    and a table indexed by the truncated bits and that decision gives the
+    code.  float32 subnormal, Inf and NaN inputs take the general path.
     """
     fmt = opts.fmt
     r_bits = int(opts.sr_bits)  # type: ignore[arg-type]
     table = _sr_table(opts)
+    lshift_t, rshift_t, slow_t = _sr_shifts(fmt, r_bits)
     k = np.uint32(23 - fmt.man_bits)
-    low = np.uint32((1 << int(k)) - 1)
-    up = np.uint32(int(k) - r_bits) if r_bits <= k else None
-    down = np.uint32(r_bits - int(k)) if r_bits > k else None
-    floor_bits = np.uint32(_sr_normal_floor(fmt))
-    span = np.uint32(_F32_INF_BITS - int(floor_bits))
+    r_mask = np.uint32((1 << r_bits) - 1)
     u_all = flat.view(np.uint32)
     r_all = rand.astype(np.uint32, copy=False)
-    a_buf, b_buf, c_buf = (np.empty(_CHUNK, np.uint32) for _ in range(3))
-    m_buf = np.empty(_CHUNK, bool)
+    e_buf, s_buf, x_buf, i_buf = (np.empty(_CHUNK, np.uint32) for _ in range(4))
+    away_buf, slow_buf = np.empty(_CHUNK, bool), np.empty(_CHUNK, bool)
     for start in range(0, u_all.size, _CHUNK):
         u = u_all[start : start + _CHUNK]
         n = u.size
         r = r_all[start : start + n]
-        a, b, c, m = a_buf[:n], b_buf[:n], c_buf[:n], m_buf[:n]
-        if up is not None:
-            np.left_shift(r, up, out=c)
-        else:
-            np.right_shift(r, down, out=c)
-        np.bitwise_and(u, low, out=a)
-        np.add(a, c, out=a)
-        np.right_shift(a, k, out=a)  # the carry: 0 or 1
-        np.right_shift(u, k, out=b)
-        np.add(a, b, out=a)
-        np.add(a, b, out=a)
+        e, sig, x, idx = e_buf[:n], s_buf[:n], x_buf[:n], i_buf[:n]
+        away, slow = away_buf[:n], slow_buf[:n]
+        np.right_shift(u, np.uint32(23), out=e)
+        np.left_shift(u, np.uint32(8), out=sig)
+        np.bitwise_or(sig, np.uint32(0x80000000), out=sig)
+        np.take(lshift_t, e, out=x, mode="clip")
+        np.left_shift(sig, x, out=sig)
+        np.take(rshift_t, e, out=x, mode="clip")
+        np.right_shift(sig, x, out=sig)  # t
+        np.bitwise_xor(r, r_mask, out=x)
+        np.greater(sig, x, out=away)  # t + r >= 2**R
+        np.right_shift(u, k, out=idx)
+        np.add(idx, idx, out=idx)
+        np.add(idx, away, out=idx, casting="unsafe")
         dst = out[start : start + n]
-        np.take(table, a, out=dst, mode="clip")
-        np.bitwise_and(u, np.uint32(0x7FFFFFFF), out=c)
-        np.subtract(c, floor_bits, out=c)  # wraps below the floor
-        np.greater_equal(c, span, out=m)
-        if m.any():
-            idx = np.flatnonzero(m)
+        np.take(table, idx, out=dst, mode="clip")
+        np.take(slow_t, e, out=slow, mode="clip")
+        if slow.any():
+            sel = np.flatnonzero(slow)
             with np.errstate(invalid="ignore"):
-                v = flat[start + idx].astype(np.float64)
-            dst[idx] = _encode_general(v, opts, r[idx].astype(np.uint64))
+                v = flat[start + sel].astype(np.float64)
+            dst[sel] = _encode_general(v, opts, r[sel].astype(np.uint64))
 
 
 # ------------------------------------------------------------------------------ API
@@ -342,7 +371,8 @@ def encode(
     if mode is RoundingMode.SR:
         r = _rand_array(rand, rng, arr.shape, int(sr_bits)).reshape(-1)  # type: ignore[arg-type]
         if flat.dtype.itemsize == 2:
-            flat = flat.astype(np.float32)  # exact widening
+            with np.errstate(invalid="ignore"):
+                flat = flat.astype(np.float32)  # exact widening
         if flat.dtype == np.float32 and _sr_table_ok(fmt):
             _encode_sr32(flat, opts, r, out)
         else:
@@ -489,28 +519,33 @@ def _decode_pairs(flat: np.ndarray, fmt: Format, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=64)
-def _class_table(fmt: Format) -> np.ndarray:
-    values = _decode_table(fmt, np.dtype(np.float64))
-    cls = np.full(values.shape, CodeClass.NORMAL, np.uint8)
-    mag = np.abs(values)
-    if fmt.has_subnormals:
-        cls[(mag > 0) & (mag < fmt.min_normal)] = CodeClass.SUBNORMAL
-    cls[mag == 0] = CodeClass.ZERO
-    cls[np.isinf(values)] = CodeClass.INF
-    cls[np.isnan(values)] = CodeClass.NAN
-    return cls
-
-
 def classify(codes: Any, fmt: "str | Format") -> np.ndarray:
     """Class of each code as :class:`~refmodel.encodings.CodeClass` values (uint8).
 
+    From the bit fields: zero (magnitude 0; scale formats have none), subnormal
+    (exponent field 0, mantissa != 0), Inf and NaN per the special-value
+    convention, normal otherwise.
+
     Raises:
         TypeError: non-integer codes.
-        ValueError: a code out of range, or a format wider than 16 bits.
+        ValueError: a code out of range.
     """
     fmt = get_format(fmt)
-    if fmt.bits > 16:
-        raise ValueError(f"classify supports formats of <= 16 bits, not {fmt.name}")
-    arr = _as_codes(codes, fmt)
-    return np.take(_class_table(fmt), arr)
+    arr = _as_codes(codes, fmt).astype(np.uint64)
+    mag = arr & np.uint64(fmt.mag_mask)
+    e_field = mag >> np.uint64(fmt.man_bits)
+    m_field = mag & np.uint64((1 << fmt.man_bits) - 1)
+    cls = np.full(arr.shape, CodeClass.NORMAL, np.uint8)
+    spec = fmt.specials
+    if spec is not Specials.SCALE:
+        cls[(e_field == 0) & (m_field != 0)] = CodeClass.SUBNORMAL
+        cls[mag == 0] = CodeClass.ZERO
+    if spec is Specials.IEEE:
+        top = e_field == (1 << fmt.exp_bits) - 1
+        cls[top & (m_field == 0)] = CodeClass.INF
+        cls[top & (m_field != 0)] = CodeClass.NAN
+    elif spec in (Specials.FN, Specials.SCALE):
+        cls[mag == fmt.mag_mask] = CodeClass.NAN
+    elif spec is Specials.FNUZ:
+        cls[arr == fmt.sign_mask] = CodeClass.NAN
+    return cls

@@ -87,6 +87,8 @@ class Format:
             raise ValueError("only specials='scale' formats may be unsigned")
         if self.specials is Specials.IEEE and self.man_bits == 0:
             raise ValueError("specials='ieee' needs man_bits >= 1 to encode NaN")
+        if self.specials is Specials.IEEE and self.exp_bits < 2:
+            raise ValueError("specials='ieee' needs exp_bits >= 2 (one binade for Inf/NaN, one finite)")
         if self.specials is Specials.FN and self.exp_bits + self.man_bits < 2:
             raise ValueError("specials='fn' needs at least two magnitude bits")
 

@@ -156,16 +156,13 @@ def round_finite(
     else:
         i_base = np.uint64(0)
 
+    base = (lg_c - fmt.emin).astype(np.uint64) << np.uint64(man)  # code of the binade's first value
     if mode is RoundingMode.RNE:
-        if opts.e8m0_rule == "ml_dtypes":
-            lsb = i & np.uint64(1)
-        elif opts.e8m0_rule == "even":  # parity of the code = parity of the binade index
-            lsb = ((lg_c - fmt.emin) & 1).astype(np.uint64)
-        else:  # "up"
-            lsb = np.ones_like(i)
-        inc = (rbit == 1) & (sticky | (lsb == 1))
         if opts.e8m0_rule == "up":
             inc = inexact
+        else:  # ml_dtypes: even significand (M = 0: always odd, ties go up); even: even code
+            lsb = i & np.uint64(1) if opts.e8m0_rule == "ml_dtypes" else (base + i - i_base) & np.uint64(1)
+            inc = (rbit == 1) & (sticky | (lsb == 1))
     elif mode is RoundingMode.RMM:
         inc = rbit == 1
     elif mode is RoundingMode.RTZ:
@@ -189,7 +186,7 @@ def round_finite(
         )
         inc = ((t + np.asarray(rand, np.uint64)) >> np.uint64(r_bits)) != 0
 
-    mag = ((lg_c - fmt.emin).astype(np.uint64) << np.uint64(man)) + i + inc.astype(np.uint64) - i_base
+    mag = base + i + inc.astype(np.uint64) - i_base
     over = mag > np.uint64(fmt.max_code)
     code = np.where(over, np.uint64(0), mag)
     if fmt.signed:
