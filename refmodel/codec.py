@@ -30,6 +30,7 @@ from .rounding import EncodeOptions, round_finite
 __all__ = ["encode", "decode", "classify", "code_dtype"]
 
 _CHUNK = 1 << 14
+_TABLE_MIN_SIZE = 2048  # smaller inputs take the general path: a table build would not pay off
 _TABLE_MAX_BITS = 22  # largest encode table: 2**22 entries
 _FLOAT64 = Format("float64", 11, 52, 1023)
 _SRC_FORMATS = {
@@ -373,18 +374,18 @@ def encode(
         if flat.dtype.itemsize == 2:
             with np.errstate(invalid="ignore"):
                 flat = flat.astype(np.float32)  # exact widening
-        if flat.dtype == np.float32 and _sr_table_ok(fmt):
+        if flat.size >= _TABLE_MIN_SIZE and flat.dtype == np.float32 and _sr_table_ok(fmt):
             _encode_sr32(flat, opts, r, out)
         else:
             _encode_chunks_general(flat, opts, r, out)
         return out.reshape(arr.shape)
 
     src = _SRC_FORMATS[flat.dtype]
-    if src.bits == 16:
+    if flat.size < _TABLE_MIN_SIZE:
+        _encode_chunks_general(flat, opts, None, out)
+    elif src.bits == 16:
         np.take(_table16(flat.dtype, opts), flat.view(np.uint16), out=out)
-        return out.reshape(arr.shape)
-    keep = _sticky_keep(src, fmt)
-    if keep is not None:
+    elif (keep := _sticky_keep(src, fmt)) is not None:
         _encode_sticky(flat, _sticky_table(flat.dtype, keep, opts), keep, out)
     else:
         _encode_chunks_general(flat, opts, None, out)

@@ -50,9 +50,10 @@ def test_hypothesis_sr_matches_oracle(fmt, value, sr_bits, data):
     if fmt.name == "float8_e8m0fnu" and value <= 0:
         value = abs(value) + 1.0
     r = data.draw(st.integers(0, (1 << sr_bits) - 1))
-    x = np.full(4, value, np.float32)
-    got = encode(x, fmt, rounding="sr", sr_bits=sr_bits, rand=np.full(4, r, np.uint64))
-    assert got.tolist() == [encode_exact(float(value), fmt, "sr", sr_bits=sr_bits, rand=r)] * 4
+    for size in (4, 4096):  # the general path and the float32 fast path
+        x = np.full(size, value, np.float32)
+        got = encode(x, fmt, rounding="sr", sr_bits=sr_bits, rand=np.full(size, r, np.uint64))
+        assert got.tolist() == [encode_exact(float(value), fmt, "sr", sr_bits=sr_bits, rand=r)] * size
 
 
 @pytest.mark.parametrize("fmt_name", ["float8_e4m3fn", "float8_e5m2", "float4_e2m1fn"])
