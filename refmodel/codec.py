@@ -89,8 +89,12 @@ def _rand_array(
     if rand is None and rng is None:
         raise ValueError("rounding='sr' needs random bits: pass rand (integers) or rng")
     if rand is None:
-        assert rng is not None
-        return rng.integers(0, 1 << sr_bits, size=shape, dtype=np.uint64 if sr_bits > 32 else np.uint32)
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        # uniform 64-bit words from the generator, split in two, low R bits kept: uniform in [0, 2**R)
+        count = int(np.prod(shape, dtype=np.int64))
+        words = rng.bit_generator.random_raw((count + 1) // 2).view(np.uint32)[:count]
+        return (words & np.uint32((1 << sr_bits) - 1)).reshape(shape)
     r = np.asarray(rand)
     if r.dtype.kind not in "iu":
         raise TypeError(f"rand must hold integers, got dtype {r.dtype}")
@@ -249,21 +253,21 @@ def _sr_table(opts: EncodeOptions) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _sr_shifts(fmt: Format, r_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per ``u >> 23`` (sign and exponent): shifts that extract t, and a 'go slow' flag.
+def _sr_shifts(fmt: Format, r_bits: int) -> np.ndarray:
+    """Per ``u >> 23`` (sign and exponent): the two shifts that cut t out, packed.
 
     With ``sigL = (u << 8) | 2**31`` (the significand left-aligned) and kk the
     number of significand bits below the quantum of the input's target
-    binade, ``t = (sigL << max(24 - kk, 0)) >> (32 - R + max(kk - 24, 0))``:
-    the discarded bits, left-aligned, then their top R bits.
+    binade, ``t = (sigL << lsh) >> rsh`` with ``lsh = max(24 - kk, 0)`` and
+    ``rsh = 32 - R + max(kk - 24, 0)``: the discarded bits left-aligned, then
+    their top R bits.  Entry = ``lsh | rsh << 8`` (one lookup for both).
     """
     k = 23 - fmt.man_bits
     e = np.arange(512) & 0xFF
     kk = k + np.maximum(fmt.emin - (e - 127), 0)
-    lshift = np.maximum(24 - kk, 0).astype(np.uint32)
-    rshift = (32 - r_bits + np.maximum(kk - 24, 0)).astype(np.uint32)
-    slow = (e == 0) | (e == 255)  # float32 subnormals (no hidden bit), Inf and NaN
-    return lshift, rshift, slow
+    lsh = np.maximum(24 - kk, 0)
+    rsh = np.minimum(32 - r_bits + np.maximum(kk - 24, 0), 255)  # >= 32 already gives 0
+    return (lsh | (rsh << 8)).astype(np.uint32)
 
 
 def _encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: np.ndarray) -> None:
@@ -278,25 +282,25 @@ def _encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: n
     fmt = opts.fmt
     r_bits = int(opts.sr_bits)  # type: ignore[arg-type]
     table = _sr_table(opts)
-    lshift_t, rshift_t, slow_t = _sr_shifts(fmt, r_bits)
+    shifts = _sr_shifts(fmt, r_bits)
     k = np.uint32(23 - fmt.man_bits)
     r_mask = np.uint32((1 << r_bits) - 1)
     u_all = flat.view(np.uint32)
     r_all = rand.astype(np.uint32, copy=False)
     e_buf, s_buf, x_buf, i_buf = (np.empty(_CHUNK, np.uint32) for _ in range(4))
-    away_buf, slow_buf = np.empty(_CHUNK, bool), np.empty(_CHUNK, bool)
+    away_buf = np.empty(_CHUNK, bool)
     for start in range(0, u_all.size, _CHUNK):
         u = u_all[start : start + _CHUNK]
         n = u.size
         r = r_all[start : start + n]
-        e, sig, x, idx = e_buf[:n], s_buf[:n], x_buf[:n], i_buf[:n]
-        away, slow = away_buf[:n], slow_buf[:n]
+        e, sig, x, idx, away = e_buf[:n], s_buf[:n], x_buf[:n], i_buf[:n], away_buf[:n]
         np.right_shift(u, np.uint32(23), out=e)
+        np.take(shifts, e, out=x, mode="clip")
         np.left_shift(u, np.uint32(8), out=sig)
         np.bitwise_or(sig, np.uint32(0x80000000), out=sig)
-        np.take(lshift_t, e, out=x, mode="clip")
-        np.left_shift(sig, x, out=sig)
-        np.take(rshift_t, e, out=x, mode="clip")
+        np.bitwise_and(x, np.uint32(0xFF), out=idx)
+        np.left_shift(sig, idx, out=sig)
+        np.right_shift(x, np.uint32(8), out=x)
         np.right_shift(sig, x, out=sig)  # t
         np.bitwise_xor(r, r_mask, out=x)
         np.greater(sig, x, out=away)  # t + r >= 2**R
@@ -305,9 +309,12 @@ def _encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: n
         np.add(idx, away, out=idx, casting="unsafe")
         dst = out[start : start + n]
         np.take(table, idx, out=dst, mode="clip")
-        np.take(slow_t, e, out=slow, mode="clip")
-        if slow.any():
-            sel = np.flatnonzero(slow)
+        # float32 subnormals (no hidden bit), Inf and NaN: exponent field 0 or 255
+        np.bitwise_and(e, np.uint32(0xFF), out=e)
+        np.subtract(e, np.uint32(1), out=e)
+        np.greater_equal(e, np.uint32(254), out=away)
+        if away.any():
+            sel = np.flatnonzero(away)
             with np.errstate(invalid="ignore"):
                 v = flat[start + sel].astype(np.float64)
             dst[sel] = _encode_general(v, opts, r[sel].astype(np.uint64))
