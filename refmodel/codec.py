@@ -285,6 +285,8 @@ def _encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: n
     shifts = _sr_shifts(fmt, r_bits)
     k = np.uint32(23 - fmt.man_bits)
     r_mask = np.uint32((1 << r_bits) - 1)
+    # float32 subnormals need the general path only where their t or i can be non-zero
+    subnormals_slow = (int(shifts[0]) >> 8) < 32 or fmt.emin - fmt.man_bits < -126
     u_all = flat.view(np.uint32)
     r_all = rand.astype(np.uint32, copy=False)
     e_buf, s_buf, x_buf, i_buf = (np.empty(_CHUNK, np.uint32) for _ in range(4))
@@ -309,12 +311,16 @@ def _encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: n
         np.add(idx, away, out=idx, casting="unsafe")
         dst = out[start : start + n]
         np.take(table, idx, out=dst, mode="clip")
-        # float32 subnormals (no hidden bit), Inf and NaN: exponent field 0 or 255
+        # Inf and NaN (exponent field 255), and where they matter float32 subnormals (field 0)
         np.bitwise_and(e, np.uint32(0xFF), out=e)
-        np.subtract(e, np.uint32(1), out=e)
-        np.greater_equal(e, np.uint32(254), out=away)
+        if subnormals_slow:
+            np.subtract(e, np.uint32(1), out=e)
+            np.greater_equal(e, np.uint32(254), out=away)
+        else:
+            np.equal(e, np.uint32(255), out=away)
         if away.any():
             sel = np.flatnonzero(away)
+            sel = sel[(u[sel] & np.uint32(0x7FFFFFFF)) != 0]  # zeros are exact on the fast path
             with np.errstate(invalid="ignore"):
                 v = flat[start + sel].astype(np.float64)
             dst[sel] = _encode_general(v, opts, r[sel].astype(np.uint64))
