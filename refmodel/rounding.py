@@ -24,7 +24,7 @@ import numpy as np
 from .encodings import RoundingMode, Specials
 from .formats import Format
 
-__all__ = ["EncodeOptions", "round_finite", "MAX_SIG_BITS"]
+__all__ = ["EncodeOptions", "round_finite", "encode_float64", "code_dtype", "MAX_SIG_BITS"]
 
 MAX_SIG_BITS = 53
 E8M0_RULES = ("ml_dtypes", "even", "up")
@@ -218,3 +218,43 @@ def _overflow_codes(neg: np.ndarray, opts: EncodeOptions) -> np.ndarray:
     elif mode is RoundingMode.RUP:
         to_max |= neg
     return np.where(to_max, opts.max_finite_code(neg), opts.inf_or_nan(neg))
+
+
+def code_dtype(fmt: Format) -> type:
+    """The unsigned integer dtype holding codes of ``fmt`` (uint8/16/32)."""
+    for width in (8, 16, 32):
+        if fmt.bits <= width:
+            return {8: np.uint8, 16: np.uint16, 32: np.uint32}[width]
+    raise ValueError(f"{fmt.name} has {fmt.bits} bits; codes are limited to 32 bits")
+
+
+def encode_float64(v: np.ndarray, opts: EncodeOptions, rand: np.ndarray | None = None) -> np.ndarray:
+    """Exact encode of a float64 array (any values: finite, +-Inf, NaN) to uint64 codes.
+
+    The general path: every fast path is built from it and tested against it.
+    NaN into a format without NaN must be refused by the caller.
+    """
+    fmt = opts.fmt
+    neg = np.signbit(v)
+    nan = np.isnan(v)
+    inf = np.isinf(v)
+    finite = ~(nan | inf)
+    mant, e = np.frexp(np.where(finite, np.abs(v), 0.0))
+    sig = (mant * 2.0**53).astype(np.uint64)
+    code = round_finite(neg, sig, e.astype(np.int64) - 53, opts, rand)
+    if not finite.all():
+        if opts.saturate and fmt.specials is not Specials.SCALE:
+            inf_code = opts.max_finite_code(neg)
+        elif fmt.has_inf:
+            inf_code = opts.inf_or_nan(neg)
+        elif fmt.specials is Specials.SCALE:
+            inf_code = np.where(neg | (not opts.saturate), np.uint64(fmt.nan_code()), np.uint64(fmt.max_code))
+        elif not fmt.has_nan:
+            inf_code = opts.max_finite_code(neg)
+        else:
+            inf_code = opts.nan_codes_for(neg)
+        code = np.where(inf, inf_code, code)
+        if nan.any():
+            code = np.where(nan, opts.nan_codes_for(neg), code)
+    return code
+
