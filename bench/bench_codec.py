@@ -42,11 +42,6 @@ On the gfloat subset it also compares refmodel with gfloat in rne, rtz, rdn,
 rup and rmm and in decode (NaN sign ignored: gfloat does not keep it); the
 agreement is reported but does not stop the run.
 
-A diagnostic row, without a target, times sr on the same data with every
-magnitude clamped into [min normal, max finite]: refmodel's sr fast path
-covers inputs whose target binade is normal, and the others take the exact
-general path, which is much slower.
-
 Targets: decode >= 3x ml_dtypes decode; rne encode >= 2x ml_dtypes rne encode;
 every other rounding mode >= 1x ml_dtypes rne encode.  A missed target is
 reported (MISS) but does not change the exit status.
@@ -240,9 +235,6 @@ def bench_format(name: str, n: int, repeats: int) -> dict[str, Any]:
         n, 1.0)
     # Diagnostic, no target: the same data with every magnitude clamped into
     # [min normal, max finite], so no value needs sr's general (slow) path.
-    xc = np.copysign(np.clip(np.abs(x), np.float32(fmt.min_normal), np.float32(fmt.max_finite)), x)
-    add(f"refmodel encode sr{SR_BITS}, rand, normal-range data (diag.)", "encode",
-        lambda: refmodel.encode(xc, fmt, rounding="sr", sr_bits=SR_BITS, rand=rand), n, None)
     add("refmodel decode", "decode", lambda: refmodel.decode(ml_codes, fmt, np.float32), n, 3.0)
 
     # ---- gfloat, on a subset

@@ -70,12 +70,14 @@ def _as_float_array(x: Any) -> np.ndarray:
 def _rand_array(
     rand: Any, rng: np.random.Generator | None, shape: tuple[int, ...], sr_bits: int
 ) -> np.ndarray:
-    """Validate or draw the sr random integers; returns a uint32/uint64 array of ``shape``."""
+    """Validate or draw the sr random integers; returns unsigned integers (uint8/16/32) of ``shape``."""
     if rand is None and rng is None:
         raise ValueError("rounding='sr' needs random bits: pass rand (integers) or rng")
     if rand is None:
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        if sr_bits <= 16:  # numpy draws narrow integers from shared 32-bit words: cheapest
+            return rng.integers(0, 1 << sr_bits, size=shape, dtype=np.uint8 if sr_bits <= 8 else np.uint16)
         # uniform 64-bit words from the generator, split in two, low R bits kept: uniform in [0, 2**R)
         count = int(np.prod(shape, dtype=np.int64))
         words = rng.bit_generator.random_raw((count + 1) // 2).view(np.uint32)[:count]
@@ -92,7 +94,7 @@ def _rand_array(
         if lo < 0 or hi >= 1 << sr_bits:
             bad = lo if lo < 0 else hi
             raise ValueError(f"random integer {bad} is outside [0, 2**{sr_bits}) for sr_bits={sr_bits}")
-    return r.astype(np.uint32 if sr_bits <= 32 else np.uint64, copy=False)
+    return r if r.dtype.kind == "u" and r.dtype.itemsize <= 4 else r.astype(np.uint32)
 
 
 

@@ -180,7 +180,7 @@ def encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: np
     # float32 subnormals need the general path only where their t or i can be non-zero
     subnormals_slow = (int(shifts[0]) >> 8) < 32 or fmt.emin - fmt.man_bits < -126
     u_all = flat.view(np.uint32)
-    r_all = rand.astype(np.uint32, copy=False)
+    r_all = rand  # any unsigned dtype up to 32 bits; widened per chunk below
     e_buf, s_buf, x_buf, i_buf = (np.empty(CHUNK, np.uint32) for _ in range(4))
     away_buf = np.empty(CHUNK, bool)
     for start in range(0, u_all.size, CHUNK):
@@ -196,7 +196,7 @@ def encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: np
         np.left_shift(sig, idx, out=sig)
         np.right_shift(x, np.uint32(8), out=x)
         np.right_shift(sig, x, out=sig)  # t
-        np.bitwise_xor(r, r_mask, out=x)
+        np.bitwise_xor(r, r_mask, out=x, casting="unsafe")  # r < 2**R: widening only
         np.greater(sig, x, out=away)  # t + r >= 2**R
         np.right_shift(u, k, out=idx)
         np.add(idx, idx, out=idx)
