@@ -8,8 +8,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .codec import classify, code_dtype, decode, encode
-from .encodings import CodeClass, RoundingMode
+from .codec import encode
+from .encodings import RoundingMode
 from .formats import get_format
 
 ROUNDING_CHOICES = [m.label for m in RoundingMode]
@@ -65,27 +65,9 @@ def cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
-def _code_lines(fmt, codes: np.ndarray) -> list[dict[str, str]]:
-    from .describe import bits_str, exact_str
-
-    width = (fmt.bits + 3) // 4
-    values = decode(codes, fmt, np.float64)
-    classes = classify(codes, fmt)
-    rows = []
-    for i, (c, v) in enumerate(zip(codes.reshape(-1), values.reshape(-1))):
-        rows.append(
-            {
-                "code": f"0x{int(c):0{width}X}",
-                "bits": bits_str(int(c), fmt),
-                "value": repr(float(v)),
-                "exact": exact_str(float(v)),
-                "class": CodeClass(int(classes.reshape(-1)[i])).name.lower(),
-            }
-        )
-    return rows
-
-
 def cmd_encode(args: argparse.Namespace) -> int:
+    from .describe import code_rows
+
     fmt = get_format(args.format)
     values = np.array([_parse_value(v) for v in args.values], np.float64)
     kwargs = {}
@@ -96,7 +78,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
         else:
             kwargs["rng"] = np.random.default_rng(args.seed)
     codes = encode(values, fmt, rounding=args.rounding, saturate=args.saturate, nan=args.nan, **kwargs)
-    rows = _code_lines(fmt, codes)
+    rows = code_rows(fmt, codes)
     for v, row in zip(args.values, rows):
         row["input"] = v
     mode = args.rounding + (", saturate" if args.saturate else "")
@@ -106,10 +88,11 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
+    from .describe import code_rows
+
     fmt = get_format(args.format)
     codes = np.array([_parse_code(c) for c in args.codes], np.int64)
-    decode(codes, fmt, np.float64 if fmt.bits <= 16 else np.float32)  # range check, names a bad code
-    rows = _code_lines(fmt, codes.astype(code_dtype(fmt)))
+    rows = code_rows(fmt, codes)
     _console().print(_table(f"decode {fmt.name}", ["code", "bits", "value", "exact", "class"], rows))
     return 0
 

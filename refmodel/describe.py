@@ -87,11 +87,17 @@ def format_rows() -> list[dict[str, str]]:
     return [format_row(f) for f in registered_formats()]
 
 
-def code_rows(fmt: Format) -> list[dict[str, str]]:
-    """Every code of a format of <= 16 bits: hex, bit fields, value, exact value, class."""
-    if fmt.bits > 16:
-        raise ValueError(f"code tables are for formats of <= 16 bits, not {fmt.name}")
-    codes = np.arange(fmt.code_count, dtype=np.uint16 if fmt.bits > 8 else np.uint8)
+def code_rows(fmt: Format, codes: np.ndarray | None = None) -> list[dict[str, str]]:
+    """Rows of hex, bit fields, value, exact value and class for ``codes`` (default: every code).
+
+    Raises:
+        ValueError: default codes of a format wider than 16 bits, or a code out of range.
+    """
+    if codes is None:
+        if fmt.bits > 16:
+            raise ValueError(f"code tables are for formats of <= 16 bits, not {fmt.name}")
+        codes = np.arange(fmt.code_count)
+    codes = np.asarray(codes).reshape(-1)
     values = decode(codes, fmt, np.float64)
     classes = classify(codes, fmt)
     width = (fmt.bits + 3) // 4
@@ -103,5 +109,5 @@ def code_rows(fmt: Format) -> list[dict[str, str]]:
             "exact": exact_str(float(v)),
             "class": CodeClass(int(k)).name.lower(),
         }
-        for c, v, k in zip(codes, values, classes)
+        for c, v, k in zip(codes.tolist(), values.tolist(), classes.tolist())
     ]
