@@ -1,7 +1,9 @@
 """The vectorised rounding core: exact finite values to format codes.
 
-Every encoder in the package ends here.  A value is given exactly as
-``(-1)**neg * sig * 2**exp`` with an integer significand ``sig < 2**53``, and
+Every encoder and every arithmetic result in the package ends here.  A value
+is given as ``(-1)**neg * sig * 2**exp`` with an integer significand
+``sig < 2**63`` (exact, or with a sticky least significant bit standing for
+discarded non-zero bits far below the rounding position), and
 is rounded ONCE into the target :class:`~refmodel.formats.Format`:
 
 1. The quantum is ``2**(max(floor(log2|v|), emin) - M)`` (gradual underflow).
@@ -18,15 +20,16 @@ that fits the ``(neg, sig, exp)`` form, whatever its exponent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .encodings import RoundingMode, Specials
 from .formats import Format
 
-__all__ = ["EncodeOptions", "round_finite", "encode_float64", "code_dtype", "MAX_SIG_BITS"]
+__all__ = ["EncodeOptions", "Rounded", "round_finite", "encode_float64", "code_dtype", "bit_length", "MAX_SIG_BITS"]
 
-MAX_SIG_BITS = 53
+MAX_SIG_BITS = 63
 E8M0_RULES = ("ml_dtypes", "even", "up")
 NAN_POLICIES = ("ml_dtypes", "canonical")
 
@@ -101,9 +104,24 @@ class EncodeOptions:
         return np.where(neg, top | np.uint64(self.fmt.sign_mask), top)
 
 
-def _bit_length(sig: np.ndarray) -> np.ndarray:
-    """Bit length of each ``sig < 2**53`` (0 for 0), exactly, via float64's exponent."""
-    return np.frexp(sig.astype(np.float64))[1].astype(np.int64)
+def bit_length(sig: np.ndarray) -> np.ndarray:
+    """Bit length of each ``0 <= sig < 2**63`` (0 for 0), exactly (int64).
+
+    float64's exponent gives it, except where the conversion rounded up to
+    the next power of two; one comparison corrects that.
+    """
+    sig = np.asarray(sig, np.uint64)
+    bl = np.frexp(sig.astype(np.float64))[1].astype(np.int64)
+    over = (sig >> np.maximum(bl - 1, 0).astype(np.uint64)) == 0
+    return bl - (over & (bl > 0))
+
+
+class Rounded(NamedTuple):
+    """Codes and the two facts the IEEE flags need, per element."""
+
+    code: np.ndarray  # uint64 codes
+    inexact: np.ndarray  # bool: the rounded value differs from the input
+    overflow: np.ndarray  # bool: the rounded magnitude (unbounded exponent) exceeds max finite
 
 
 def round_finite(
@@ -112,22 +130,23 @@ def round_finite(
     exp: np.ndarray,
     opts: EncodeOptions,
     rand: np.ndarray | None = None,
-) -> np.ndarray:
+) -> Rounded:
     """Round finite values ``(-1)**neg * sig * 2**exp`` into ``opts.fmt`` codes.
 
     Args:
         neg: bool array, the sign (True for negative values and -0).
-        sig: uint64 array, the integer significand, ``sig < 2**53``.
+        sig: uint64 array, the integer significand, ``sig < 2**63``.
         exp: int64 array, the power of two scaling ``sig``.
         opts: target format and rounding options.
-        rand: uint64 array of random integers in ``[0, 2**sr_bits)`` for sr.
+        rand: integers in ``[0, 2**sr_bits)`` for sr.
 
     Returns:
-        uint64 array of codes, same shape.  Zeros keep their sign (fnuz: +0).
-        Overflow: +-max finite when saturating, for formats without Inf/NaN,
-        and where the mode rounds toward zero (rtz, rto; rdn for positive,
-        rup for negative values); otherwise Inf (ieee) or NaN.  Scale formats:
-        zero and negative values give NaN, values below ``2**emin`` code 0.
+        :class:`Rounded`: uint64 codes (same shape), and the inexact and
+        overflow masks.  Zeros keep their sign (fnuz: +0).  Overflow: +-max
+        finite when saturating, for formats without Inf/NaN, and where the
+        mode rounds toward zero (rtz, rto; rdn for positive, rup for negative
+        values); otherwise Inf (ieee) or NaN.  Scale formats: zero and
+        negative values give NaN, values below ``2**emin`` code 0.
     """
     fmt, mode = opts.fmt, opts.mode
     man = fmt.man_bits
@@ -136,15 +155,16 @@ def round_finite(
     exp = np.asarray(exp, np.int64)
     zero = sig == 0
 
-    # Normalise to exactly 53 significant bits so that the quantum is at least 2**29 ulps away.
-    bl = _bit_length(sig)
+    # Normalise to exactly 63 significant bits: the quantum is then >= 2**(62 - M) units away,
+    # so i, the round bit, the sticky bit and the R <= 32 bits of t all fit in uint64.
+    bl = bit_length(sig)
     norm = np.where(zero, 0, MAX_SIG_BITS - bl)
     sig = sig << norm.astype(np.uint64)
     exp = exp - norm
     lg = exp + (MAX_SIG_BITS - 1)  # floor(log2|v|) for nonzero values
     lg_c = np.where(zero, fmt.emin, np.maximum(lg, fmt.emin))
-    shift = (lg_c - man) - exp  # quantum exponent minus exp: >= 53 - 1 - man > 0
-    sh = np.minimum(shift, 60).astype(np.uint64)
+    shift = (lg_c - man) - exp  # quantum exponent minus exp: >= 62 - man > 32
+    sh = np.minimum(shift, 64).astype(np.uint64)  # numpy shifts by >= 64 give 0
     i = sig >> sh
     rem = sig - (i << sh)
     rbit = (rem >> (sh - np.uint64(1))) & np.uint64(1)
@@ -178,12 +198,7 @@ def round_finite(
         if rand is None:
             raise ValueError("rounding='sr' needs random bits (rand or rng)")
         r_bits = int(opts.sr_bits)  # type: ignore[arg-type]
-        down = shift - r_bits  # >= 29 - 32
-        t = np.where(
-            down >= 0,
-            rem >> np.minimum(np.maximum(down, 0), 63).astype(np.uint64),
-            rem << np.maximum(-down, 0).astype(np.uint64),
-        )
+        t = rem >> np.minimum(shift - r_bits, 64).astype(np.uint64)  # shift - R > 0
         inc = ((t + np.asarray(rand, np.uint64)) >> np.uint64(r_bits)) != 0
 
     mag = base + i + inc.astype(np.uint64) - i_base
@@ -202,7 +217,7 @@ def round_finite(
         code = np.where(over, _overflow_codes(neg, opts), code)
     if fmt.specials is Specials.SCALE:
         code = np.where(neg | zero, np.uint64(fmt.nan_code()), code)
-    return code
+    return Rounded(code, inexact | over, over)
 
 
 def _overflow_codes(neg: np.ndarray, opts: EncodeOptions) -> np.ndarray:
@@ -241,7 +256,7 @@ def encode_float64(v: np.ndarray, opts: EncodeOptions, rand: np.ndarray | None =
     finite = ~(nan | inf)
     mant, e = np.frexp(np.where(finite, np.abs(v), 0.0))
     sig = (mant * 2.0**53).astype(np.uint64)
-    code = round_finite(neg, sig, e.astype(np.int64) - 53, opts, rand)
+    code = round_finite(neg, sig, e.astype(np.int64) - 53, opts, rand).code
     if not finite.all():
         if opts.saturate and fmt.specials is not Specials.SCALE:
             inf_code = opts.max_finite_code(neg)
