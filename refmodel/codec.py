@@ -8,7 +8,7 @@ integer path of :mod:`refmodel.rounding`, or a fast path of
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import ml_dtypes
 import numpy as np
@@ -32,7 +32,7 @@ from .tables import (
     table16,
 )
 
-__all__ = ["encode", "decode", "classify", "code_dtype"]
+__all__ = ["encode", "decode", "classify", "unpack", "Unpacked", "code_dtype", "check_codes", "random_integers"]
 
 
 # ---------------------------------------------------------------------------- input
@@ -67,7 +67,7 @@ def _as_float_array(x: Any) -> np.ndarray:
     )
 
 
-def _rand_array(
+def random_integers(
     rand: Any, rng: np.random.Generator | None, shape: tuple[int, ...], sr_bits: int
 ) -> np.ndarray:
     """Validate or draw the sr random integers; returns unsigned integers (uint8/16/32) of ``shape``."""
@@ -166,7 +166,7 @@ def encode(
     out = np.empty(flat.size, out_dtype)
 
     if mode is RoundingMode.SR:
-        r = _rand_array(rand, rng, arr.shape, int(sr_bits)).reshape(-1)  # type: ignore[arg-type]
+        r = random_integers(rand, rng, arr.shape, int(sr_bits)).reshape(-1)  # type: ignore[arg-type]
         if flat.dtype.itemsize == 2:
             with np.errstate(invalid="ignore"):
                 flat = flat.astype(np.float32)  # exact widening
@@ -218,7 +218,13 @@ def _check_exact_dtype(fmt: Format, dtype: np.dtype) -> None:
         )
 
 
-def _as_codes(codes: Any, fmt: Format) -> np.ndarray:
+def check_codes(codes: Any, fmt: Format) -> np.ndarray:
+    """``codes`` as an integer array, each checked to be a code of ``fmt``.
+
+    Raises:
+        TypeError: non-integer codes.
+        ValueError: a code outside ``[0, 2**fmt.bits)``, named.
+    """
     arr = np.asarray(codes)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"codes must be integers, got dtype {arr.dtype}")
@@ -250,7 +256,7 @@ def decode(codes: Any, fmt: "str | Format", dtype: Any = np.float32) -> np.ndarr
     fmt = get_format(fmt)
     dtype = np.dtype(dtype)
     _check_exact_dtype(fmt, dtype)
-    arr = _as_codes(codes, fmt)
+    arr = check_codes(codes, fmt)
     if fmt.bits > 16:  # float32: the codes are the bits
         return arr.astype(np.uint32).view(np.float32).astype(dtype)
     flat = np.ascontiguousarray(arr).reshape(-1)
@@ -272,7 +278,7 @@ def classify(codes: Any, fmt: "str | Format") -> np.ndarray:
         ValueError: a code out of range.
     """
     fmt = get_format(fmt)
-    arr = _as_codes(codes, fmt).astype(np.uint64)
+    arr = check_codes(codes, fmt).astype(np.uint64)
     mag = arr & np.uint64(fmt.mag_mask)
     e_field = mag >> np.uint64(fmt.man_bits)
     m_field = mag & np.uint64((1 << fmt.man_bits) - 1)
@@ -290,3 +296,38 @@ def classify(codes: Any, fmt: "str | Format") -> np.ndarray:
     elif spec is Specials.FNUZ:
         cls[arr == fmt.sign_mask] = CodeClass.NAN
     return cls
+
+
+class Unpacked(NamedTuple):
+    """Codes split into integer fields: ``value = (-1)**neg * sig * 2**(exp - M)``.
+
+    ``exp`` is the unbiased exponent (``emin`` for subnormals and zero), ``sig``
+    the significand with its hidden bit; Inf and NaN codes get ``sig = 0``
+    (their class says what they are).
+    """
+
+    neg: np.ndarray  # bool
+    sig: np.ndarray  # uint64
+    exp: np.ndarray  # int64
+    cls: np.ndarray  # uint8 CodeClass
+
+
+def unpack(codes: Any, fmt: "str | Format") -> Unpacked:
+    """Split codes of a sign/exponent/mantissa format into exact integer fields.
+
+    Raises:
+        TypeError: non-integer codes.
+        ValueError: a code out of range, or a scale (E8M0) format.
+    """
+    fmt = get_format(fmt)
+    if fmt.specials is Specials.SCALE:
+        raise ValueError(f"unpack is for sign/exponent/mantissa formats, not the scale format {fmt.name}")
+    arr = check_codes(codes, fmt).astype(np.uint64)
+    cls = classify(arr, fmt)
+    mag = arr & np.uint64(fmt.mag_mask)
+    e_field = (mag >> np.uint64(fmt.man_bits)).astype(np.int64)
+    m_field = mag & np.uint64((1 << fmt.man_bits) - 1)
+    sig = np.where(e_field > 0, m_field | np.uint64(1 << fmt.man_bits), m_field)
+    sig = np.where(cls >= CodeClass.INF, np.uint64(0), sig)
+    neg = (arr & np.uint64(fmt.sign_mask)) != 0
+    return Unpacked(neg, sig, np.maximum(e_field, 1) - fmt.bias, cls)

@@ -1,0 +1,486 @@
+"""Exact arithmetic on narrow codes: products, FMA, MAC and dot products with IEEE flags.
+
+Semantics (spec-notes section 4; docs/arithmetic.md):
+
+* A product of two codes is exact (:func:`mul`); nothing rounds it.
+* :func:`fma` computes ``acc + a*b`` with ONE rounding into the accumulator
+  format (any IEEE-style format: float32, float16, bfloat16, customs).
+* NaN results are the canonical positive quiet NaN; NV only for Inf*0,
+  Inf - Inf and a signalling-NaN accumulator.  An infinite operand gives an
+  infinite result without flags (saturation does not apply to it).
+* An exact zero sum is +0 (rdn: -0), except that two zero addends of the same
+  sign keep it.  Overflow per mode (or +-max when saturating) sets OF and NX.
+* UF is tininess after rounding (the result rounded with an unbounded
+  exponent range is below min normal) and inexact; under sr, tininess is
+  judged on the delivered result.
+* :func:`mac` runs a stream of FMAs exactly as the RTL accumulator does, with
+  the shared leap-forward LFSR feeding stochastic rounding; :func:`dot` sums
+  every product exactly and rounds once.
+
+The sum of the accumulator and the product is formed exactly in a 63-bit
+window: both operands are aligned to the larger one's top bit, and any
+operand bits below the window (only possible for an operand 37 or more
+binades below the other) collapse into a sticky bit, which cannot move a
+rounding decision that sits at least 30 bits above it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .codec import check_codes, code_dtype, random_integers, unpack
+from .encodings import CodeClass, Flag, RoundingMode, Specials, parse_rounding
+from .formats import Format, get_format
+from .rounding import EncodeOptions, bit_length, round_finite
+
+__all__ = ["Product", "mul", "fma", "mac", "MacResult", "dot", "operand_format", "accumulator_format"]
+
+_CHUNK = 1 << 14
+_U64 = np.uint64
+
+
+class Product(NamedTuple):
+    """The exact product of two codes, as the hardware's unrounded multiplier output.
+
+    ``value = (-1)**sign * sig * 2**(exp - frac_bits)``.
+
+    Attributes:
+        sign: uint8, sign_a XOR sign_b (also for zeros and infinities; 0 for NaN).
+        exp: int32, ea + eb, the sum of the unbiased exponents (emin for
+            subnormal and zero operands); 0 for Inf and NaN.
+        sig: uint64, the product of the integer significands (hidden bits
+            included); 0 for zero, Inf and NaN.
+        cls: uint8 :class:`CodeClass`: NAN if either operand is NaN or it is
+            Inf*0, INF if either is Inf, ZERO if either is zero, SUBNORMAL if
+            either operand is subnormal, else NORMAL.
+        frac_bits: Ma + Mb, the binary point of ``sig``.
+    """
+
+    sign: np.ndarray
+    exp: np.ndarray
+    sig: np.ndarray
+    cls: np.ndarray
+    frac_bits: int
+
+
+def operand_format(fmt: Any) -> Format:
+    """A format usable as a multiplier operand: any sign/exponent/mantissa format of <= 16 bits."""
+    fmt = get_format(fmt)
+    if fmt.specials is Specials.SCALE or fmt.bits > 16:
+        raise ValueError(
+            f"{fmt.name} cannot be a multiplier operand: operands are sign/exponent/mantissa "
+            "formats of at most 16 bits (E8M0 scales are applied by refmodel.mx)"
+        )
+    return fmt
+
+
+def accumulator_format(fmt: Any) -> Format:
+    """A format usable as an accumulator: IEEE-style specials (Inf and NaN), at most 32 bits."""
+    fmt = get_format(fmt)
+    if fmt.specials is not Specials.IEEE or fmt.bits > 32:
+        raise ValueError(
+            f"{fmt.name} cannot be an accumulator: accumulators need Inf and NaN "
+            "(specials='ieee', e.g. float32, float16, bfloat16, Format.custom(5, 7))"
+        )
+    return fmt
+
+
+# ------------------------------------------------------------------------------ mul
+def _product(a: np.ndarray, b: np.ndarray, fa: Format, fb: Format):
+    ua, ub = unpack(a, fa), unpack(b, fb)
+    neg = ua.neg ^ ub.neg
+    sig = ua.sig * ub.sig
+    exp = ua.exp + ub.exp
+    nan = (ua.cls == CodeClass.NAN) | (ub.cls == CodeClass.NAN)
+    a_inf, b_inf = ua.cls == CodeClass.INF, ub.cls == CodeClass.INF
+    a_zero, b_zero = ua.cls == CodeClass.ZERO, ub.cls == CodeClass.ZERO
+    inf_times_zero = (a_inf & b_zero) | (a_zero & b_inf)
+    cls = np.full(sig.shape, CodeClass.NORMAL, np.uint8)
+    cls[(ua.cls == CodeClass.SUBNORMAL) | (ub.cls == CodeClass.SUBNORMAL)] = CodeClass.SUBNORMAL
+    cls[a_zero | b_zero] = CodeClass.ZERO
+    cls[a_inf | b_inf] = CodeClass.INF
+    cls[nan | inf_times_zero] = CodeClass.NAN
+    special = cls >= CodeClass.INF
+    sig = np.where(special | (cls == CodeClass.ZERO), _U64(0), sig)
+    exp = np.where(special, 0, exp)
+    return neg & ~(cls == CodeClass.NAN), sig, exp, cls, inf_times_zero
+
+
+def mul(a: Any, b: Any, fmt_a: Any, fmt_b: Any = None) -> Product:
+    """Exact product of codes ``a`` (in ``fmt_a``) and ``b`` (in ``fmt_b``, default ``fmt_a``).
+
+    Args:
+        a, b: integer code arrays (broadcast together).
+        fmt_a, fmt_b: operand formats (sign/exponent/mantissa, <= 16 bits).
+
+    Returns:
+        :class:`Product` arrays of the broadcast shape.
+
+    Raises:
+        ValueError: codes out of range, shapes that do not broadcast, an
+            unsupported format.
+    """
+    fa = operand_format(fmt_a)
+    fb = fa if fmt_b is None else operand_format(fmt_b)
+    a, b = _broadcast(("a", check_codes(a, fa)), ("b", check_codes(b, fb)))
+    neg, sig, exp, cls, _ = _product(a, b, fa, fb)
+    return Product(neg.astype(np.uint8), exp.astype(np.int32), sig, cls, fa.man_bits + fb.man_bits)
+
+
+def _broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
+    try:
+        return list(np.broadcast_arrays(*(arr for _, arr in named)))
+    except ValueError:
+        shapes = ", ".join(f"{name} {arr.shape}" for name, arr in named)
+        raise ValueError(f"operand shapes do not broadcast: {shapes}") from None
+
+
+# --------------------------------------------------------------------- exact sums
+def _align(sig: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``2 * (sig * 2**d truncated) + sticky``: sig moved by d places, one sticky bit below."""
+    left = np.clip(d, 0, 63).astype(_U64)
+    right = np.clip(-d, 0, 63).astype(_U64)
+    moved = (sig << left) >> right
+    sticky = (sig & ((_U64(1) << right) - _U64(1))) != 0
+    return (moved << _U64(1)) | sticky.astype(_U64)
+
+
+def _add_exact(n1, s1, l1, n2, s2, l2):
+    """``(-1)**n1 * s1 * 2**l1 + (-1)**n2 * s2 * 2**l2`` as ``(neg, sig < 2**63, exp)``.
+
+    Exact when both operands fit a 61-bit window under the larger one's top
+    bit; otherwise the far smaller operand's lost bits become a sticky bit.
+    An exact zero sum comes back as ``sig == 0`` with ``neg`` False.
+    """
+    lowest = np.int64(-(1 << 40))
+    top1 = np.where(s1 == 0, lowest, l1 + bit_length(s1))
+    top2 = np.where(s2 == 0, lowest, l2 + bit_length(s2))
+    top = np.maximum(top1, top2)
+    window = np.where(top == lowest, 0, top + 1 - 61)  # LSB exponent of the window
+    x1 = _align(s1, l1 - window).astype(np.int64)
+    x2 = _align(s2, l2 - window).astype(np.int64)
+    total = np.where(n1, -x1, x1) + np.where(n2, -x2, x2)
+    return total < 0, np.abs(total).astype(_U64), window - 1
+
+
+def _tiny(neg, sig, exp, rounded_code, opts: EncodeOptions, rand) -> np.ndarray:
+    """Tininess after rounding (IEEE 754-2019 section 7.5) of exact nonzero values.
+
+    Deterministic modes: the value rounded with an unbounded exponent range is
+    below min normal.  Only values in the binade just below min normal can
+    round up to it: for those, rounding twice the value (whose binade is
+    normal, so the quantum is the unbounded one, doubled) tells.  sr: the
+    delivered result is below min normal.
+    """
+    fmt = opts.fmt
+    if opts.mode is RoundingMode.SR:
+        return (rounded_code & _U64(fmt.mag_mask)) < _U64(1 << fmt.man_bits)
+    lg = bit_length(sig) - 1 + exp
+    tiny = (sig != 0) & (lg < fmt.emin)
+    edge = np.flatnonzero(tiny & (lg == fmt.emin - 1))
+    if edge.size:
+        probe = EncodeOptions(fmt, opts.mode, False, "canonical", sr_bits=opts.sr_bits)
+        doubled = round_finite(neg[edge], sig[edge], exp[edge] + 1, probe).code
+        tiny[edge] = (doubled & _U64(fmt.mag_mask)) < _U64(2 << fmt.man_bits)
+    return tiny
+
+
+def _flags(rounded, tiny) -> np.ndarray:
+    return (
+        rounded.inexact * int(Flag.NX) | rounded.overflow * int(Flag.OF) | (tiny & rounded.inexact) * int(Flag.UF)
+    ).astype(np.uint8)
+
+
+# ------------------------------------------------------------------------------ fma
+def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
+    fc = opts.fmt
+    p_neg, p_sig, p_exp, p_cls, invalid = _product(a, b, fa, fb)
+    uc = unpack(c, fc)
+    neg, sig, exp = _add_exact(uc.neg, uc.sig, uc.exp - fc.man_bits, p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits)
+    rounded = round_finite(neg, sig, exp, opts, rand)
+    code = rounded.code
+    flags = _flags(rounded, _tiny(neg, sig, exp, code, opts, rand))
+
+    # exact zero: two zero addends of one sign keep it; anything else is +0 (rdn: -0)
+    both_zero = (uc.sig == 0) & (p_sig == 0)
+    zero_neg = np.where(both_zero & (uc.neg == p_neg), uc.neg, opts.mode is RoundingMode.RDN)
+    code = np.where(sig == 0, np.where(zero_neg, _U64(fc.sign_mask), _U64(0)), code)
+
+    c_nan, c_inf = uc.cls == CodeClass.NAN, uc.cls == CodeClass.INF
+    p_nan, p_inf = p_cls == CodeClass.NAN, p_cls == CodeClass.INF
+    quiet_bit = _U64(1 << (fc.man_bits - 1))
+    c_snan = c_nan & ((np.asarray(c, _U64) & quiet_bit) == 0)
+    clash = p_inf & c_inf & (p_neg != uc.neg)
+    nan = c_nan | p_nan | clash
+    inf = ~nan & (p_inf | c_inf)
+    inf_code = _U64(fc.inf_codes[0]) | np.where(np.where(p_inf, p_neg, uc.neg), _U64(fc.sign_mask), _U64(0))
+    code = np.where(nan, _U64(fc.nan_code(False)), np.where(inf, inf_code, code))
+    flags = np.where(nan | inf, 0, flags) | ((invalid | clash | c_snan) * int(Flag.NV)).astype(np.uint8)
+    return code.astype(code_dtype(fc)), flags.astype(np.uint8)
+
+
+def _sr_options(fc: Format, rounding: Any, sr_bits: Any, saturate: bool) -> EncodeOptions:
+    mode = parse_rounding(rounding)
+    return EncodeOptions(fc, mode, bool(saturate), "canonical", sr_bits=sr_bits if mode is RoundingMode.SR else None)
+
+
+def fma(
+    acc: Any,
+    a: Any,
+    b: Any,
+    *,
+    fmt_a: Any,
+    fmt_b: Any = None,
+    acc_fmt: Any = "float32",
+    rounding: Any = "rne",
+    sr_bits: int | None = None,
+    rand: Any = None,
+    saturate: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``acc + a*b`` with one rounding into ``acc_fmt``, elementwise, with IEEE flags.
+
+    Args:
+        acc: accumulator codes in ``acc_fmt``.
+        a, b: operand codes in ``fmt_a`` and ``fmt_b`` (default ``fmt_a``);
+            the three arrays broadcast together.
+        acc_fmt: the accumulator format (IEEE-style specials).
+        rounding: rne, rtz, rdn, rup, rmm, rto or sr (or the RTL code 0...6).
+        sr_bits, rand: for sr, R and the random integers in ``[0, 2**R)``
+            (broadcast to the result); away iff ``t + r >= 2**R``.
+        saturate: results that overflow by rounding become +-max finite
+            (OF and NX still set); infinite operands still give Inf.
+
+    Returns:
+        ``(codes, flags)``: result codes in ``acc_fmt``'s code dtype, and
+        uint8 flags ``{NV, DZ, OF, UF, NX}`` in bits 4...0 (DZ is always 0).
+
+    Raises:
+        ValueError: unsupported formats, codes out of range, shapes that do
+            not broadcast, bad sr arguments (sr without rand, rand with
+            another mode, a random integer >= 2**sr_bits).
+    """
+    fa = operand_format(fmt_a)
+    fb = fa if fmt_b is None else operand_format(fmt_b)
+    fc = accumulator_format(acc_fmt)
+    opts = _sr_options(fc, rounding, sr_bits, saturate)
+    if opts.mode is not RoundingMode.SR and (rand is not None or sr_bits is not None):
+        raise ValueError(f"sr_bits and rand are only used with rounding='sr', not {opts.mode.label!r}")
+    c_arr, a_arr, b_arr = _broadcast(
+        ("acc", check_codes(acc, fc)), ("a", check_codes(a, fa)), ("b", check_codes(b, fb))
+    )
+    shape = c_arr.shape
+    r = None
+    if opts.mode is RoundingMode.SR:
+        if rand is None:
+            raise ValueError("rounding='sr' needs random integers: pass rand (e.g. refmodel.lfsr.draws)")
+        r = random_integers(rand, None, shape, int(opts.sr_bits)).reshape(-1)  # type: ignore[arg-type]
+    c_flat, a_flat, b_flat = (np.ascontiguousarray(x).reshape(-1).astype(np.int64) for x in (c_arr, a_arr, b_arr))
+    codes = np.empty(c_flat.size, code_dtype(fc))
+    flags = np.empty(c_flat.size, np.uint8)
+    for start in range(0, c_flat.size, _CHUNK):
+        sl = slice(start, start + _CHUNK)
+        codes[sl], flags[sl] = _fma_block(c_flat[sl], a_flat[sl], b_flat[sl], fa, fb, opts, None if r is None else r[sl])
+    return codes.reshape(shape), flags.reshape(shape)
+
+
+# ------------------------------------------------------------------------------ mac
+class MacResult(NamedTuple):
+    """Every intermediate accumulator of a MAC stream and the sticky flags after each step."""
+
+    acc: np.ndarray  # codes, shape (..., K): acc after operations 0...K-1
+    flags: np.ndarray  # uint8, shape (..., K): OR of the flags of operations 0...k
+
+
+def mac(
+    a: Any,
+    b: Any,
+    *,
+    fmt_a: Any,
+    fmt_b: Any = None,
+    acc_fmt: Any = "float32",
+    acc_init: Any = 0,
+    rounding: Any = "rne",
+    sr_bits: int | None = None,
+    lfsr_seed: Any = 1,
+    rand: Any = None,
+    saturate: bool = False,
+) -> MacResult:
+    """A stream of FMAs along the last axis, as the RTL accumulator register runs it.
+
+    ``acc_0 = fma(acc_init, a[..., 0], b[..., 0])``, ``acc_k = fma(acc_{k-1}, a[..., k], b[..., k])``;
+    leading axes are independent streams (vectorised).  Under sr, operation k
+    of a stream uses the low ``sr_bits`` bits of its LFSR word k
+    (:func:`refmodel.lfsr.draws`: leap-forward, one 32-step leap per accepted
+    operation, word 0 = the seed), unless ``rand`` (shape ``(..., K)``) gives
+    the random integers explicitly.
+
+    Args:
+        a, b: operand codes, shape ``(..., K)``.
+        acc_init: the accumulator after ``clear`` (a code, or codes of the
+            leading shape); default +0.
+        lfsr_seed: the LFSR seed (non-zero), one for all streams or one per stream.
+        rand: explicit random integers instead of the LFSR.
+        Other arguments as :func:`fma`.
+
+    Returns:
+        :class:`MacResult` with the accumulator after every operation and
+        the flags sticky since the clear.
+
+    Raises:
+        ValueError: as :func:`fma`, plus a zero LFSR seed or an empty stream axis.
+    """
+    fa = operand_format(fmt_a)
+    fb = fa if fmt_b is None else operand_format(fmt_b)
+    fc = accumulator_format(acc_fmt)
+    opts = _sr_options(fc, rounding, sr_bits, saturate)
+    a_arr, b_arr = _broadcast(("a", check_codes(a, fa)), ("b", check_codes(b, fb)))
+    if a_arr.ndim == 0 or a_arr.shape[-1] == 0:
+        raise ValueError("mac needs operand arrays with a non-empty last (stream) axis")
+    lead, steps = a_arr.shape[:-1], a_arr.shape[-1]
+    acc = np.broadcast_to(check_codes(acc_init, fc), lead).astype(np.int64)
+    if opts.mode is RoundingMode.SR:
+        if rand is None:
+            rand = _lfsr_rand(lfsr_seed, lead, steps, int(opts.sr_bits))  # type: ignore[arg-type]
+        rand = random_integers(rand, None, a_arr.shape, int(opts.sr_bits))  # type: ignore[arg-type]
+    elif rand is not None or sr_bits is not None:
+        raise ValueError(f"sr_bits and rand are only used with rounding='sr', not {opts.mode.label!r}")
+    out = np.empty(a_arr.shape, code_dtype(fc))
+    flags = np.empty(a_arr.shape, np.uint8)
+    sticky = np.zeros(lead, np.uint8)
+    for k in range(steps):
+        r = None if rand is None else rand[..., k]
+        code, f = fma(acc, a_arr[..., k], b_arr[..., k], fmt_a=fa, fmt_b=fb, acc_fmt=fc, rounding=opts.mode,
+                      sr_bits=opts.sr_bits, rand=r, saturate=opts.saturate)
+        sticky = sticky | f
+        out[..., k], flags[..., k] = code, sticky
+        acc = code.astype(np.int64)
+    return MacResult(out, flags)
+
+
+def _lfsr_rand(seed: Any, lead: tuple[int, ...], steps: int, sr_bits: int) -> np.ndarray:
+    from .lfsr import draws
+
+    seeds = np.broadcast_to(np.asarray(seed), lead)
+    unique = np.unique(seeds)
+    if unique.size == 1:
+        return np.broadcast_to(draws(int(unique[0]), steps, sr_bits), lead + (steps,))
+    out = np.empty(lead + (steps,), np.uint32)
+    for idx in np.ndindex(*lead):
+        out[idx] = draws(int(seeds[idx]), steps, sr_bits)
+    return out
+
+
+# ------------------------------------------------------------------------------ dot
+def dot(
+    a: Any,
+    b: Any,
+    *,
+    fmt_a: Any,
+    fmt_b: Any = None,
+    acc_fmt: Any = "float32",
+    rounding: Any = "rne",
+    sr_bits: int | None = None,
+    rand: Any = None,
+    saturate: bool = False,
+    scale_exp: Any = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``2**scale_exp * sum_k a[..., k] * b[..., k]`` computed exactly, rounded once into ``acc_fmt``.
+
+    The sequential alternative (one rounding per product, as a MAC does) is
+    ``mac(a, b, ...).acc[..., -1]``.
+
+    Special values: any NaN, or Inf*0 (NV), or infinite products of both
+    signs (NV) give the canonical NaN; otherwise an infinite product gives
+    Inf of its sign.  A zero sum is -0 only if every product is -0 (rdn: if
+    any is, or if non-zero products cancel exactly), else +0.
+
+    Args:
+        a, b: operand codes, shape ``(..., K)``; the sum runs over the last axis.
+        scale_exp: an integer power of two applied to the exact sum before
+            rounding (MX block scales), broadcast to the leading shape.
+        Other arguments as :func:`fma`; ``rand`` has the leading shape.
+
+    Returns:
+        ``(codes, flags)`` of the leading shape.
+
+    Raises:
+        ValueError: as :func:`fma`, or an empty sum axis.
+    """
+    fa = operand_format(fmt_a)
+    fb = fa if fmt_b is None else operand_format(fmt_b)
+    fc = accumulator_format(acc_fmt)
+    opts = _sr_options(fc, rounding, sr_bits, saturate)
+    a_arr, b_arr = _broadcast(("a", check_codes(a, fa)), ("b", check_codes(b, fb)))
+    if a_arr.ndim == 0 or a_arr.shape[-1] == 0:
+        raise ValueError("dot needs operand arrays with a non-empty last (sum) axis")
+    lead = a_arr.shape[:-1]
+    r = None
+    if opts.mode is RoundingMode.SR:
+        if rand is None:
+            raise ValueError("rounding='sr' needs random integers: pass rand")
+        r = random_integers(rand, None, lead, int(opts.sr_bits)).reshape(-1)  # type: ignore[arg-type]
+    elif rand is not None or sr_bits is not None:
+        raise ValueError(f"sr_bits and rand are only used with rounding='sr', not {opts.mode.label!r}")
+    p_neg, p_sig, p_exp, p_cls, invalid = _product(a_arr, b_arr, fa, fb)
+    lsb_min = (fa.emin - fa.man_bits) + (fb.emin - fb.man_bits)
+    neg, sig, exp = _exact_sums(p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits - lsb_min)
+    exp = exp + lsb_min + np.broadcast_to(np.asarray(scale_exp, np.int64), lead).reshape(-1)
+    rounded = round_finite(neg, sig, exp, opts, r)
+    code = rounded.code
+    flags = _flags(rounded, _tiny(neg, sig, exp, code, opts, r))
+
+    p_neg2, p_cls2 = p_neg.reshape(-1, a_arr.shape[-1]), p_cls.reshape(-1, a_arr.shape[-1])
+    zero = p_cls2 == CodeClass.ZERO
+    all_neg_zero = (zero & p_neg2).all(axis=1)
+    any_neg_zero = (zero & p_neg2).any(axis=1)
+    rdn = opts.mode is RoundingMode.RDN
+    zero_neg = all_neg_zero | (rdn & (any_neg_zero | ~zero.all(axis=1)))
+    code = np.where(sig == 0, np.where(zero_neg, _U64(fc.sign_mask), _U64(0)), code)
+
+    inf = p_cls2 == CodeClass.INF
+    pos_inf, neg_inf = (inf & ~p_neg2).any(axis=1), (inf & p_neg2).any(axis=1)
+    inv = invalid.reshape(-1, a_arr.shape[-1]).any(axis=1) | (pos_inf & neg_inf)
+    nan = (p_cls2 == CodeClass.NAN).any(axis=1) | (pos_inf & neg_inf)
+    any_inf = ~nan & (pos_inf | neg_inf)
+    inf_code = _U64(fc.inf_codes[0]) | np.where(neg_inf, _U64(fc.sign_mask), _U64(0))
+    code = np.where(nan, _U64(fc.nan_code(False)), np.where(any_inf, inf_code, code))
+    flags = np.where(nan | any_inf, 0, flags) | (inv * int(Flag.NV))
+    return code.astype(code_dtype(fc)).reshape(lead), flags.astype(np.uint8).reshape(lead)
+
+
+def _exact_sums(neg: np.ndarray, sig: np.ndarray, shift: np.ndarray):
+    """Exact ``sum_k (-1)**neg * sig * 2**shift`` over the last axis, as ``(neg, sig, exp)`` per row.
+
+    Each term (``shift >= 0``) is split into 32-bit limbs, the limbs are
+    summed in int64 over the axis (exact for fewer than 2**31 terms), and
+    each row's limbs are joined into one Python integer, which is cut to a
+    63-bit significand with a sticky bit.
+    """
+    k = sig.shape[-1]
+    if k >= 1 << 31:
+        raise ValueError(f"dot sums at most 2**31 - 1 products, not {k}")
+    sig2 = sig.reshape(-1, k)
+    shift2 = shift.reshape(-1, k)
+    sign = np.where(neg.reshape(-1, k), -1, 1)
+    top = int(bit_length(sig2).max(initial=0) + shift2.max(initial=0))
+    limbs = []
+    for j in range(0, max(top, 1) + 32, 32):
+        up = np.clip(shift2 - j, 0, 64).astype(_U64)
+        down = np.clip(j - shift2, 0, 64).astype(_U64)
+        part = ((sig2 << up) >> down) & _U64(0xFFFFFFFF)
+        limbs.append((part.astype(np.int64) * sign).sum(axis=1))
+    rows = len(limbs[0])
+    out_neg = np.zeros(rows, bool)
+    out_sig = np.zeros(rows, _U64)
+    out_exp = np.zeros(rows, np.int64)
+    for r in range(rows):
+        total = sum(int(limb[r]) << (32 * j) for j, limb in enumerate(limbs))
+        mag = abs(total)
+        cut = max(mag.bit_length() - 61, 0)
+        sticky = int(mag & ((1 << cut) - 1) != 0)
+        out_neg[r] = total < 0
+        out_sig[r] = ((mag >> cut) << 1) | sticky
+        out_exp[r] = cut - 1
+    return out_neg, out_sig, out_exp
