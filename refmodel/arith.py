@@ -26,6 +26,7 @@ rounding decision that sits at least 30 bits above it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -108,6 +109,22 @@ def _product(a: np.ndarray, b: np.ndarray, fa: Format, fb: Format):
     return neg & ~(cls == CodeClass.NAN), sig, exp, cls, inf_times_zero
 
 
+@functools.lru_cache(maxsize=16)
+def _product_table(fa: Format, fb: Format) -> tuple[np.ndarray, ...]:
+    """:func:`_product` of every code pair of two formats of <= 8 bits, indexed by ``a << fb.bits | b``."""
+    pairs = np.arange(1 << (fa.bits + fb.bits), dtype=np.int64)
+    neg, sig, exp, cls, invalid = _product(pairs >> fb.bits, pairs & ((1 << fb.bits) - 1), fa, fb)
+    return neg, sig.astype(np.uint32), exp.astype(np.int32), cls, invalid
+
+
+def _product_fields(a: np.ndarray, b: np.ndarray, fa: Format, fb: Format):
+    """:func:`_product` of checked codes, through a table when both formats have <= 8 bits."""
+    if fa.bits > 8 or fb.bits > 8:
+        return _product(a, b, fa, fb)
+    idx = (a.astype(np.intp) << fb.bits) | b
+    return tuple(np.take(t, idx) for t in _product_table(fa, fb))
+
+
 def mul(a: Any, b: Any, fmt_a: Any, fmt_b: Any = None) -> Product:
     """Exact product of codes ``a`` (in ``fmt_a``) and ``b`` (in ``fmt_b``, default ``fmt_a``).
 
@@ -125,7 +142,7 @@ def mul(a: Any, b: Any, fmt_a: Any, fmt_b: Any = None) -> Product:
     fa = operand_format(fmt_a)
     fb = fa if fmt_b is None else operand_format(fmt_b)
     a, b = _broadcast(("a", check_codes(a, fa)), ("b", check_codes(b, fb)))
-    neg, sig, exp, cls, _ = _product(a, b, fa, fb)
+    neg, sig, exp, cls, _ = _product_fields(a, b, fa, fb)
     return Product(neg.astype(np.uint8), exp.astype(np.int32), sig, cls, fa.man_bits + fb.man_bits)
 
 
@@ -196,7 +213,7 @@ def _flags(rounded, tiny) -> np.ndarray:
 # ------------------------------------------------------------------------------ fma
 def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
     fc = opts.fmt
-    p_neg, p_sig, p_exp, p_cls, invalid = _product(a, b, fa, fb)
+    p_neg, p_sig, p_exp, p_cls, invalid = _product_fields(a, b, fa, fb)
     uc = unpack(c, fc)
     neg, sig, exp = _add_exact(uc.neg, uc.sig, uc.exp - fc.man_bits, p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits)
     rounded = round_finite(neg, sig, exp, opts, rand)
@@ -423,7 +440,7 @@ def dot(
         r = random_integers(rand, None, lead, int(opts.sr_bits)).reshape(-1)  # type: ignore[arg-type]
     elif rand is not None or sr_bits is not None:
         raise ValueError(f"sr_bits and rand are only used with rounding='sr', not {opts.mode.label!r}")
-    p_neg, p_sig, p_exp, p_cls, invalid = _product(a_arr, b_arr, fa, fb)
+    p_neg, p_sig, p_exp, p_cls, invalid = _product_fields(a_arr, b_arr, fa, fb)
     lsb_min = (fa.emin - fa.man_bits) + (fb.emin - fb.man_bits)
     neg, sig, exp = _exact_sums(p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits - lsb_min)
     exp = exp + lsb_min + np.broadcast_to(np.asarray(scale_exp, np.int64), lead).reshape(-1)
