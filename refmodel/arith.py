@@ -40,6 +40,8 @@ __all__ = ["Product", "mul", "fma", "mac", "MacResult", "dot", "operand_format",
 
 _CHUNK = 1 << 14
 _U64 = np.uint64
+_NX, _UF, _OF, _NV = int(Flag.NX), int(Flag.UF), int(Flag.OF), int(Flag.NV)
+_SR, _RDN = RoundingMode.SR, RoundingMode.RDN
 
 
 class Product(NamedTuple):
@@ -157,8 +159,8 @@ def _broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
 # --------------------------------------------------------------------- exact sums
 def _align(sig: np.ndarray, d: np.ndarray) -> np.ndarray:
     """``2 * (sig * 2**d truncated) + sticky``: sig moved by d places, one sticky bit below."""
-    left = np.clip(d, 0, 63).astype(_U64)
-    right = np.clip(-d, 0, 63).astype(_U64)
+    left = np.minimum(np.maximum(d, 0), 63).astype(_U64)
+    right = np.minimum(np.maximum(-d, 0), 63).astype(_U64)
     moved = (sig << left) >> right
     sticky = (sig & ((_U64(1) << right) - _U64(1))) != 0
     return (moved << _U64(1)) | sticky.astype(_U64)
@@ -182,7 +184,7 @@ def _add_exact(n1, s1, l1, n2, s2, l2):
     return total < 0, np.abs(total).astype(_U64), window - 1
 
 
-def _tiny(neg, sig, exp, rounded_code, opts: EncodeOptions, rand) -> np.ndarray:
+def _tiny(neg, sig, exp, rounded, opts: EncodeOptions) -> np.ndarray:
     """Tininess after rounding (IEEE 754-2019 section 7.5) of exact nonzero values.
 
     Deterministic modes: the value rounded with an unbounded exponent range is
@@ -192,9 +194,9 @@ def _tiny(neg, sig, exp, rounded_code, opts: EncodeOptions, rand) -> np.ndarray:
     delivered result is below min normal.
     """
     fmt = opts.fmt
-    if opts.mode is RoundingMode.SR:
-        return (rounded_code & _U64(fmt.mag_mask)) < _U64(1 << fmt.man_bits)
-    lg = bit_length(sig) - 1 + exp
+    if opts.mode is _SR:
+        return (rounded.code & _U64(fmt.mag_mask)) < _U64(1 << fmt.man_bits)
+    lg = rounded.log2
     tiny = (sig != 0) & (lg < fmt.emin)
     edge = np.flatnonzero(tiny & (lg == fmt.emin - 1))
     if edge.size:
@@ -205,9 +207,7 @@ def _tiny(neg, sig, exp, rounded_code, opts: EncodeOptions, rand) -> np.ndarray:
 
 
 def _flags(rounded, tiny) -> np.ndarray:
-    return (
-        rounded.inexact * int(Flag.NX) | rounded.overflow * int(Flag.OF) | (tiny & rounded.inexact) * int(Flag.UF)
-    ).astype(np.uint8)
+    return (rounded.inexact * _NX | rounded.overflow * _OF | (tiny & rounded.inexact) * _UF).astype(np.uint8)
 
 
 # ------------------------------------------------------------------------------ fma
@@ -218,11 +218,11 @@ def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
     neg, sig, exp = _add_exact(uc.neg, uc.sig, uc.exp - fc.man_bits, p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits)
     rounded = round_finite(neg, sig, exp, opts, rand)
     code = rounded.code
-    flags = _flags(rounded, _tiny(neg, sig, exp, code, opts, rand))
+    flags = _flags(rounded, _tiny(neg, sig, exp, rounded, opts))
 
     # exact zero: two zero addends of one sign keep it; anything else is +0 (rdn: -0)
     both_zero = (uc.sig == 0) & (p_sig == 0)
-    zero_neg = np.where(both_zero & (uc.neg == p_neg), uc.neg, opts.mode is RoundingMode.RDN)
+    zero_neg = np.where(both_zero & (uc.neg == p_neg), uc.neg, opts.mode is _RDN)
     code = np.where(sig == 0, np.where(zero_neg, _U64(fc.sign_mask), _U64(0)), code)
 
     c_nan, c_inf = uc.cls == CodeClass.NAN, uc.cls == CodeClass.INF
@@ -234,7 +234,7 @@ def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
     inf = ~nan & (p_inf | c_inf)
     inf_code = _U64(fc.inf_codes[0]) | np.where(np.where(p_inf, p_neg, uc.neg), _U64(fc.sign_mask), _U64(0))
     code = np.where(nan, _U64(fc.nan_code(False)), np.where(inf, inf_code, code))
-    flags = np.where(nan | inf, 0, flags) | ((invalid | clash | c_snan) * int(Flag.NV)).astype(np.uint8)
+    flags = np.where(nan | inf, 0, flags) | ((invalid | clash | c_snan) * _NV).astype(np.uint8)
     return code.astype(code_dtype(fc)), flags.astype(np.uint8)
 
 
@@ -363,17 +363,22 @@ def mac(
         rand = random_integers(rand, None, a_arr.shape, int(opts.sr_bits))  # type: ignore[arg-type]
     elif rand is not None or sr_bits is not None:
         raise ValueError(f"sr_bits and rand are only used with rounding='sr', not {opts.mode.label!r}")
-    out = np.empty(a_arr.shape, code_dtype(fc))
-    flags = np.empty(a_arr.shape, np.uint8)
-    sticky = np.zeros(lead, np.uint8)
+    # every operand is checked above: the loop calls the FMA kernel directly, one step per operation
+    a_steps = np.moveaxis(a_arr, -1, 0).reshape(steps, -1).astype(np.int64)
+    b_steps = np.moveaxis(b_arr, -1, 0).reshape(steps, -1).astype(np.int64)
+    r_steps = None if rand is None else np.moveaxis(np.asarray(rand), -1, 0).reshape(steps, -1)
+    acc = acc.reshape(-1)
+    out = np.empty((steps, acc.size), code_dtype(fc))
+    flags = np.empty((steps, acc.size), np.uint8)
+    sticky = np.zeros(acc.size, np.uint8)
     for k in range(steps):
-        r = None if rand is None else rand[..., k]
-        code, f = fma(acc, a_arr[..., k], b_arr[..., k], fmt_a=fa, fmt_b=fb, acc_fmt=fc, rounding=opts.mode,
-                      sr_bits=opts.sr_bits, rand=r, saturate=opts.saturate)
-        sticky = sticky | f
-        out[..., k], flags[..., k] = code, sticky
+        code, f = _fma_block(acc, a_steps[k], b_steps[k], fa, fb, opts, None if r_steps is None else r_steps[k])
+        sticky |= f
+        out[k], flags[k] = code, sticky
         acc = code.astype(np.int64)
-    return MacResult(out, flags)
+    shape = lead + (steps,)
+    return MacResult(np.moveaxis(out.reshape((steps,) + lead), 0, -1).reshape(shape),
+                     np.moveaxis(flags.reshape((steps,) + lead), 0, -1).reshape(shape))
 
 
 def _lfsr_rand(seed: Any, lead: tuple[int, ...], steps: int, sr_bits: int) -> np.ndarray:
@@ -446,7 +451,7 @@ def dot(
     exp = exp + lsb_min + np.broadcast_to(np.asarray(scale_exp, np.int64), lead).reshape(-1)
     rounded = round_finite(neg, sig, exp, opts, r)
     code = rounded.code
-    flags = _flags(rounded, _tiny(neg, sig, exp, code, opts, r))
+    flags = _flags(rounded, _tiny(neg, sig, exp, rounded, opts))
 
     p_neg2, p_cls2 = p_neg.reshape(-1, a_arr.shape[-1]), p_cls.reshape(-1, a_arr.shape[-1])
     zero = p_cls2 == CodeClass.ZERO

@@ -8,6 +8,7 @@ integer path of :mod:`refmodel.rounding`, or a fast path of
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import ml_dtypes
@@ -322,7 +323,20 @@ def unpack(codes: Any, fmt: "str | Format") -> Unpacked:
     fmt = get_format(fmt)
     if fmt.specials is Specials.SCALE:
         raise ValueError(f"unpack is for sign/exponent/mantissa formats, not the scale format {fmt.name}")
-    arr = check_codes(codes, fmt).astype(np.uint64)
+    if fmt.bits <= 16:
+        idx = check_codes(codes, fmt).astype(np.intp)
+        neg_t, sig_t, exp_t, cls_t = _unpack_tables(fmt)
+        return Unpacked(np.take(neg_t, idx), np.take(sig_t, idx), np.take(exp_t, idx), np.take(cls_t, idx))
+    return _unpack_fields(check_codes(codes, fmt), fmt)
+
+
+@functools.lru_cache(maxsize=32)
+def _unpack_tables(fmt: Format) -> Unpacked:
+    return _unpack_fields(np.arange(fmt.code_count), fmt)
+
+
+def _unpack_fields(codes: np.ndarray, fmt: Format) -> Unpacked:
+    arr = codes.astype(np.uint64)
     cls = classify(arr, fmt)
     mag = arr & np.uint64(fmt.mag_mask)
     e_field = (mag >> np.uint64(fmt.man_bits)).astype(np.int64)

@@ -30,6 +30,9 @@ from .formats import Format
 __all__ = ["EncodeOptions", "Rounded", "round_finite", "encode_float64", "code_dtype", "bit_length", "MAX_SIG_BITS"]
 
 MAX_SIG_BITS = 63
+_RNE, _RMM, _RTZ, _RDN, _RUP, _RTO = (RoundingMode.RNE, RoundingMode.RMM, RoundingMode.RTZ, RoundingMode.RDN,
+                                      RoundingMode.RUP, RoundingMode.RTO)
+_SCALE = Specials.SCALE
 E8M0_RULES = ("ml_dtypes", "even", "up")
 NAN_POLICIES = ("ml_dtypes", "canonical")
 
@@ -122,6 +125,7 @@ class Rounded(NamedTuple):
     code: np.ndarray  # uint64 codes
     inexact: np.ndarray  # bool: the rounded value differs from the input
     overflow: np.ndarray  # bool: the rounded magnitude (unbounded exponent) exceeds max finite
+    log2: np.ndarray  # int64: floor(log2|input|) (meaningless for zero inputs)
 
 
 def round_finite(
@@ -171,27 +175,27 @@ def round_finite(
     sticky = (rem & ((np.uint64(1) << (sh - np.uint64(1))) - np.uint64(1))) != 0
     inexact = rem != 0
 
-    if fmt.specials is Specials.SCALE:
+    if fmt.specials is _SCALE:
         i_base = np.uint64(1)  # the hidden 1 is not stored: code = binade index + carry
     else:
         i_base = np.uint64(0)
 
     base = (lg_c - fmt.emin).astype(np.uint64) << np.uint64(man)  # code of the binade's first value
-    if mode is RoundingMode.RNE:
+    if mode is _RNE:
         if opts.e8m0_rule == "up":
             inc = inexact
         else:  # ml_dtypes: even significand (M = 0: always odd, ties go up); even: even code
             lsb = i & np.uint64(1) if opts.e8m0_rule == "ml_dtypes" else (base + i - i_base) & np.uint64(1)
             inc = (rbit == 1) & (sticky | (lsb == 1))
-    elif mode is RoundingMode.RMM:
+    elif mode is _RMM:
         inc = rbit == 1
-    elif mode is RoundingMode.RTZ:
+    elif mode is _RTZ:
         inc = np.zeros(i.shape, bool)
-    elif mode is RoundingMode.RDN:
+    elif mode is _RDN:
         inc = inexact & neg
-    elif mode is RoundingMode.RUP:
+    elif mode is _RUP:
         inc = inexact & ~neg
-    elif mode is RoundingMode.RTO:
+    elif mode is _RTO:
         i = i | inexact.astype(np.uint64)
         inc = np.zeros(i.shape, bool)
     else:  # SR: away iff t + r >= 2**R, t = the discarded fraction truncated to R bits
@@ -208,16 +212,16 @@ def round_finite(
         sign = np.where(neg & ((mag != 0) | fmt.has_negative_zero), np.uint64(fmt.sign_mask), np.uint64(0))
         code = code | sign
 
-    if fmt.specials is Specials.SCALE:
+    if fmt.specials is _SCALE:
         under = ~zero & (lg < fmt.emin)
         code = np.where(under, np.uint64(0), code)
         over = over & ~under
 
     if over.any():
         code = np.where(over, _overflow_codes(neg, opts), code)
-    if fmt.specials is Specials.SCALE:
+    if fmt.specials is _SCALE:
         code = np.where(neg | zero, np.uint64(fmt.nan_code()), code)
-    return Rounded(code, inexact | over, over)
+    return Rounded(code, inexact | over, over, lg)
 
 
 def _overflow_codes(neg: np.ndarray, opts: EncodeOptions) -> np.ndarray:
