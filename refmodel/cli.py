@@ -118,6 +118,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_study_sr(args: argparse.Namespace) -> int:
+    from .study import plot, sr_study
+
+    lengths = tuple(int(n) for n in args.lengths.split(","))
+    rows = sr_study(lengths, tuple(args.accs.split(",")), tuple(args.modes.split(",")), args.trials,
+                    args.sr_bits, args.seed)
+    table_rows = []
+    for acc in dict.fromkeys(r.acc for r in rows):
+        for mode in dict.fromkeys(r.mode for r in rows):
+            sel = {r.length: r for r in rows if r.acc == acc and r.mode == mode}
+            row = {"accumulator": acc, "mode": mode}
+            row.update({f"n={n}": f"{sel[n].mean:+.2e} ± {sel[n].std:.1e}" for n in sel})
+            table_rows.append(row)
+    cols = ["accumulator", "mode"] + [f"n={n}" for n in sorted({r.length for r in rows})]
+    title = (f"relative error of a sequential dot product of float8_e4m3fn products: mean ± std over "
+             f"{args.trials} trials (sr: {args.sr_bits} random bits from the shared LFSR)")
+    _console().print(_table(title, cols, table_rows))
+    if args.json:
+        import dataclasses
+        import json
+
+        with open(args.json, "w") as fh:
+            json.dump([dataclasses.asdict(r) for r in rows], fh, indent=1)
+    if args.plot:
+        plot(rows, args.plot)
+        print(f"plot written to {args.plot}")
+    return 0
+
+
 def cmd_gen_docs(args: argparse.Namespace) -> int:
     from .docgen import refresh
 
@@ -152,6 +181,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rand", help="comma-separated random integers for sr (else drawn with --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_encode)
+
+    p = sub.add_parser("study", help="numerical studies")
+    studies = p.add_subparsers(dest="study", required=True)
+    p = studies.add_parser("sr", help="long dot products in narrow accumulators: rne/rtz against sr")
+    p.add_argument("--lengths", default="256,1024,4096,16384", help="comma-separated lengths (<= 65536)")
+    p.add_argument("--accs", default="bfloat16,float16,e5m7,e6m5", help="accumulator formats")
+    p.add_argument("--modes", default="rne,rtz,sr")
+    p.add_argument("--trials", type=int, default=8)
+    p.add_argument("--sr-bits", type=int, default=16)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--plot", help="write a PNG plot (needs matplotlib: pip install 'fp8kit[plot]')")
+    p.add_argument("--json", help="write the rows as JSON")
+    p.set_defaults(func=cmd_study_sr)
 
     p = sub.add_parser("gen-docs", help="regenerate the generated sections of docs/*.md")
     p.set_defaults(func=cmd_gen_docs)

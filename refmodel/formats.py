@@ -370,7 +370,9 @@ def get_format(name: "str | Format | Any") -> Format:
 
     Accepted: a registered ml_dtypes name (``"float8_e4m3fn"``), an alias
     (``"ocp_e4m3"``), a short name that names exactly one format
-    (``"e4m3fn"``, ``"e3m4"``), or a dtype whose name is registered.
+    (``"e4m3fn"``, ``"e3m4"``), ``"eXmY"`` with no registered format of that
+    shape (the IEEE-style ``Format.custom(X, Y)``, e.g. ``"e5m7"``), or a
+    dtype whose name is registered.
 
     Raises:
         ValueError: unknown name, or a short name such as ``"e4m3"`` that fits
@@ -405,6 +407,8 @@ def get_format(name: "str | Format | Any") -> Format:
                 f"format name {name!r} is ambiguous; candidates: {names} "
                 f"(or Format.custom({match.group(1)}, {match.group(2)}, ...))"
             )
+        # no registered format of that shape: the IEEE-style custom format eXmY
+        return Format.custom(int(match.group(1)), int(match.group(2)))
     elif key in by_short:
         return by_short[key]
     valid = ", ".join(list(_REGISTERED) + list(FORMAT_ALIASES))
