@@ -18,6 +18,7 @@ test-slow: $(STAMP) tools
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_codec.py
+	$(BIN)/python bench/bench_arith.py
 
 tools:
 	@bash scripts/install-tools.sh

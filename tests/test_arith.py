@@ -294,3 +294,18 @@ def test_arith_errors():
         arith.mac(np.zeros((2, 0), np.int64), np.zeros((2, 0), np.int64), fmt_a=E4M3)
     with pytest.raises(ValueError, match="seed"):
         arith.mac(np.zeros(3, np.int64), np.zeros(3, np.int64), fmt_a=E4M3, rounding="sr", sr_bits=4, lfsr_seed=0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fc", ACCS, ids=lambda f: f.name)
+def test_fma_random_sweep_against_oracle(fc):
+    """Random (acc, a, b, mode) quadruples: 20,000 per accumulator bounded, 200,000 with FP8KIT_SLOW=full."""
+    import os
+
+    n = 200_000 if os.environ.get("FP8KIT_SLOW") == "full" else 20_000
+    rng = np.random.default_rng(fc.bits)
+    acc = _acc_sample(fc, n, rng)
+    a, b = rng.integers(0, 256, n), rng.integers(0, 256, n)
+    for mode in MODES:
+        sel = slice(MODES.index(mode), None, len(MODES))
+        _check_fma(acc[sel], a[sel], b[sel], E4M3, E5M2, fc, mode, saturate=bool(fc.bits % 2))
