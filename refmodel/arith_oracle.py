@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 from .encodings import Flag, RoundingMode, Specials, parse_rounding
 from .formats import Format, get_format
-from .oracle import OracleValue, decode_exact
+from .oracle import OracleValue, _floor_log2, _pow2, decode_exact  # the codec oracle's exact helpers
 
 __all__ = ["Product", "dot_exact", "fma_exact", "mac_exact", "mul_exact", "round_exact"]
 
@@ -65,20 +65,6 @@ class Product(NamedTuple):
 
 
 # ------------------------------------------------------------------ small helpers
-def _pow2(k: int) -> Fraction:
-    """``2**k`` as an exact Fraction, for any integer k."""
-    return Fraction(2) ** k
-
-
-def _floor_log2(v: Fraction) -> int:
-    """``floor(log2(v))`` of a Fraction ``v > 0``, exactly."""
-    e = v.numerator.bit_length() - v.denominator.bit_length()
-    if v < _pow2(e):
-        e -= 1
-    assert _pow2(e) <= v < _pow2(e + 1)
-    return e
-
-
 def _operand_format(fmt, what: str) -> Format:
     """Resolve an operand format: any Format of <= 16 bits except scale (E8M0)."""
     fmt = get_format(fmt)
