@@ -36,7 +36,7 @@ from .encodings import CodeClass, Flag, RoundingMode, Specials, parse_rounding
 from .formats import Format, get_format
 from .rounding import EncodeOptions, bit_length, round_finite
 
-__all__ = ["Product", "mul", "fma", "mac", "MacResult", "dot", "operand_format", "accumulator_format"]
+__all__ = ["Product", "mul", "fma", "mac", "MacResult", "dot", "sum_products", "operand_format", "accumulator_format"]
 
 _CHUNK = 1 << 14
 _U64 = np.uint64
@@ -446,30 +446,47 @@ def dot(
     elif rand is not None or sr_bits is not None:
         raise ValueError(f"sr_bits and rand are only used with rounding='sr', not {opts.mode.label!r}")
     p_neg, p_sig, p_exp, p_cls, invalid = _product_fields(a_arr, b_arr, fa, fb)
-    lsb_min = (fa.emin - fa.man_bits) + (fb.emin - fb.man_bits)
-    neg, sig, exp = _exact_sums(p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits - lsb_min)
-    exp = exp + lsb_min + np.broadcast_to(np.asarray(scale_exp, np.int64), lead).reshape(-1)
-    rounded = round_finite(neg, sig, exp, opts, r)
+    lsb = p_exp.astype(np.int64) - fa.man_bits - fb.man_bits + np.asarray(scale_exp, np.int64)[..., None]
+    code, flags = sum_products(p_neg, p_sig, lsb, p_cls, invalid, opts, r)
+    return code.reshape(lead), flags.reshape(lead)
+
+
+def sum_products(neg, sig, lsb, cls, invalid, opts: EncodeOptions, rand=None) -> tuple[np.ndarray, np.ndarray]:
+    """Round ``sum_k (-1)**neg * sig * 2**lsb`` over the last axis once into ``opts.fmt``, with flags.
+
+    The exact-sum core of :func:`dot` and of MX dot products: ``cls`` (a
+    :class:`CodeClass` per product) and ``invalid`` (Inf*0 per product) carry
+    the special values; rules as :func:`dot`.  Returns flat ``(codes, flags)``
+    of the leading shape's size.
+    """
+    fc = opts.fmt
+    k = sig.shape[-1]
+    neg2, sig2, cls2 = neg.reshape(-1, k), sig.reshape(-1, k), cls.reshape(-1, k)
+    lsb2 = np.broadcast_to(lsb, sig.shape).reshape(-1, k)
+    live = sig2 != 0
+    lsb_min = int(lsb2[live].min()) if live.any() else 0
+    s_neg, s_sig, s_exp = _exact_sums(neg2, sig2, np.where(live, lsb2 - lsb_min, 0))
+    s_exp = s_exp + lsb_min
+    rounded = round_finite(s_neg, s_sig, s_exp, opts, rand)
     code = rounded.code
-    flags = _flags(rounded, _tiny(neg, sig, exp, rounded, opts))
+    flags = _flags(rounded, _tiny(s_neg, s_sig, s_exp, rounded, opts))
 
-    p_neg2, p_cls2 = p_neg.reshape(-1, a_arr.shape[-1]), p_cls.reshape(-1, a_arr.shape[-1])
-    zero = p_cls2 == CodeClass.ZERO
-    all_neg_zero = (zero & p_neg2).all(axis=1)
-    any_neg_zero = (zero & p_neg2).any(axis=1)
-    rdn = opts.mode is RoundingMode.RDN
+    zero = cls2 == CodeClass.ZERO
+    all_neg_zero = (zero & neg2).all(axis=1)
+    any_neg_zero = (zero & neg2).any(axis=1)
+    rdn = opts.mode is _RDN
     zero_neg = all_neg_zero | (rdn & (any_neg_zero | ~zero.all(axis=1)))
-    code = np.where(sig == 0, np.where(zero_neg, _U64(fc.sign_mask), _U64(0)), code)
+    code = np.where(s_sig == 0, np.where(zero_neg, _U64(fc.sign_mask), _U64(0)), code)
 
-    inf = p_cls2 == CodeClass.INF
-    pos_inf, neg_inf = (inf & ~p_neg2).any(axis=1), (inf & p_neg2).any(axis=1)
-    inv = invalid.reshape(-1, a_arr.shape[-1]).any(axis=1) | (pos_inf & neg_inf)
-    nan = (p_cls2 == CodeClass.NAN).any(axis=1) | (pos_inf & neg_inf)
+    inf = cls2 == CodeClass.INF
+    pos_inf, neg_inf = (inf & ~neg2).any(axis=1), (inf & neg2).any(axis=1)
+    inv = invalid.reshape(-1, k).any(axis=1) | (pos_inf & neg_inf)
+    nan = (cls2 == CodeClass.NAN).any(axis=1) | (pos_inf & neg_inf)
     any_inf = ~nan & (pos_inf | neg_inf)
     inf_code = _U64(fc.inf_codes[0]) | np.where(neg_inf, _U64(fc.sign_mask), _U64(0))
     code = np.where(nan, _U64(fc.nan_code(False)), np.where(any_inf, inf_code, code))
-    flags = np.where(nan | any_inf, 0, flags) | (inv * int(Flag.NV))
-    return code.astype(code_dtype(fc)).reshape(lead), flags.astype(np.uint8).reshape(lead)
+    flags = np.where(nan | any_inf, 0, flags) | (inv * _NV)
+    return code.astype(code_dtype(fc)), flags.astype(np.uint8)
 
 
 def _exact_sums(neg: np.ndarray, sig: np.ndarray, shift: np.ndarray):
