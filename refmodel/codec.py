@@ -37,7 +37,7 @@ __all__ = ["encode", "decode", "classify", "unpack", "Unpacked", "code_dtype", "
 
 
 # ---------------------------------------------------------------------------- input
-def _as_float_array(x: Any) -> np.ndarray:
+def as_float_array(x: Any) -> np.ndarray:
     """Return ``x`` as a float16/bfloat16/float32/float64 array holding the exact values."""
     arr = np.asarray(x)
     dt = arr.dtype
@@ -160,7 +160,7 @@ def encode(
     opts = EncodeOptions(fmt, mode, bool(saturate), nan, e8m0_rule, sr_bits if mode is RoundingMode.SR else None)
     if mode is not RoundingMode.SR and (rand is not None or rng is not None or sr_bits is not None):
         raise ValueError(f"sr_bits, rand and rng are only used with rounding='sr', not {mode.label!r}")
-    arr = _as_float_array(x)
+    arr = as_float_array(x)
     _check_no_nan(arr, fmt)
     out_dtype = code_dtype(fmt)
     flat = np.ascontiguousarray(arr).reshape(-1)
