@@ -296,7 +296,9 @@ def _quantize_blocks(blocks: np.ndarray, t: MxType, rule: str) -> tuple[np.ndarr
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = np.where(bad[..., None], 0, blocks * factor)  # exact: a power-of-two scaling
     if t.element is None:
-        k = np.clip(np.rint(scaled * scaled.dtype.type(64)), -128, 127)  # exact scaling; rint: ties to even
+        k = np.rint(scaled * scaled.dtype.type(64))  # exact scaling; rint: ties to even
+        np.minimum(k, 127, out=k)
+        np.maximum(k, -128, out=k)
         return scales, k.astype(np.int8).view(np.uint8)
     return scales, encode(scaled, t.element, rounding="rne", saturate=True)
 
