@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .codec import encode
+from .codec import decode, encode
 from .encodings import RoundingMode
 from .formats import get_format
 
@@ -147,6 +147,46 @@ def cmd_study_sr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quantize(args: argparse.Namespace) -> int:
+    from .mx import MX_TYPES, dequantize, quantize
+
+    x = np.load(args.input, allow_pickle=False)
+    name = args.format.strip().lower()
+    if name in MX_TYPES:
+        m = quantize(x, name, axis=args.axis, block=args.block, scale_rule=args.scale_rule, pad=args.pad)
+        back = dequantize(m, np.float64)
+        payload = {"kind": "mx", "mx_type": m.mx_type, "block": m.block, "axis": m.axis, "shape": np.array(m.shape),
+                   "scale_rule": m.scale_rule, "scales": m.scales, "elements": m.elements,
+                   "packed": np.frombuffer(m.to_bytes(), np.uint8)}
+        if m.tensor_scale is not None:
+            payload["tensor_scale"] = np.float32(m.tensor_scale)
+        stored = len(m.to_bytes())
+        label = f"{m.mx_type}, block {m.block} along axis {m.axis}, scale rule {m.scale_rule}"
+    else:
+        fmt = get_format(name)
+        codes = encode(x, fmt, rounding=args.rounding, saturate=args.saturate)
+        back = decode(codes, fmt, np.float64)
+        payload = {"kind": "format", "format": fmt.name, "codes": codes}
+        stored = codes.size * fmt.bits // 8
+        label = f"{fmt.name}, {args.rounding}{', saturate' if args.saturate else ''}"
+    np.savez(args.output, **payload)
+    xf = np.asarray(x, np.float64)
+    ok = np.isfinite(xf) & np.isfinite(back)
+    err = float(np.sum((xf[ok] - back[ok]) ** 2))
+    sig = float(np.sum(xf[ok] ** 2))
+    sqnr = float("inf") if err == 0 else 10 * np.log10(sig / err) if sig > 0 else float("-inf")
+    print(f"{args.input} {tuple(np.shape(x))} {np.asarray(x).dtype} -> {args.output}: {label}")
+    print(f"stored {stored:,} bytes ({8 * stored / max(np.size(x), 1):.2f} bits per value); "
+          f"round-trip SQNR {sqnr:.2f} dB over {int(ok.sum()):,} finite values")
+    return 0
+
+
+def cmd_sqnr(args: argparse.Namespace) -> int:
+    from .sqnr_cli import run_sqnr
+
+    return run_sqnr(args.input, args.plot, args.n, args.seed, _console())
+
+
 def cmd_gen_docs(args: argparse.Namespace) -> int:
     from .docgen import refresh
 
@@ -194,6 +234,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", help="write a PNG plot (needs matplotlib: pip install 'fp8kit[plot]')")
     p.add_argument("--json", help="write the rows as JSON")
     p.set_defaults(func=cmd_study_sr)
+
+    p = sub.add_parser("quantize", help="quantize a .npy tensor into an MX type or a format, saved as .npz")
+    p.add_argument("format", help="an MX type (mxfp8_e4m3, ..., mxint8, nvfp4) or a format name")
+    p.add_argument("input", help="input .npy (floats)")
+    p.add_argument("output", help="output .npz")
+    p.add_argument("--axis", type=int, default=-1, help="MX: the blocked axis")
+    p.add_argument("--block", type=int, default=None, help="MX: block size (default 32, nvfp4 16)")
+    p.add_argument("--scale-rule", choices=["ocp", "ceil"], default="ocp", help="MX: shared-scale rule")
+    p.add_argument("--pad", action="store_true", help="MX: pad a partial last block with zeros")
+    p.add_argument("--rounding", choices=ROUNDING_CHOICES[:5] + ["rto"], default="rne", help="format: rounding mode")
+    p.add_argument("--saturate", action="store_true", help="format: saturate overflow")
+    p.set_defaults(func=cmd_quantize)
+
+    p = sub.add_parser("sqnr", help="SQNR of every narrow format (best exponent bias) on a tensor")
+    p.add_argument("input", nargs="?", help=".npy tensor; default: built-in gaussian, laplace, student-t")
+    p.add_argument("--plot", help="write a PNG bar chart")
+    p.add_argument("--n", type=int, default=65536, help="values per built-in distribution")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_sqnr)
 
     p = sub.add_parser("gen-docs", help="regenerate the generated sections of docs/*.md")
     p.set_defaults(func=cmd_gen_docs)
