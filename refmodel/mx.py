@@ -283,6 +283,18 @@ def _block_amax(blocks: np.ndarray) -> np.ndarray:
 
 
 def _quantize_blocks(blocks: np.ndarray, t: MxType, rule: str) -> tuple[np.ndarray, np.ndarray]:
+    """Scales and element codes of ``blocks`` (..., n, block), in cache-sized slices of blocks."""
+    flat = blocks.reshape(-1, blocks.shape[-1])
+    scales = np.empty(flat.shape[0], np.uint8)
+    codes = np.empty(flat.shape, np.uint8)
+    step = max(1, (1 << 16) // flat.shape[1])
+    for start in range(0, flat.shape[0], step):
+        sl = slice(start, start + step)
+        scales[sl], codes[sl] = _quantize_slice(flat[sl], t, rule)
+    return scales.reshape(blocks.shape[:-1]), codes.reshape(blocks.shape)
+
+
+def _quantize_slice(blocks: np.ndarray, t: MxType, rule: str) -> tuple[np.ndarray, np.ndarray]:
     amax = _block_amax(blocks)
     bad = np.isnan(amax)
     safe = np.where(bad, 0.0, amax).astype(np.float64)
@@ -314,9 +326,11 @@ def _quantize_nvfp4(blocks: np.ndarray, t: MxType) -> tuple[np.ndarray, np.ndarr
     scales = encode(sb, t.scale, rounding="rne", saturate=True)
     s_val = decode(scales, t.scale)  # NaN for the NaN scale
     denom = (s_val * g).astype(np.float32)[..., None]
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        q = np.where((denom > 0) & np.isfinite(denom), blocks.astype(np.float32) / denom, np.float32(0))
-    return scales, encode(q.astype(np.float32), t.element, rounding="rne", saturate=True), float(g)
+    usable = (denom > 0) & np.isfinite(denom)  # NaN scale, or a scale that rounded to 0: zeros
+    q = np.zeros(blocks.shape, np.float32)
+    with np.errstate(over="ignore"):
+        np.divide(blocks.astype(np.float32, copy=False), denom, out=q, where=usable)
+    return scales, encode(q, t.element, rounding="rne", saturate=True), float(g)
 
 
 # ----------------------------------------------------------------------- dequantize
