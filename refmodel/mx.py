@@ -214,9 +214,12 @@ def _check_axis(axis: Any, ndim: int) -> int:
 
 
 # ------------------------------------------------------------------------- quantize
+NAN_POLICIES = ("scale", "raise")
+
+
 def quantize(
     x: Any, mx_type: "str | MxType", axis: int = -1, block: int | None = None, scale_rule: str = "ocp",
-    pad: bool = False,
+    pad: bool = False, nan_policy: str = "scale",
 ) -> MxArray:
     """Quantise ``x`` in blocks along ``axis`` (OCP MX v1.0 section 6.3; NVFP4).
 
@@ -230,13 +233,16 @@ def quantize(
             NVFP4 has its own rule (docs/mx.md).
         pad: pad a length that is not a multiple of ``block`` with zeros
             instead of refusing it.
+        nan_policy: ``"scale"`` (a block holding NaN or +-Inf gets the NaN
+            scale) or ``"raise"`` (NaN or Inf input is an error).
 
     Returns:
         :class:`MxArray`.
 
     Raises:
-        ValueError: unknown type or rule, bad axis or block, a length not
-            divisible by the block without ``pad``, an empty axis.
+        ValueError: unknown type, rule or NaN policy, bad axis or block, a
+            length not divisible by the block without ``pad``, an empty axis,
+            NaN or Inf under ``nan_policy="raise"``.
         TypeError: non-numeric input.
     """
     t = get_mx_type(mx_type)
@@ -256,9 +262,15 @@ def quantize(
         if not pad:
             raise ValueError(f"axis {axis} has length {length}, not a multiple of block {block}; "
                              "pass pad=True to pad with zeros")
+    if nan_policy not in NAN_POLICIES:
+        raise ValueError(f"unknown nan_policy {nan_policy!r}; allowed: {', '.join(NAN_POLICIES)}")
     if arr.dtype.itemsize == 2:
         with np.errstate(invalid="ignore"):
             arr = arr.astype(np.float32)  # exact widening
+    if nan_policy == "raise" and not np.isfinite(arr).all():
+        bad = np.unravel_index(int(np.argmin(np.isfinite(arr))), arr.shape)
+        raise ValueError(f"non-finite value {arr[bad]} at index {tuple(int(i) for i in bad)} "
+                         "(nan_policy='raise'; 'scale' gives its block the NaN scale)")
     moved = np.moveaxis(arr, axis, -1)
     padded_len = -(-length // block) * block
     if padded_len != length:
