@@ -19,6 +19,7 @@ test-slow: $(STAMP) tools
 bench: $(STAMP)
 	$(BIN)/python bench/bench_codec.py
 	$(BIN)/python bench/bench_arith.py
+	$(BIN)/python bench/bench_mx.py
 
 tools:
 	@bash scripts/install-tools.sh
