@@ -289,6 +289,33 @@ def test_padding(mx_type):
         mx.quantize(x, mx_type, axis=0, block=2)
 
 
+@pytest.mark.parametrize("mx_type", ("mxfp8_e4m3", "mxfp4_e2m1", "mxint8"))
+def test_large_tensors_across_internal_slices(mx_type):
+    """Tensors of many blocks (the fast path works in slices of 2**16 values): block by block equal."""
+    rng = np.random.default_rng(17)
+    nb = 2 * 2048 + 3  # block 32: more than two slices of 2048 blocks
+    x = (rng.standard_normal((nb, 32)) * np.ldexp(1.0, rng.integers(-30, 30, (nb, 1)))).astype(np.float32)
+    x[[0, 2047, 2048, 4095, 4096], 5] = [np.nan, np.inf, -np.inf, np.nan, np.inf]
+    x[2049] = -0.0
+    m = mx.quantize(x, mx_type)
+    for r in (0, 1, 2046, 2047, 2048, 2049, 2050, 4095, 4096, nb - 1):
+        s, codes = quantize_block(list(x[r]), mx_type)
+        assert int(m.scales[r, 0]) == s and m.elements[r].tolist() == codes, r
+    # every block equals the same block quantised in a differently aligned piece
+    for start in range(0, nb, 1000):
+        piece = mx.quantize(x[start:start + 1000], mx_type)
+        np.testing.assert_array_equal(piece.scales, m.scales[start:start + 1000])
+        np.testing.assert_array_equal(piece.elements, m.elements[start:start + 1000])
+    # big blocks along axis 0 of a 2-D array (16 blocks of 4096 per slice)
+    y = (rng.standard_normal((4096 * 20, 2)) * np.ldexp(1.0, rng.integers(-8, 8, (4096 * 20, 1)))).astype(np.float32)
+    y[4096 * 16 + 7, 1] = np.nan
+    m = mx.quantize(y, mx_type, axis=0, block=4096)
+    assert m.scales.shape == (20, 2)
+    for j, c in ((0, 0), (15, 1), (16, 0), (16, 1), (19, 1)):
+        s, codes = quantize_block(list(y[4096 * j:4096 * (j + 1), c]), mx_type)
+        assert int(m.scales[j, c]) == s and m.elements[4096 * j:4096 * (j + 1), c].tolist() == codes, (j, c)
+
+
 # ------------------------------------------------------------------ dequantize
 @pytest.mark.parametrize("mx_type", MX_NAMES)
 def test_dequantize_every_element_code(mx_type):
