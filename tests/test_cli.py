@@ -75,3 +75,36 @@ def test_report_runs_every_check_and_passes(capsys):
 def test_gen_docs_reports_up_to_date(capsys):
     code, out, _ = run(capsys, "gen-docs")
     assert code == 0 and "up to date" in out
+
+
+def test_quantize_mx_and_format(capsys, tmp_path):
+    import numpy as np
+
+    from refmodel import mx
+
+    x = np.random.default_rng(0).standard_normal((8, 64)).astype(np.float32)
+    src = tmp_path / "x.npy"
+    np.save(src, x)
+    code, out, _ = run(capsys, "quantize", "mxfp6_e2m3", str(src), str(tmp_path / "m.npz"), "--axis", "1")
+    assert code == 0 and "mxfp6_e2m3, block 32 along axis 1" in out and "6.25 bits per value" in out
+    saved = np.load(tmp_path / "m.npz")
+    m = mx.quantize(x, "mxfp6_e2m3", axis=1)
+    assert (saved["scales"] == m.scales).all() and (saved["elements"] == m.elements).all()
+    assert saved["packed"].tobytes() == m.to_bytes()
+    code, out, _ = run(capsys, "quantize", "float8_e5m2", str(src), str(tmp_path / "f.npz"))
+    assert code == 0 and "8.00 bits per value" in out
+    code, _, err = run(capsys, "quantize", "mxfp8_e4m3", str(src), str(tmp_path / "b.npz"), "--block", "48")
+    assert code == 2 and "not a multiple of block 48" in err
+
+
+def test_sqnr_on_a_tensor_and_builtins(capsys, tmp_path):
+    import numpy as np
+
+    src = tmp_path / "g.npy"
+    np.save(src, np.random.default_rng(1).standard_normal(4096).astype(np.float32))
+    code, out, _ = run(capsys, "sqnr", str(src))
+    assert code == 0 and "winner" in out and "float8_e4m3fn" in out
+    code, out, _ = run(capsys, "sqnr", "--n", "2048", "--plot", str(tmp_path / "s.png"))
+    assert code == 0 and (tmp_path / "s.png").stat().st_size > 1000
+    for name in ("gaussian", "laplace", "student-t"):
+        assert name in out
