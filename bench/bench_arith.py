@@ -22,28 +22,19 @@ import argparse
 import json
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import median_time  # noqa: E402
+
 import refmodel  # noqa: E402
 from refmodel import arith  # noqa: E402
 
 FMT = "float8_e4m3fn"
 TARGET_FMA_PER_S = 5e6
-
-
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up: caches, tables
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def main() -> int:

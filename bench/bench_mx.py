@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import median_time  # noqa: E402
 
 from refmodel import mx  # noqa: E402
 
@@ -34,16 +35,6 @@ GFLOAT_FORMATS = {
     "mxfp4_e2m1": "format_info_mxfp4_e2m1",
     "mxint8": "format_info_mxint8",
 }
-
-
-def median_time(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def gfloat_quantize(fi, x: np.ndarray) -> np.ndarray:
