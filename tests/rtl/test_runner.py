@@ -1,0 +1,39 @@
+"""verif.common.run_sim: the checks that do not need a simulation."""
+
+from __future__ import annotations
+
+import pytest
+
+from verif.common import MANIFEST, SimToolError, run_sim, sources_for
+from verif.common.runner import derive_seed, param_id
+
+
+def test_param_id_is_stable_and_distinct():
+    a = {"A_EXP_W": 4, "A_MAN_W": 3}
+    assert param_id(a) == param_id(dict(reversed(list(a.items()))))
+    assert param_id(a) != param_id({"A_EXP_W": 5, "A_MAN_W": 2})
+    assert param_id(None) == param_id({}) == "default"
+
+
+def test_seed_follows_env(monkeypatch):
+    monkeypatch.setenv("FP8KIT_SEED", "0x2a")
+    assert derive_seed("lfsr32", None) == 42
+    monkeypatch.delenv("FP8KIT_SEED")
+    assert derive_seed("lfsr32", {"SEED": 1}) == derive_seed("lfsr32", {"SEED": 1})
+
+
+def test_missing_icarus_fails_with_install_command(monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(SimToolError, match="apt-get install iverilog"):
+        run_sim("lfsr32", "verif.lfsr32.tb_lfsr32", expected_tests=1)
+
+
+def test_zero_expected_tests_is_refused():
+    with pytest.raises(ValueError, match="expected_tests"):
+        run_sim("lfsr32", "verif.lfsr32.tb_lfsr32", expected_tests=0)
+
+
+def test_manifest_names_unknown_toplevel():
+    with pytest.raises(KeyError, match="known"):
+        sources_for("no_such_module")
+    assert all(p.endswith(".v") for files in MANIFEST.values() for p in files)
