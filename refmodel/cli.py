@@ -195,6 +195,21 @@ def cmd_gen_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gen_rtl_defs(args: argparse.Namespace) -> int:
+    from .rtlgen import DEFS_PATH, write_defs
+
+    changed = write_defs()
+    print(f"updated: {DEFS_PATH}" if changed else f"{DEFS_PATH} is up to date")
+    return 0
+
+
+def cmd_rtl_params(args: argparse.Namespace) -> int:
+    from .rtlgen import rtl_param_overrides
+
+    print(rtl_param_overrides(args.format, args.prefix))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fp8kit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -261,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("format")
     p.add_argument("codes", nargs="+", metavar="CODE")
     p.set_defaults(func=cmd_decode)
+
+    p = sub.add_parser("gen-rtl-defs", help="regenerate rtl/include/fp8kit_defs.vh from refmodel.encodings")
+    p.set_defaults(func=cmd_gen_rtl_defs)
+
+    p = sub.add_parser("rtl-params", help="the Verilog parameter overrides of a format")
+    p.add_argument("format")
+    p.add_argument("--prefix", default="", help="parameter name prefix, e.g. A_ or B_")
+    p.set_defaults(func=cmd_rtl_params)
     return parser
 
 
