@@ -93,23 +93,36 @@ module fp8_fma #(
   // exponent of the lowest product LSB, for the parameter check (derived, do not override)
   localparam integer LP_MIN = (1 - A_BIAS) + (1 - B_BIAS) - A_MAN_W - B_MAN_W;
 
-  // the same constants as EW-bit signed values (derived, do not override)
+  // the same constants as 32-bit vectors, then cut to EW bits (derived, do not override)
+  localparam [31:0] V_A_BIAS = A_BIAS;
+  localparam [31:0] V_B_BIAS = B_BIAS;
+  localparam [31:0] V_ACC_OFF = ACC_BIAS + M;
+  localparam [31:0] V_PFRAC = A_MAN_W + B_MAN_W;
+  localparam [31:0] V_S = S;
+  localparam [31:0] V_DMAX = DMAX;
+  localparam [31:0] V_EMIN = EMIN;
+  localparam [31:0] V_TOP = FW - 2;
+  localparam [31:0] V_RSH_MAX = M + 2;
+  localparam [31:0] V_FW1 = FW - 1;
   localparam [EW-1:0] K_ONE = 1;
-  localparam [EW-1:0] K_A_BIAS = A_BIAS;
-  localparam [EW-1:0] K_B_BIAS = B_BIAS;
-  localparam [EW-1:0] K_ACC_OFF = ACC_BIAS + M;
-  localparam [EW-1:0] K_PFRAC = A_MAN_W + B_MAN_W;
-  localparam [EW-1:0] K_S = S;
-  localparam [EW-1:0] K_DMAX = DMAX;
-  localparam [EW-1:0] K_EMIN = EMIN;
-  localparam [EW-1:0] K_TOP = FW - 2;
-  localparam [EW-1:0] K_RSH_MAX = M + 2;
-  localparam [EW-1:0] K_EMAXIDX = (1 << ACC_EXP_W) - 1;
+  localparam [EW-1:0] K_A_BIAS = V_A_BIAS[EW-1:0];
+  localparam [EW-1:0] K_B_BIAS = V_B_BIAS[EW-1:0];
+  localparam [EW-1:0] K_ACC_OFF = V_ACC_OFF[EW-1:0];
+  localparam [EW-1:0] K_PFRAC = V_PFRAC[EW-1:0];
+  localparam [EW-1:0] K_S = V_S[EW-1:0];
+  localparam [EW-1:0] K_DMAX = V_DMAX[EW-1:0];
+  localparam [EW-1:0] K_EMIN = V_EMIN[EW-1:0];
+  localparam [EW-1:0] K_TOP = V_TOP[EW-1:0];
+  localparam [EW-1:0] K_RSH_MAX = V_RSH_MAX[EW-1:0];
+  localparam [EW-1:0] K_FW1 = V_FW1[EW-1:0];
+  // first overflowing magnitude code and min normal magnitude code (derived, do not override)
+  localparam [EW+M-1:0] K_OVER = {{(EW-ACC_EXP_W){1'b0}}, {ACC_EXP_W{1'b1}}, {M{1'b0}}};
+  localparam [EW+M-1:0] K_MIN_NORMAL = {{(EW-1){1'b0}}, 1'b1, {M{1'b0}}};
 
 `ifndef SYNTHESIS
   initial begin
     if (A_MAN_W < 1 || B_MAN_W < 1 || A_EXP_W < 1 || B_EXP_W < 1) begin
-      $display("fp8_fma: operand formats need >= 1 exponent and mantissa bit (A %0d/%0d, B %0d/%0d)",
+      $display("fp8_fma: operands need >= 1 exponent and mantissa bit (A %0d/%0d, B %0d/%0d)",
                A_EXP_W, A_MAN_W, B_EXP_W, B_MAN_W);
       $fatal(1);
     end
@@ -241,11 +254,14 @@ module fp8_fma #(
   reg              sub;      // the result binade is below min normal
   reg  [EW-1:0]    exp_idx;
   integer          k;
+  reg  [EW-1:0]    kk;
 
   always @* begin
     lz = {EW{1'b0}};
+    kk = {EW{1'b0}};
     for (k = 0; k < FW; k = k + 1) begin
-      if (mag[k]) lz = FW - 1 - k;
+      if (mag[k]) lz = K_FW1 - kk;
+      kk = kk + K_ONE;
     end
     // the window's bit FW-1 has exponent win_lsb + FW - 2 (bit 0 is the sticky half-LSB)
     e_msb = win_lsb + K_TOP - lz;
@@ -290,12 +306,13 @@ module fp8_fma #(
       3'd4: begin inc = rbit; inc2 = rbit2; end  // rmm
       3'd5: inc = sr_sum[SR_BITS];  // sr
       3'd6: keep_r = {keep[M:1], keep[0] | inexact};  // rto
-      default: begin inc = rbit & (stk | keep[0]); inc2 = rbit2; end  // rne (rto-free tie: all ones)
+      // rne; the finer rounding only matters for an all-ones significand, whose ties go up
+      default: begin inc = rbit & (stk | keep[0]); inc2 = rbit2; end
     endcase
-    mcode = (exp_idx << M) + {{(EW-1){1'b0}}, keep_r} + {{(EW+M-1){1'b0}}, inc};
-    over = (mag != {FW{1'b0}}) && (mcode >= (K_EMAXIDX << M));
+    mcode = {exp_idx, {M{1'b0}}} + {{(EW-1){1'b0}}, keep_r} + {{(EW+M-1){1'b0}}, inc};
+    over = (mag != {FW{1'b0}}) && (mcode >= K_OVER);
     if (rm_i == 3'd5) begin
-      tiny = mcode < (K_ONE << M);
+      tiny = mcode < K_MIN_NORMAL;
     end else begin
       // tiny unless the value sits just below min normal and rounds up to it unbounded
       tiny = sub & ~((e_msb == K_EMIN - K_ONE) & all1_2 & inc2);

@@ -80,7 +80,8 @@ module tb_fp8_fma_replay;
       #1;
       if (res !== exp_res || flags !== exp_flags) begin
         errors = errors + 1;
-        $display("MISMATCH case %0d: a=%h b=%h acc=%h rm=%0d rand=%h sat=%0d expected res=%h flags=%b got res=%h flags=%b",
+        $display({"MISMATCH case %0d: a=%h b=%h acc=%h rm=%0d rand=%h sat=%0d ",
+                  "expected res=%h flags=%b got res=%h flags=%b"},
                  i, a, b, acc, rm, rnd, sat, exp_res, exp_flags, res, flags);
       end
     end
