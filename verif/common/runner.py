@@ -116,7 +116,7 @@ def run_sim(
         extra_env=dict(extra_env or {}),
         build_dir=build_dir,
         test_dir=build_dir,
-        results_xml="results.xml",
+        results_xml=str(build_dir / "results.xml"),
         waves=waves,
     )
     n_tests, n_failed = get_results(Path(results))
