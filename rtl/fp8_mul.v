@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+// fp8_mul: exact product of two narrow floating-point codes (no rounding), as refmodel.arith.mul.
+//
+// value = (-1)^sign_o * sig_o * 2^(exp_o - (A_MAN_W + B_MAN_W))
+//
+// Parameters (operand formats; take them from Format.rtl_params("A_") / ("B_"), or
+// `fp8kit rtl-params FORMAT --prefix A_`):
+//   A_EXP_W, A_MAN_W    exponent and mantissa field widths of a_i (>= 1 each)
+//   A_BIAS              exponent bias of a_i (0 .. 2^A_EXP_W)
+//   A_SPECIALS          `FP8KIT_SPECIALS_* code: 0 ieee, 1 fn, 2 fnuz, 3 none (4 scale is refused)
+//   B_EXP_W, B_MAN_W, B_BIAS, B_SPECIALS   the same for b_i
+// Ports:
+//   a_i      [A_EXP_W+A_MAN_W:0]   operand code (sign, exponent, mantissa)
+//   b_i      [B_EXP_W+B_MAN_W:0]   operand code
+//   sign_o                         sign_a XOR sign_b; 0 when the product is NaN
+//   exp_o    [max(A_EXP_W,B_EXP_W)+1:0], signed   ea + eb, the sum of the unbiased exponents
+//                                  (a subnormal or zero operand counts as emin = 1 - bias);
+//                                  0 when the product is Inf or NaN
+//   sig_o    [A_MAN_W+B_MAN_W+1:0] product of the integer significands (hidden bits included);
+//                                  0 when the product is zero, Inf or NaN
+//   class_o  [2:0]                 `FP8KIT_CLASS_* code: NAN if an operand is NaN or Inf*0, else INF
+//                                  if an operand is Inf, else ZERO if an operand is zero, else
+//                                  SUBNORMAL if an operand is subnormal, else NORMAL
+// Latency: combinational (0 clocks); no clock or reset.
+
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+`include "fp8kit_defs.vh"
+
+module fp8_mul #(
+  // operand A exponent field width
+  parameter integer A_EXP_W    = 4,
+  // operand A mantissa field width
+  parameter integer A_MAN_W    = 3,
+  // operand A exponent bias
+  parameter integer A_BIAS     = 7,
+  // operand A special-value convention (`FP8KIT_SPECIALS_*)
+  parameter integer A_SPECIALS = 1,
+  // operand B exponent field width
+  parameter integer B_EXP_W    = 4,
+  // operand B mantissa field width
+  parameter integer B_MAN_W    = 3,
+  // operand B exponent bias
+  parameter integer B_BIAS     = 7,
+  // operand B special-value convention (`FP8KIT_SPECIALS_*)
+  parameter integer B_SPECIALS = 1
+) (
+  input  wire [A_EXP_W+A_MAN_W:0]                                   a_i,
+  input  wire [B_EXP_W+B_MAN_W:0]                                   b_i,
+  output wire                                                       sign_o,
+  // width EXP_O_W (below); Verilog-2005 cannot name a body localparam in the port list
+  output wire signed [((A_EXP_W > B_EXP_W) ? A_EXP_W : B_EXP_W)+1:0] exp_o,
+  output wire [A_MAN_W+B_MAN_W+1:0]                                 sig_o,
+  output wire [2:0]                                                 class_o
+);
+
+  // signed width of exp_o: |ea + eb| < 2^(max(A_EXP_W, B_EXP_W)+1) (derived, do not override)
+  localparam integer EXP_O_W = ((A_EXP_W > B_EXP_W) ? A_EXP_W : B_EXP_W) + 2;
+  // significand widths, hidden bit included (derived, do not override)
+  localparam integer A_SIG_W = A_MAN_W + 1;
+  localparam integer B_SIG_W = B_MAN_W + 1;
+  localparam integer SIG_W   = A_SIG_W + B_SIG_W;
+  // class codes (derived, do not override)
+  localparam [2:0] CLS_ZERO   = `FP8KIT_CLASS_ZERO;
+  localparam [2:0] CLS_SUB    = `FP8KIT_CLASS_SUBNORMAL;
+  localparam [2:0] CLS_NORMAL = `FP8KIT_CLASS_NORMAL;
+  localparam [2:0] CLS_INF    = `FP8KIT_CLASS_INF;
+  localparam [2:0] CLS_NAN    = `FP8KIT_CLASS_NAN;
+  // emin - 1 of each operand: unbiased exponent = max(e, 1) - bias (derived, do not override)
+  localparam integer A_NBIAS_I = -A_BIAS;
+  localparam integer B_NBIAS_I = -B_BIAS;
+  localparam [EXP_O_W-1:0] A_NBIAS = A_NBIAS_I[EXP_O_W-1:0];
+  localparam [EXP_O_W-1:0] B_NBIAS = B_NBIAS_I[EXP_O_W-1:0];
+
+`ifndef SYNTHESIS
+  initial begin
+    if (A_EXP_W < 1 || A_MAN_W < 1 || B_EXP_W < 1 || B_MAN_W < 1) begin
+      $display("fp8_mul: EXP_W and MAN_W must be >= 1, got A %0d/%0d B %0d/%0d",
+               A_EXP_W, A_MAN_W, B_EXP_W, B_MAN_W);
+      $fatal(1);
+    end
+    if (A_BIAS < 0 || A_BIAS > (1 << A_EXP_W) || B_BIAS < 0 || B_BIAS > (1 << B_EXP_W)) begin
+      $display("fp8_mul: BIAS must be in 0 .. 2^EXP_W, got A_BIAS %0d B_BIAS %0d", A_BIAS, B_BIAS);
+      $fatal(1);
+    end
+    if (A_SPECIALS < 0 || A_SPECIALS > 3 || B_SPECIALS < 0 || B_SPECIALS > 3) begin
+      $display("fp8_mul: SPECIALS must be 0 ieee, 1 fn, 2 fnuz or 3 none, got A %0d B %0d",
+               A_SPECIALS, B_SPECIALS);
+      $fatal(1);
+    end
+  end
+`endif
+
+  // ---------------------------------------------------------------- operand fields
+  wire               a_sign = a_i[A_EXP_W+A_MAN_W];
+  wire [A_EXP_W-1:0] a_exp  = a_i[A_EXP_W+A_MAN_W-1:A_MAN_W];
+  wire [A_MAN_W-1:0] a_man  = a_i[A_MAN_W-1:0];
+  wire               b_sign = b_i[B_EXP_W+B_MAN_W];
+  wire [B_EXP_W-1:0] b_exp  = b_i[B_EXP_W+B_MAN_W-1:B_MAN_W];
+  wire [B_MAN_W-1:0] b_man  = b_i[B_MAN_W-1:0];
+
+  wire a_e_zero = (a_exp == {A_EXP_W{1'b0}});
+  wire a_e_ones = (a_exp == {A_EXP_W{1'b1}});
+  wire a_m_zero = (a_man == {A_MAN_W{1'b0}});
+  wire a_m_ones = (a_man == {A_MAN_W{1'b1}});
+  wire b_e_zero = (b_exp == {B_EXP_W{1'b0}});
+  wire b_e_ones = (b_exp == {B_EXP_W{1'b1}});
+  wire b_m_zero = (b_man == {B_MAN_W{1'b0}});
+  wire b_m_ones = (b_man == {B_MAN_W{1'b1}});
+
+  // ---------------------------------------------------------------- operand classes
+  reg a_nan, a_inf, a_zero, a_sub;
+  reg b_nan, b_inf, b_zero, b_sub;
+
+  always @* begin
+    a_nan  = 1'b0;
+    a_inf  = 1'b0;
+    case (A_SPECIALS)
+      0:       begin a_inf = a_e_ones & a_m_zero; a_nan = a_e_ones & ~a_m_zero; end  // ieee
+      1:       a_nan = a_e_ones & a_m_ones;                                        // fn
+      2:       a_nan = a_sign & a_e_zero & a_m_zero;                               // fnuz
+      default: a_nan = 1'b0;                                                       // none
+    endcase
+    a_zero = a_e_zero & a_m_zero & ~a_nan;
+    a_sub  = a_e_zero & ~a_m_zero;
+  end
+
+  always @* begin
+    b_nan  = 1'b0;
+    b_inf  = 1'b0;
+    case (B_SPECIALS)
+      0:       begin b_inf = b_e_ones & b_m_zero; b_nan = b_e_ones & ~b_m_zero; end  // ieee
+      1:       b_nan = b_e_ones & b_m_ones;                                        // fn
+      2:       b_nan = b_sign & b_e_zero & b_m_zero;                               // fnuz
+      default: b_nan = 1'b0;                                                       // none
+    endcase
+    b_zero = b_e_zero & b_m_zero & ~b_nan;
+    b_sub  = b_e_zero & ~b_m_zero;
+  end
+
+  // ---------------------------------------------------------------- exact product
+  wire [A_SIG_W-1:0] a_sig = {~a_e_zero, a_man};
+  wire [B_SIG_W-1:0] b_sig = {~b_e_zero, b_man};
+  // max(e, 1) - bias, sign-extended to EXP_O_W
+  wire signed [EXP_O_W-1:0] a_unb = $signed({{(EXP_O_W-A_EXP_W){1'b0}}, a_exp})
+                                    + $signed({{(EXP_O_W-1){1'b0}}, a_e_zero}) + $signed(A_NBIAS);
+  wire signed [EXP_O_W-1:0] b_unb = $signed({{(EXP_O_W-B_EXP_W){1'b0}}, b_exp})
+                                    + $signed({{(EXP_O_W-1){1'b0}}, b_e_zero}) + $signed(B_NBIAS);
+  wire [SIG_W-1:0] sig_prod = a_sig * b_sig;
+  wire signed [EXP_O_W-1:0] exp_sum = a_unb + b_unb;
+
+  reg [2:0] cls;
+  always @* begin
+    if (a_nan | b_nan | (a_inf & b_zero) | (a_zero & b_inf)) begin
+      cls = CLS_NAN;
+    end else if (a_inf | b_inf) begin
+      cls = CLS_INF;
+    end else if (a_zero | b_zero) begin
+      cls = CLS_ZERO;
+    end else if (a_sub | b_sub) begin
+      cls = CLS_SUB;
+    end else begin
+      cls = CLS_NORMAL;
+    end
+  end
+
+  wire special = (cls == CLS_NAN) | (cls == CLS_INF);
+
+  assign sign_o  = (a_sign ^ b_sign) & (cls != CLS_NAN);
+  assign exp_o   = special ? {EXP_O_W{1'b0}} : exp_sum;
+  assign sig_o   = (special | (cls == CLS_ZERO)) ? {SIG_W{1'b0}} : sig_prod;
+  assign class_o = cls;
+
+endmodule
+
+`resetall
