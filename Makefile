@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.fp8kit-installed
 
-.PHONY: run test test-slow bench tools clean
+.PHONY: run test test-slow bench tools clean lint synth
 
 run: $(STAMP)
 	$(BIN)/fp8kit report
@@ -20,6 +20,22 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_codec.py
 	$(BIN)/python bench/bench_arith.py
 	$(BIN)/python bench/bench_mx.py
+
+# Verilator -Wall lint of every module in rtl/ (waivers, if any, in rtl/lint/*.vlt with a reason each).
+RTL_MODULES := $(basename $(notdir $(wildcard rtl/*.v)))
+lint:
+	@for m in $(RTL_MODULES); do \
+	  echo "verilator --lint-only -Wall $$m"; \
+	  verilator --lint-only -Wall -Irtl/include -y rtl --top-module $$m $(wildcard rtl/lint/*.vlt) rtl/$$m.v || exit 1; \
+	done
+
+# Yosys synthesis of every module: no latches, `check -assert` clean.
+synth:
+	@for m in $(RTL_MODULES); do \
+	  echo "yosys synth -top $$m"; \
+	  yosys -q -p "read_verilog -D SYNTHESIS -Irtl/include $(wildcard rtl/*.v); synth -top $$m; \
+	    select -assert-none t:\$$_DLATCH*; check -assert" || exit 1; \
+	done
 
 tools:
 	@bash scripts/install-tools.sh
