@@ -22,6 +22,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+// Linting every rtl/*.v in one Verilator run sees several independent top modules by design.
+// verilator lint_off MULTITOP
 module fp8_mac #(
   // operand a format
   parameter A_EXP_W = 4,

@@ -29,6 +29,8 @@
 
 `include "fp8kit_defs.vh"
 
+// Linting every rtl/*.v in one Verilator run sees several independent top modules by design.
+// verilator lint_off MULTITOP
 module fp8_mul #(
   // operand A exponent field width
   parameter integer A_EXP_W    = 4,
