@@ -10,11 +10,12 @@ freshness by a test. Modules copy them into ``localparam``s.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .encodings import CodeClass, Flag, RoundingMode, Specials
 from .formats import get_format
 
-__all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides"]
+__all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params"]
 
 DEFS_PATH = Path(__file__).resolve().parents[1] / "rtl" / "include" / "fp8kit_defs.vh"
 """Where the generated include file lives in the repository."""
@@ -72,3 +73,19 @@ def rtl_param_overrides(fmt: str, prefix: str = "") -> str:
     """
     params = get_format(fmt).rtl_params(prefix)
     return ",\n".join(f".{k}({v})" for k, v in params.items())
+
+
+def fma_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int = 16) -> dict[str, int]:
+    """The parameter set of ``fp8_fma`` / ``fp8_mac`` for two operand formats and an accumulator.
+
+    ``A_*`` and ``B_*`` come from :meth:`Format.rtl_params`; the accumulator
+    contributes ``ACC_EXP_W``/``ACC_MAN_W`` (its bias is the IEEE default).
+
+    Raises:
+        ValueError: an accumulator without IEEE specials, or with a non-default bias.
+    """
+    fa, fb, fc = get_format(fmt_a), get_format(fmt_b), get_format(acc_fmt)
+    if fc.specials is not Specials.IEEE or fc.bias != (1 << (fc.exp_bits - 1)) - 1:
+        raise ValueError(f"{fc.name} cannot be an RTL accumulator: it needs IEEE specials and the IEEE bias")
+    return {**fa.rtl_params("A_"), **fb.rtl_params("B_"), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
+            "SR_BITS": int(sr_bits)}

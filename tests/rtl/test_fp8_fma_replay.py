@@ -2,7 +2,7 @@
 
 The generator (verif/fp8_fma/gen_vectors.py) writes refmodel's expected codes and flags; the bench
 (verif/fp8_fma/tb_fp8_fma_replay.v) compares and prints "<N> vectors, <M> mismatches".
-Parameters come from refmodel Formats (Format.rtl_params), the one source of truth.
+Parameters come from refmodel (rtlgen.fma_rtl_params over Format.rtl_params), the one source of truth.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from refmodel.formats import get_format
+from refmodel.rtlgen import fma_rtl_params
 
 ROOT = Path(__file__).resolve().parents[2]
 RTL = ROOT / "rtl"
@@ -39,13 +39,6 @@ def _tool(name: str) -> str:
     return path
 
 
-def _params(fmt_a: str, fmt_b: str, acc_fmt: str) -> dict[str, int]:
-    fc = get_format(acc_fmt)
-    params = {**get_format(fmt_a).rtl_params("A_"), **get_format(fmt_b).rtl_params("B_")}
-    params.update(ACC_EXP_W=fc.exp_bits, ACC_MAN_W=fc.man_bits, SR_BITS=SR_BITS)
-    return params
-
-
 def replay(tmp_path: Path, fmt_a: str, fmt_b: str, acc_fmt: str, *, random: int, structured: int | None,
            seed: int = 1) -> tuple[int, int, str]:
     """Generate, compile, simulate; return (vectors, mismatches, simulator output)."""
@@ -57,7 +50,7 @@ def replay(tmp_path: Path, fmt_a: str, fmt_b: str, acc_fmt: str, *, random: int,
         cmd += ["--structured-limit", str(structured)]
     subprocess.run(cmd, check=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": ""}, capture_output=True)
     n_cases = int(next(ln for ln in vectors.read_text().splitlines() if not ln.startswith("//")), 16)
-    params = {**_params(fmt_a, fmt_b, acc_fmt), "MAX_CASES": n_cases}
+    params = {**fma_rtl_params(fmt_a, fmt_b, acc_fmt, SR_BITS), "MAX_CASES": n_cases}
     sim = tmp_path / "tb.vvp"
     overrides = [f"-Ptb_fp8_fma_replay.{k}={v}" for k, v in params.items()]
     subprocess.run([iverilog, "-g2005", "-I", str(RTL / "include"), *overrides, "-o", str(sim),

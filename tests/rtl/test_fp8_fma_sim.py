@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from refmodel import get_format
+from refmodel.rtlgen import fma_rtl_params
 from verif.common import run_sim
 
 PAIRS = [("float8_e4m3fn", "float8_e4m3fn"), ("float8_e5m2", "float8_e5m2"), ("float8_e4m3fn", "float8_e5m2")]
@@ -19,10 +19,7 @@ CONFIGS = [(a, b, c) for a, b in PAIRS for c in ACCS]
 
 
 def _run(fmt_a: str, fmt_b: str, acc: str, vectors: int) -> None:
-    fa, fb, fc = get_format(fmt_a), get_format(fmt_b), get_format(acc)
-    params = {**fa.rtl_params("A_"), **fb.rtl_params("B_"), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
-              "SR_BITS": 16}
-    run_sim("fp8_fma", "verif.fp8_fma.tb_fp8_fma", params,
+    run_sim("fp8_fma", "verif.fp8_fma.tb_fp8_fma", fma_rtl_params(fmt_a, fmt_b, acc, 16),
             extra_env={"FP8KIT_FMT_A": fmt_a, "FP8KIT_FMT_B": fmt_b, "FP8KIT_ACC": acc, "FP8KIT_SR_BITS": "16",
                        "FP8KIT_FMA_VECTORS": str(vectors)},
             expected_tests=1)

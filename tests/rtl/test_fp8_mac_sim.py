@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from refmodel import get_format
+from refmodel.rtlgen import fma_rtl_params
 from verif.common import run_sim
 
 CONFIGS = [
@@ -17,13 +17,10 @@ CONFIGS = [
 @pytest.mark.rtl
 @pytest.mark.parametrize("fmt_a, fmt_b, acc, seed", CONFIGS, ids=[f"{a}x{b}-{c}" for a, b, c, _ in CONFIGS])
 def test_fp8_mac(fmt_a, fmt_b, acc, seed):
-    fa, fb, fc = get_format(fmt_a), get_format(fmt_b), get_format(acc)
-    params = {**fa.rtl_params("A_"), **fb.rtl_params("B_"), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
-              "SR_BITS": 16, "SEED": seed}
     run_sim(
         "fp8_mac",
         "verif.fp8_mac.tb_fp8_mac",
-        params,
+        {**fma_rtl_params(fmt_a, fmt_b, acc, 16), "SEED": seed},
         extra_env={"FP8KIT_FMT_A": fmt_a, "FP8KIT_FMT_B": fmt_b, "FP8KIT_ACC": acc, "FP8KIT_SR_BITS": "16",
                    "FP8KIT_LFSR_SEED": str(seed), "FP8KIT_MAC_STEPS": "150"},
         expected_tests=1,

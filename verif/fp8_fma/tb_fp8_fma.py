@@ -14,6 +14,7 @@ import numpy as np
 from cocotb.triggers import Timer
 
 from refmodel import arith, encode, get_format
+from refmodel.rtlgen import fma_rtl_params
 from verif.common.tb import check_params, env_int, mismatch_report
 
 
@@ -26,9 +27,7 @@ class TB:
         self.fmt_b = get_format(os.environ["FP8KIT_FMT_B"])
         self.acc = get_format(os.environ["FP8KIT_ACC"])
         self.sr_bits = env_int("FP8KIT_SR_BITS", 16)
-        check_params(dut, {**self.fmt_a.rtl_params("A_"), **self.fmt_b.rtl_params("B_"),
-                           "ACC_EXP_W": self.acc.exp_bits, "ACC_MAN_W": self.acc.man_bits,
-                           "SR_BITS": self.sr_bits})
+        check_params(dut, fma_rtl_params(self.fmt_a, self.fmt_b, self.acc, self.sr_bits))
 
     async def apply(self, acc, a, b, rm, rand, sat) -> tuple[np.ndarray, np.ndarray]:
         d = self.dut

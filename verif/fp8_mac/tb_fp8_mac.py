@@ -10,6 +10,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from refmodel import arith, decode, get_format
+from refmodel.rtlgen import fma_rtl_params
 from verif.common.tb import check_params, env_int, mismatch_report
 
 
@@ -23,10 +24,7 @@ class TB:
         self.acc = get_format(os.environ["FP8KIT_ACC"])
         self.sr_bits = env_int("FP8KIT_SR_BITS", 16)
         self.seed = env_int("FP8KIT_LFSR_SEED", 1)
-        params = {**self.fmt_a.rtl_params("A_"), **self.fmt_b.rtl_params("B_"),
-                  "ACC_EXP_W": self.acc.exp_bits, "ACC_MAN_W": self.acc.man_bits,
-                  "SR_BITS": self.sr_bits, "SEED": self.seed}
-        check_params(dut, params)
+        check_params(dut, {**fma_rtl_params(self.fmt_a, self.fmt_b, self.acc, self.sr_bits), "SEED": self.seed})
         Clock(dut.clk_i, 10, unit="ns").start()
 
     async def reset(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import FallingEdge
 
 from refmodel import lfsr
 from verif.common.tb import check_params, env_int, mismatch_report
