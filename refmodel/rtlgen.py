@@ -15,7 +15,7 @@ from typing import Any
 from .encodings import CodeClass, Flag, RoundingMode, Specials
 from .formats import get_format
 
-__all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params"]
+__all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params", "mx_dot_rtl_params"]
 
 DEFS_PATH = Path(__file__).resolve().parents[1] / "rtl" / "include" / "fp8kit_defs.vh"
 """Where the generated include file lives in the repository."""
@@ -68,10 +68,18 @@ def write_defs(path: Path | None = None) -> bool:
 def rtl_param_overrides(fmt: str, prefix: str = "") -> str:
     """The Verilog ``#(...)`` overrides of a format, one ``.NAME(value)`` per line.
 
+    An OCP MX type name (``mxfp8_e4m3``, ``mxint8``, ...) gives the ``mx_dot`` element
+    parameters (see :func:`mx_dot_rtl_params`); ``prefix`` is then ignored.
+
     Raises:
         ValueError: unknown format name.
     """
-    params = get_format(fmt).rtl_params(prefix)
+    from .mx import MX_TYPES
+
+    if str(fmt).strip().lower() in MX_TYPES:
+        params = mx_dot_rtl_params(fmt)
+    else:
+        params = get_format(fmt).rtl_params(prefix)
     return ",\n".join(f".{k}({v})" for k, v in params.items())
 
 
@@ -89,3 +97,26 @@ def fma_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int = 16) -> d
         raise ValueError(f"{fc.name} cannot be an RTL accumulator: it needs IEEE specials and the IEEE bias")
     return {**fa.rtl_params("A_"), **fb.rtl_params("B_"), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
             "SR_BITS": int(sr_bits)}
+
+
+def mx_dot_rtl_params(mx_type: Any, k: int = 32, pipe: int = 0) -> dict[str, int]:
+    """The parameter set of ``mx_dot`` for an OCP MX type: ``K``, ``PIPE`` and the element format.
+
+    FP element types contribute ``ELEM_*`` from :meth:`Format.rtl_params` and ``ELEM_INT8 = 0``;
+    MXINT8 sets ``ELEM_INT8 = 1`` and leaves the FP element parameters at their defaults.
+
+    Raises:
+        ValueError: unknown MX type, a type whose scale is not E8M0 (nvfp4), ``k < 1`` or ``pipe``
+            outside 0...2.
+    """
+    from .mx import get_mx_type
+
+    t = get_mx_type(mx_type)
+    if t.scale.name != "float8_e8m0fnu":
+        raise ValueError(f"mx_dot takes E8M0-scaled OCP MX types; {t.name} has a {t.scale.name} scale")
+    if int(k) < 1:
+        raise ValueError(f"mx_dot block size K must be >= 1, got {k}")
+    if int(pipe) not in (0, 1, 2):
+        raise ValueError(f"mx_dot PIPE must be 0, 1 or 2, got {pipe}")
+    elem = {"ELEM_INT8": 1} if t.element is None else {**t.element.rtl_params("ELEM_"), "ELEM_INT8": 0}
+    return {"K": int(k), **elem, "PIPE": int(pipe)}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from refmodel.cli import main
 from refmodel.encodings import CodeClass, Flag, RoundingMode, Specials
 from refmodel.formats import get_format
@@ -50,3 +52,32 @@ def test_cli_rtl_params_unknown_format(capsys):
 def test_cli_gen_rtl_defs_reports_up_to_date(capsys):
     assert main(["gen-rtl-defs"]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_mx_dot_rtl_params_from_formats():
+    from refmodel.rtlgen import mx_dot_rtl_params
+
+    assert mx_dot_rtl_params("mxfp8_e5m2") == {"K": 32, "ELEM_EXP_W": 5, "ELEM_MAN_W": 2, "ELEM_BIAS": 15,
+                                                "ELEM_SPECIALS": 0, "ELEM_INT8": 0, "PIPE": 0}
+    assert mx_dot_rtl_params("mxfp4_e2m1", k=16, pipe=2) == {"K": 16, "ELEM_EXP_W": 2, "ELEM_MAN_W": 1,
+                                                             "ELEM_BIAS": 1, "ELEM_SPECIALS": 3, "ELEM_INT8": 0,
+                                                             "PIPE": 2}
+    assert mx_dot_rtl_params("mxint8") == {"K": 32, "ELEM_INT8": 1, "PIPE": 0}
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"mx_type": "nvfp4"}, "E8M0-scaled OCP MX types; nvfp4"),
+    ({"mx_type": "mxfp9"}, "unknown MX type 'mxfp9'"),
+    ({"mx_type": "mxint8", "k": 0}, "K must be >= 1, got 0"),
+    ({"mx_type": "mxint8", "pipe": 3}, "PIPE must be 0, 1 or 2, got 3"),
+])
+def test_mx_dot_rtl_params_errors(kwargs, match):
+    from refmodel.rtlgen import mx_dot_rtl_params
+
+    with pytest.raises(ValueError, match=match):
+        mx_dot_rtl_params(**kwargs)
+
+
+def test_cli_rtl_params_mx_type(capsys):
+    assert main(["rtl-params", "mxint8"]) == 0
+    assert capsys.readouterr().out.split() == [".K(32),", ".ELEM_INT8(1),", ".PIPE(0)"]

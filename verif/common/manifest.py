@@ -21,6 +21,7 @@ MANIFEST: dict[str, tuple[str, ...]] = {
     "fp8_mul": ("rtl/fp8_mul.v",),
     "fp8_fma": ("rtl/fp8_fma.v",),
     "fp8_mac": ("rtl/lfsr32.v", "rtl/fp8_fma.v", "rtl/fp8_mac.v"),
+    "mx_dot": ("rtl/mx_dot.v",),
 }
 
 
