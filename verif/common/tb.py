@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
-__all__ = ["check_params", "env_int", "mismatch_report"]
+__all__ = ["check_params", "env_int", "mismatch_report", "write_report"]
 
 
 def env_int(name: str, default: int) -> int:
@@ -32,3 +34,24 @@ def mismatch_report(title: str, lines: Sequence[str], total: int, limit: int = 2
     shown = "\n".join(lines[:limit])
     more = f"\n... and {len(lines) - limit} more" if len(lines) > limit else ""
     return f"{title}: {len(lines)} mismatches in {total} vectors\n{shown}{more}"
+
+
+def write_report(vectors: int, mismatches: int, bins: Iterable[str] = (), hits: Mapping[str, int] | None = None
+                 ) -> None:
+    """Add this test's counts to the run's report file (``FP8KIT_REPORT``, set by ``run_sim``).
+
+    Several cocotb tests of one run add up: vectors and mismatches are summed, coverage bins
+    united and hits summed. Call it before asserting, so a failing test is still counted.
+    Without ``FP8KIT_REPORT`` (a bench run by hand) nothing is written.
+    """
+    path = os.environ.get("FP8KIT_REPORT")
+    if not path:
+        return
+    p = Path(path)
+    data = json.loads(p.read_text()) if p.exists() else {"vectors": 0, "mismatches": 0, "bins": [], "hits": {}}
+    data["vectors"] += int(vectors)
+    data["mismatches"] += int(mismatches)
+    data["bins"] = sorted(set(data["bins"]) | set(bins))
+    for k, v in (hits or {}).items():
+        data["hits"][k] = data["hits"].get(k, 0) + int(v)
+    p.write_text(json.dumps(data, indent=1, sort_keys=True))

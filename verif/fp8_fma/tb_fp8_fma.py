@@ -1,8 +1,11 @@
 """cocotb testbench for rtl/fp8_fma.v: the scoreboard is refmodel.arith.fma, in batches.
 
-Stimulus: every operand code against a sample of the other operand, the
-accumulator's edge codes (zeros, min subnormal and normal, max, Inf, NaNs, 1.0)
-and random accumulators, every rounding mode, sat 0 and 1, random sr words.
+Stimulus, for the rounding modes in FP8KIT_MODES (default all seven):
+directed cases (every operand-class triple, overflow and underflow edges, results at max finite,
+min normal and min subnormal, cancellations of every depth, every alignment distance), then
+FP8KIT_FMA_VECTORS random ones: every operand code against a sample of the other operand, the
+accumulator's edge codes (zeros, min subnormal and normal, max, Inf, NaNs, 1.0) and random
+accumulators, sat 0 and 1, random sr words. Coverage (verif.coverage, op fma) goes to the report.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import cocotb
 import numpy as np
 from cocotb.triggers import Timer
 
-from refmodel import arith, encode, get_format
+from refmodel import arith, decode, encode, get_format
+from refmodel.codec import classify
 from refmodel.rtlgen import fma_rtl_params
-from verif.common.tb import check_params, env_int, mismatch_report
+from verif import coverage
+from verif.common.tb import check_params, env_int, mismatch_report, write_report
 
 
 class TB:
@@ -27,6 +32,7 @@ class TB:
         self.fmt_b = get_format(os.environ["FP8KIT_FMT_B"])
         self.acc = get_format(os.environ["FP8KIT_ACC"])
         self.sr_bits = env_int("FP8KIT_SR_BITS", 16)
+        self.modes = np.array([int(m) for m in os.environ.get("FP8KIT_MODES", "0,1,2,3,4,5,6").split(",")])
         check_params(dut, fma_rtl_params(self.fmt_a, self.fmt_b, self.acc, self.sr_bits))
 
     async def apply(self, acc, a, b, rm, rand, sat) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +52,65 @@ class TB:
         return res, flags
 
 
+def _class_codes(fmt, rng: np.random.Generator, cls: int, n: int) -> np.ndarray:
+    """``n`` random codes of class ``cls`` (both signs); for wide formats from a list of edge codes."""
+    if fmt.bits <= 16:
+        pool = np.flatnonzero(classify(np.arange(fmt.code_count), fmt) == cls)
+    else:
+        m = fmt.man_bits
+        pool = {0: [0], 1: [1, (1 << m) - 1, 1 << (m - 1)], 2: [1 << m, fmt.max_code, fmt.bias << m],
+                3: [fmt.inf_codes[0]], 4: [fmt.nan_code(False), fmt.inf_codes[0] | 1]}[cls]
+        pool = np.array(pool + [p | fmt.sign_mask for p in pool], np.int64)
+    return rng.choice(pool, n)
+
+
+def directed(tb: TB, rng: np.random.Generator):
+    """Directed cases for every mode in tb.modes: (acc, a, b, rm, rand, sat) arrays."""
+    fa, fb, fc = tb.fmt_a, tb.fmt_b, tb.acc
+    acc, a, b = [], [], []
+    # every operand-class triple, four representatives each
+    for ca in coverage._classes(fa):
+        for cb in coverage._classes(fb):
+            for cc in coverage._classes(fc):
+                a.append(_class_codes(fa, rng, ca, 4))
+                b.append(_class_codes(fb, rng, cb, 4))
+                acc.append(_class_codes(fc, rng, cc, 4))
+    # overflow: max + max * max, both signs; underflow: products of the smallest subnormals
+    for sa in (0, fa.sign_mask):
+        for sc in (0, fc.sign_mask):
+            a.append(np.array([fa.max_code | sa, 1 | sa, 2 | sa, 1 | sa]))
+            b.append(np.array([fb.max_code, 1, 3, 1]))
+            acc.append(np.array([fc.max_code | sc, 0, 1 | sc, (1 << fc.man_bits) | sc]))
+    # results at max finite, min normal, min subnormal (zero product)
+    a.append(np.zeros(3, np.int64))
+    b.append(np.zeros(3, np.int64))
+    acc.append(np.array([fc.max_code, 1 << fc.man_bits, 1]))
+    # cancellation of every depth and every alignment: acc = -p * r and acc = +-p * 2**k
+    va, vb = decode(np.arange(fa.code_count), fa), decode(np.arange(fb.code_count), fb)
+    fin_a = np.flatnonzero(np.isfinite(va) & (va != 0))
+    fin_b = np.flatnonzero(np.isfinite(vb) & (vb != 0))
+    n = 40
+    ra, rb = rng.choice(fin_a, n), rng.choice(fin_b, n)
+    p = va[ra].astype(np.float64) * vb[rb].astype(np.float64)
+    for r in (1.0, 0.999, 0.99, 0.9, 0.75, 0.6, 0.4, 0.25):
+        c = encode(-p * r, fc).astype(np.int64)
+        a.append(ra), b.append(rb), acc.append(c)
+    exact = encode(-p, fc).astype(np.int64)
+    for delta in (1, 2, 5, 100):
+        a.append(ra), b.append(rb), acc.append(np.clip(exact + delta, 0, fc.code_count - 1))
+    for k in (-60, -30, -12, -3, -1, 1, 3, 12, 30, 60):
+        a.append(ra), b.append(rb), acc.append(encode(p * 2.0**k * rng.choice([-1, 1], n), fc).astype(np.int64))
+    acc, a, b = (np.concatenate(x).astype(np.int64) for x in (acc, a, b))
+    reps = tb.modes.size
+    rm = np.repeat(tb.modes, acc.size)
+    acc, a, b = np.tile(acc, reps), np.tile(a, reps), np.tile(b, reps)
+    sat = rng.integers(0, 2, acc.size)
+    rand = rng.integers(0, 1 << tb.sr_bits, acc.size)
+    return acc, a, b, rm, rand, sat
+
+
 def stimulus(tb: TB, n: int, rng: np.random.Generator):
+    """``n`` random cases (acc, a, b, rm, rand, sat) over tb.modes."""
     fc = tb.acc
     edges = [0, fc.sign_mask, 1, fc.sign_mask | 1, 1 << fc.man_bits, fc.max_code, fc.max_code | fc.sign_mask,
              fc.inf_codes[0], fc.inf_codes[1], fc.nan_code(False), fc.inf_codes[0] | 1]
@@ -57,7 +121,7 @@ def stimulus(tb: TB, n: int, rng: np.random.Generator):
     acc = encode(values, fc).astype(np.int64)
     pick = rng.random(n) < 0.3
     acc[pick] = rng.choice(edges, int(pick.sum()))
-    rm = rng.integers(0, 7, n)
+    rm = rng.choice(tb.modes, n)
     sat = rng.integers(0, 2, n)
     rand = rng.integers(0, 1 << tb.sr_bits, n)
     return acc, a, b, rm, rand, sat
@@ -69,18 +133,23 @@ async def test_fma_matches_model(dut):
     tb = TB(dut)
     n = env_int("FP8KIT_FMA_VECTORS", 4096)
     rng = np.random.default_rng(env_int("FP8KIT_SEED_TB", 1))
-    acc, a, b, rm, rand, sat = stimulus(tb, n, rng)
+    cases = [np.concatenate(x) for x in zip(directed(tb, rng), stimulus(tb, n, rng))]
+    acc, a, b, rm, rand, sat = cases
     got_res, got_flags = await tb.apply(acc, a, b, rm, rand, sat)
-    lines = []
-    for mode in range(7):
+    want_res = np.empty(acc.size, np.int64)
+    want_flags = np.empty(acc.size, np.int64)
+    for mode in tb.modes.tolist():
         for s in (0, 1):
             sel = np.flatnonzero((rm == mode) & (sat == s))
             kw = {"sr_bits": tb.sr_bits, "rand": rand[sel]} if mode == 5 else {}
-            want_res, want_flags = arith.fma(acc[sel], a[sel], b[sel], fmt_a=tb.fmt_a, fmt_b=tb.fmt_b,
-                                             acc_fmt=tb.acc, rounding=mode, saturate=bool(s), **kw)
-            for j in np.flatnonzero((got_res[sel] != want_res) | (got_flags[sel] != want_flags)):
-                k = sel[j]
-                lines.append(f"acc=0x{int(acc[k]):X} a=0x{int(a[k]):02X} b=0x{int(b[k]):02X} rm={mode} sat={s} "
-                             f"rand=0x{int(rand[k]):X}: expected 0x{int(want_res[j]):X}/{int(want_flags[j]):05b} "
-                             f"got 0x{int(got_res[k]):X}/{int(got_flags[k]):05b}")
-    assert not lines, mismatch_report("fp8_fma", lines, n)
+            want_res[sel], want_flags[sel] = arith.fma(acc[sel], a[sel], b[sel], fmt_a=tb.fmt_a, fmt_b=tb.fmt_b,
+                                                       acc_fmt=tb.acc, rounding=mode, saturate=bool(s), **kw)
+    bad = np.flatnonzero((got_res.astype(np.int64) != want_res) | (got_flags.astype(np.int64) != want_flags))
+    lines = [f"acc=0x{int(acc[k]):X} a=0x{int(a[k]):02X} b=0x{int(b[k]):02X} rm={int(rm[k])} sat={int(sat[k])} "
+             f"rand=0x{int(rand[k]):X}: expected 0x{int(want_res[k]):X}/{int(want_flags[k]):05b} "
+             f"got 0x{int(got_res[k]):X}/{int(got_flags[k]):05b}" for k in bad[:50]]
+    bins = coverage.defined("fma", fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc=tb.acc, modes=tb.modes.tolist())
+    hits = coverage.sample_fma(acc, a, b, rm, sat, rand, want_res, want_flags, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b,
+                               acc_fmt=tb.acc, sr_bits=tb.sr_bits)
+    write_report(acc.size, bad.size, bins, hits)
+    assert not bad.size, mismatch_report("fp8_fma", lines + [f"(first {len(lines)} of {bad.size} shown)"], acc.size)

@@ -9,9 +9,10 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
-from refmodel import arith, decode, get_format
+from refmodel import arith, decode, get_format, lfsr
 from refmodel.rtlgen import fma_rtl_params
-from verif.common.tb import check_params, env_int, mismatch_report
+from verif import coverage
+from verif.common.tb import check_params, env_int, mismatch_report, write_report
 
 
 class TB:
@@ -61,6 +62,11 @@ class TB:
         return acc, flags
 
 
+def _rand(tb: TB, steps: int) -> np.ndarray:
+    """The sr words of operations 0...steps-1 after a clear: the low SR_BITS of LFSR words 0, 1, ..."""
+    return lfsr.words(tb.seed, steps).astype(np.int64) & ((1 << tb.sr_bits) - 1)
+
+
 @cocotb.test()
 async def test_streams_match_model(dut):
     """Every rounding mode, with and without saturation: acc_o and flags_o after each step equal mac()."""
@@ -72,18 +78,35 @@ async def test_streams_match_model(dut):
     finite_b = np.flatnonzero(np.isfinite(decode(np.arange(tb.fmt_b.code_count), tb.fmt_b)))
     lines = []
     total = 0
-    for rm in range(7):
+    hits: dict[str, int] = {}
+    mismatches = 0
+    modes = [int(m) for m in os.environ.get("FP8KIT_MODES", "0,1,2,3,4,5,6").split(",")]
+    for rm in modes:
         for sat in (0, 1):
             a = rng.choice(finite_a, steps)
             b = rng.choice(finite_b, steps)
             special = rng.random(steps) < 0.002  # now and then any code: NaN, Inf
             b[special] = rng.integers(0, tb.fmt_b.code_count, int(special.sum()))
+            a[0] = 0  # the first step of every stream adds a zero product: a +0 result
+            if sat:
+                b[-1] = tb.fmt_b.nan_code(False)  # and one stream per mode ends in NaN
             got_acc, got_flags = await tb.stream(a, b, rm, sat)
             kw = {"sr_bits": tb.sr_bits, "lfsr_seed": tb.seed} if rm == 5 else {}
             want = arith.mac(a, b, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc, rounding=rm, saturate=bool(sat), **kw)
-            for k in np.nonzero((got_acc != want.acc) | (got_flags != want.flags))[0][:5]:
+            before = np.concatenate([[0], want.acc[:-1].astype(np.int64)])
+            # a step's own flags: the sticky flags minus those set before it, plus NX whenever it was inexact
+            _, step_flags = arith.fma(before, a, b, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc, rounding=rm,
+                                      saturate=bool(sat), **({"sr_bits": tb.sr_bits, "rand": _rand(tb, steps)}
+                                                              if rm == 5 else {}))
+            hits = coverage.merge([((), hits), ((), coverage.sample_mac(
+                before, a, b, np.full(steps, rm), want.acc, step_flags, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b,
+                acc_fmt=tb.acc))])[1]
+            bad = np.nonzero((got_acc != want.acc) | (got_flags != want.flags))[0]
+            mismatches += bad.size
+            for k in bad[:5]:
                 lines.append(f"rm={rm} sat={sat} step {k}: a=0x{int(a[k]):02X} b=0x{int(b[k]):02X} "
                              f"expected 0x{int(want.acc[k]):X}/{int(want.flags[k]):05b} "
                              f"got 0x{int(got_acc[k]):X}/{int(got_flags[k]):05b}")
             total += steps
+    write_report(total, mismatches, coverage.defined("mac", modes=modes), hits)
     assert not lines, mismatch_report("fp8_mac streams", lines, total)

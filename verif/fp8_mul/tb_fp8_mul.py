@@ -12,7 +12,8 @@ from cocotb.triggers import Timer
 from refmodel.arith import mul
 from refmodel.encodings import CodeClass
 from refmodel.formats import get_format
-from verif.common.tb import check_params, env_int, mismatch_report
+from verif import coverage
+from verif.common.tb import check_params, env_int, mismatch_report, write_report
 
 
 class TB:
@@ -68,6 +69,8 @@ def scoreboard(tb: TB, a, b, got) -> None:
         got_s = " ".join(f"{f}={int(g[k]):#x}" for f, g in zip(fields, got))
         lines.append(f"a=0x{int(a[k]):02X} b=0x{int(b[k]):02X}: expected {exp_s} "
                      f"({CodeClass(int(w[3][k])).name}) got {got_s}")
+    write_report(len(a), int(bad.sum()), coverage.defined("mul", fmt_a=tb.fa, fmt_b=tb.fb),
+                 coverage.sample_mul(a, b, tb.fa, tb.fb))
     assert not bad.any(), mismatch_report(f"fp8_mul {tb.fa.name} x {tb.fb.name}", lines + [
         f"(first {len(lines)} of {int(bad.sum())} shown)"], len(a))
 

@@ -8,7 +8,8 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, Timer
 
 from refmodel.int8 import int8_mac_stream
-from verif.common.tb import env_int, mismatch_report
+from verif import coverage
+from verif.common.tb import env_int, mismatch_report, write_report
 
 M32 = 0xFFFFFFFF
 
@@ -85,9 +86,16 @@ class TB:
     def score(self, title: str) -> int:
         """Compare every checkpoint; return how many showed ovf_o set (coverage)."""
         lines, total = [], 0
+        hits: dict[str, int] = {}
         for sat, a, b, checks in self.segments:
             if a:
-                res = int8_mac_stream(np.array(a, np.int64), np.array(b, np.int64), saturate=sat)
+                av, bv = np.array(a, np.int64), np.array(b, np.int64)
+                res = int8_mac_stream(av, bv, saturate=sat)
+                before = np.concatenate([[0], res.acc[:-1].astype(np.int64)])
+                exact = before + av * bv
+                seg = coverage.sample_int8_mac(av, bv, before, np.full(av.size, int(sat)), exact > 2**31 - 1,
+                                               exact < -(2**31))
+                hits = coverage.merge([((), hits), ((), seg)])[1]
             for n, acc, ovf, valid_err in checks:
                 total += 1
                 want_acc = int(res.acc[n - 1]) if n else 0
@@ -99,6 +107,8 @@ class TB:
                         f"ovf {want_ovf}, got acc 0x{acc & M32:08X} ovf {ovf}"
                         + (" valid_o wrong" if valid_err else "")
                     )
+        sats = sorted({int(sat) for sat, *_ in self.segments})
+        write_report(total, len(lines), coverage.defined("int8_mac", sats=sats), hits)
         assert not lines, mismatch_report(title, lines, total)
         return sum(ovf for *_, checks in self.segments for _, _, ovf, _ in checks)
 

@@ -8,7 +8,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from refmodel import lfsr
-from verif.common.tb import check_params, env_int, mismatch_report
+from verif.common.tb import check_params, env_int, mismatch_report, write_report
 
 
 class TB:
@@ -46,6 +46,7 @@ class TB:
 def scoreboard(title: str, got: np.ndarray, want: np.ndarray) -> None:
     bad = np.nonzero(got != want)[0]
     lines = [f"word {k}: expected 0x{int(want[k]):08X} got 0x{int(got[k]):08X}" for k in bad]
+    write_report(len(want), len(lines))
     assert not lines, mismatch_report(title, lines, len(want))
 
 

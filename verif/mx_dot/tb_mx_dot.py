@@ -16,8 +16,11 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
+from refmodel import decode
+from refmodel.mx import get_mx_type
 from refmodel.rtlgen import mx_dot_rtl_params
-from verif.common.tb import check_params, env_int, mismatch_report
+from verif import coverage
+from verif.common.tb import check_params, env_int, mismatch_report, write_report
 from verif.mx_dot.gen_vectors import generate
 
 
@@ -78,6 +81,16 @@ async def test_blocks_match_model(dut):
         else:
             dut.valid_i.value = 0
 
+    elem = get_mx_type(mx_type).element
+    a, b = rows[:, :k], rows[:, k:2 * k]
+    nonzero = (a != 0) & (b != 0) if elem is None else (decode(a, elem) != 0) & (decode(b, elem) != 0)
+    exact_zero = ((rows[:, 2 * k + 2] & 0x7FFFFFFF) == 0) & (rows[:, 2 * k + 3] == 0) & nonzero.any(axis=1) & (
+        rows[:, 2 * k] != 0xFF) & (rows[:, 2 * k + 1] != 0xFF)
+    bins = coverage.defined("mx_dot", fmt_a=elem)
+    hits = coverage.sample_mx_dot(rows[:, 2 * k], rows[:, 2 * k + 1], rows[:, 2 * k + 2], rows[:, 2 * k + 3],
+                                  exact_zero)
+    n_bad = sum(1 for (_, r, f), row in zip(got, rows) if (r, f) != (int(row[2 * k + 2]), int(row[2 * k + 3])))
+    write_report(len(rows), n_bad + abs(len(rows) - len(got)), bins, hits)
     assert len(got) == len(rows), f"{len(rows)} blocks in, {len(got)} valid outputs"
     for i, ((out_edge, res, flags), row) in enumerate(zip(got, rows)):
         want_res, want_flags = int(row[2 * k + 2]), int(row[2 * k + 3])
