@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// tb_mx_dot_replay: replays a vector file written by verif/mx_dot/gen_vectors.py through mx_dot.
+// tb_mx_dot_replay: replays an `fp8kit vectors --op mx_dot` file through mx_dot.
 //
-// Parameters: the mx_dot parameters (K, ELEM_* from Format.rtl_params("ELEM_"), ELEM_INT8),
-//   MAX_CASES (capacity of the vector memory). The DUT is built combinational (PIPE = 0).
+// Parameters: the mx_dot parameters (K, ELEM_*, ELEM_INT8 from refmodel.rtlgen.mx_dot_rtl_params),
+//   MAX_CASES (capacity of the vector memory), MAX_REPORT (mismatches printed in full).
+//   The DUT is built combinational (PIPE = 0).
 // Plusargs: +vectors=<file> (default vectors.hex).
 // The file holds the case count, then per case the hex words a_0..a_{K-1} b_0..b_{K-1}
-// scale_a scale_b res flags. Every mismatch is printed with scales, expected and got; the last
-// line is "<N> vectors, <M> mismatches". Simulation only; not synthesizable.
+// scale_a scale_b res flags. The first MAX_REPORT mismatches are printed with scales, expected and
+// got; the last line is "<N> vectors, <M> mismatches". Simulation only; not synthesizable.
 
 `resetall
 `timescale 1ns / 1ps
@@ -24,6 +25,8 @@ module tb_mx_dot_replay;
   parameter ELEM_INT8 = 0;
   // vector memory capacity in cases
   parameter MAX_CASES = 100000;
+  // mismatches printed in full
+  parameter MAX_REPORT = 20;
 
   // element width and words per case (derived, do not override)
   localparam integer EW = (ELEM_INT8 != 0) ? 8 : 1 + ELEM_EXP_W + ELEM_MAN_W;
@@ -71,7 +74,7 @@ module tb_mx_dot_replay;
       #1;
       if (res !== exp_res || flags !== exp_flags || valid !== 1'b1) begin
         errors = errors + 1;
-        $display("MISMATCH case %0d: scale_a=%h scale_b=%h expected res=%h flags=%b got res=%h flags=%b",
+        if (errors <= MAX_REPORT) $display("MISMATCH case %0d: scale_a=%h scale_b=%h expected res=%h flags=%b got res=%h flags=%b",
                  i, sa, sb, exp_res, exp_flags, res, flags);
       end
     end

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// tb_fp8_fma_replay: replays a vector file written by verif/fp8_fma/gen_vectors.py through fp8_fma.
+// tb_fp8_fma_replay: replays an `fp8kit vectors --op fma` file through fp8_fma (combinational).
 //
-// Parameters: the fp8_fma format parameters (set with iverilog -P from Format.rtl_params()),
-//   MAX_CASES (capacity of the vector memory).
+// Parameters: the fp8_fma parameters (iverilog -P, from refmodel.rtlgen.fma_rtl_params),
+//   MAX_CASES (capacity of the vector memory), MAX_REPORT (mismatches printed in full).
 // Plusargs: +vectors=<file> (default vectors.hex).
 // The file holds the case count, then per case the hex words a b acc rm rand sat res flags.
-// Every mismatch is printed with operands, expected and got; the last line is
+// The first MAX_REPORT mismatches are printed with operands, expected and got; the last line is
 // "<N> vectors, <M> mismatches". Simulation only; not synthesizable.
 
 `resetall
@@ -31,6 +31,8 @@ module tb_fp8_fma_replay;
   parameter SR_BITS = 16;
   // vector memory capacity in cases
   parameter MAX_CASES = 400000;
+  // mismatches printed in full
+  parameter MAX_REPORT = 20;
 
   // words per case (derived, do not override)
   localparam integer WPC = 8;
@@ -80,7 +82,7 @@ module tb_fp8_fma_replay;
       #1;
       if (res !== exp_res || flags !== exp_flags) begin
         errors = errors + 1;
-        $display({"MISMATCH case %0d: a=%h b=%h acc=%h rm=%0d rand=%h sat=%0d ",
+        if (errors <= MAX_REPORT) $display({"MISMATCH case %0d: a=%h b=%h acc=%h rm=%0d rand=%h sat=%0d ",
                   "expected res=%h flags=%b got res=%h flags=%b"},
                  i, a, b, acc, rm, rnd, sat, exp_res, exp_flags, res, flags);
       end
