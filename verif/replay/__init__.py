@@ -1,9 +1,11 @@
-"""Replay a vector file (``refmodel.vectors``) through its RTL module in a pure-Verilog bench on Icarus.
+"""Replay a vector file (``refmodel.vectors``) through its RTL module in a pure-Verilog bench.
 
 The benches (``verif/replay/tb_<module>_replay.v``) load the file with ``$readmemh``, compare every
 output in the simulator and end with the line ``<N> vectors, <M> mismatches``.  The driver takes
 the DUT parameters from the file's header, recomputed by refmodel (``refmodel.vectors.rtl_params``),
-builds the bench with ``iverilog -g2005 -P...`` and checks that the bench saw every case.
+builds the bench with Icarus (``iverilog -g2005 -P...``, the default) or Verilator (``verilator
+--binary -G...``: a build of seconds, then a hundred times Icarus' speed on the datapath modules),
+runs it, and checks that the bench saw every case.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from refmodel import vectors as vec
 from ..common.manifest import INCLUDE_DIRS, ROOT, sources_for
 from ..common.runner import SimToolError
 
-__all__ = ["ReplayResult", "replay", "build", "run", "bench_path", "timed_replay"]
+__all__ = ["SIMULATORS", "ReplayResult", "replay", "build", "run", "bench_path", "timed_replay"]
 
 BENCH_DIR = Path(__file__).resolve().parent
+SIMULATORS = ("icarus", "verilator")
+_INSTALL = {"iverilog": "Icarus Verilog (apt-get install iverilog)", "vvp": "Icarus Verilog (apt-get install iverilog)",
+            "verilator": "Verilator (apt-get install verilator)"}
 _SUMMARY = re.compile(r"^(\d+) vectors, (\d+) mismatches$", re.M)
 
 
@@ -38,7 +43,7 @@ class ReplayResult(NamedTuple):
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise SimToolError(f"{name} not found on PATH: install Icarus Verilog (apt-get install iverilog)")
+        raise SimToolError(f"{name} not found on PATH: install {_INSTALL[name]}")
     return path
 
 
@@ -47,76 +52,95 @@ def bench_path(module: str) -> Path:
     return BENCH_DIR / f"tb_{module}_replay.v"
 
 
-def build(header: dict[str, Any], out: "str | Path", *, max_report: int = 20) -> Path:
-    """Compile the bench for a vector header into ``out`` (a vvp file); return its path.
+def _check_simulator(simulator: str) -> str:
+    if simulator not in SIMULATORS:
+        raise ValueError(f"unknown simulator {simulator!r}; allowed: {', '.join(SIMULATORS)}")
+    return simulator
+
+
+def build(header: dict[str, Any], workdir: "str | Path", *, max_report: int = 20, simulator: str = "icarus") -> Path:
+    """Compile the bench for a vector header under ``workdir``; return the executable (vvp file or binary).
 
     Raises:
-        SimToolError: iverilog is missing.
-        ValueError: the header's parameters disagree with refmodel's, or its op is unknown.
-        RuntimeError: iverilog failed (its output is in the message).
+        SimToolError: the simulator is missing.
+        ValueError: an unknown simulator, parameters that disagree with refmodel, an unknown op.
+        RuntimeError: the compiler failed (its output is in the message).
     """
-    iverilog = _tool("iverilog")
+    _check_simulator(simulator)
     module = vec.OPS[header["op"]]
     params = {**vec.rtl_params(header), "MAX_CASES": max(int(header["cases"]), 1), "MAX_REPORT": int(max_report)}
     top = f"tb_{module}_replay"
-    cmd = [iverilog, "-g2005", *(f"-I{ROOT / d}" for d in INCLUDE_DIRS), "-s", top,
-           *(f"-P{top}.{k}={v}" for k, v in params.items()), "-o", str(out),
-           str(bench_path(module)), *map(str, sources_for(module))]
+    sources = [str(bench_path(module)), *map(str, sources_for(module))]
+    includes = [f"-I{ROOT / d}" for d in INCLUDE_DIRS]
+    workdir = Path(workdir)
+    if simulator == "icarus":
+        out = workdir / f"{top}.vvp"
+        cmd = [_tool("iverilog"), "-g2005", *includes, "-s", top, *(f"-P{top}.{k}={v}" for k, v in params.items()),
+               "-o", str(out), *sources]
+    else:
+        obj = workdir / f"obj_{top}"
+        out = obj / f"V{top}"
+        cmd = [_tool("verilator"), "--binary", "-Wno-fatal", "-Wno-lint", "-Wno-style", *includes, "--top-module", top,
+               *(f"-G{k}={v}" for k, v in params.items()), "-Mdir", str(obj), *sources]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
-        raise RuntimeError(f"iverilog failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
-    return Path(out)
+        raise RuntimeError(f"{simulator} build failed ({proc.returncode}):\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}")
+    return out
 
 
 def run(sim: "str | Path", vector_file: "str | Path", cases: int) -> ReplayResult:
-    """Run a compiled bench on a vector file of ``cases`` cases and parse its summary line.
+    """Run a built bench (a ``.vvp`` file on vvp, else the Verilator binary) and parse its summary line.
 
     Raises:
         SimToolError: vvp is missing.
         RuntimeError: the simulation failed, printed no summary, or counted other than ``cases``
             vectors (a harness that skipped cases must not pass).
     """
-    vvp = _tool("vvp")
-    proc = subprocess.run([vvp, "-n", str(sim), f"+vectors={Path(vector_file).resolve()}"],
-                          capture_output=True, text=True)
+    plusarg = f"+vectors={Path(vector_file).resolve()}"
+    cmd = [_tool("vvp"), "-n", str(sim), plusarg] if str(sim).endswith(".vvp") else [str(sim), plusarg]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     output = proc.stdout + proc.stderr
     found = _SUMMARY.findall(output)
     if proc.returncode or len(found) != 1:
-        raise RuntimeError(f"vvp exited {proc.returncode} without one summary line:\n{output[-4000:]}")
+        raise RuntimeError(f"{cmd[0]} exited {proc.returncode} without one summary line:\n{output[-4000:]}")
     n, bad = (int(x) for x in found[0])
     if n != cases:
         raise RuntimeError(f"the bench compared {n} vectors, the file holds {cases}:\n{output[-4000:]}")
     return ReplayResult(n, bad, output)
 
 
-def replay(vector_file: "str | Path", *, max_report: int = 20, workdir: "str | Path | None" = None) -> ReplayResult:
+def replay(vector_file: "str | Path", *, max_report: int = 20, workdir: "str | Path | None" = None,
+           simulator: str = "icarus") -> ReplayResult:
     """Check the RTL module named in a vector file against every case of it.
 
     Args:
         vector_file: a file written by :func:`refmodel.vectors.write` (``fp8kit vectors``).
         max_report: mismatches printed in full (all are counted).
         workdir: where the compiled bench goes; default a temporary directory.
+        simulator: ``icarus`` (default) or ``verilator``.
 
     Returns:
         :class:`ReplayResult`; ``mismatches == 0`` means the RTL matches refmodel on every case.
 
     Raises:
-        SimToolError: Icarus Verilog is missing (the message names ``apt-get install iverilog``).
-        ValueError: not a vector file, or parameters that disagree with refmodel.
+        SimToolError: the simulator is missing (the message names ``apt-get install iverilog``
+            or ``verilator``).
+        ValueError: not a vector file, an unknown simulator, or parameters that disagree with refmodel.
         RuntimeError: compilation or simulation failed, or not every case was compared.
     """
     header = vec.read_header(vector_file)
+    _check_simulator(simulator)
     with tempfile.TemporaryDirectory() as tmp:
-        where = Path(workdir) if workdir is not None else Path(tmp)
-        sim = build(header, where / f"replay_{header['op']}.vvp", max_report=max_report)
+        sim = build(header, tmp if workdir is None else workdir, max_report=max_report, simulator=simulator)
         return run(sim, vector_file, int(header["cases"]))
 
 
-def timed_replay(vector_file: "str | Path", workdir: "str | Path") -> tuple[ReplayResult, float, float]:
-    """:func:`replay` with the wall-clock seconds of compilation and of simulation, separately."""
+def timed_replay(vector_file: "str | Path", workdir: "str | Path",
+                 simulator: str = "icarus") -> tuple[ReplayResult, float, float]:
+    """:func:`replay` with the wall-clock seconds of the build and of the simulation, separately."""
     header = vec.read_header(vector_file)
     t0 = time.perf_counter()
-    sim = build(header, Path(workdir) / f"replay_{header['op']}.vvp")
+    sim = build(header, workdir, simulator=simulator)
     t1 = time.perf_counter()
     result = run(sim, vector_file, int(header["cases"]))
     return result, t1 - t0, time.perf_counter() - t1
