@@ -203,6 +203,12 @@ def cmd_gen_rtl_defs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    from .cost_table import run_cost
+
+    return run_cost(args, _console())
+
+
 def cmd_rtl_params(args: argparse.Namespace) -> int:
     from .rtlgen import rtl_param_overrides
 
@@ -271,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gen-docs", help="regenerate the generated sections of docs/*.md")
     p.set_defaults(func=cmd_gen_docs)
+
+    p = sub.add_parser("cost", help="area (GE) and energy of each format's datapath against the INT8 MAC")
+    from .cost_table import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=cmd_cost)
 
     p = sub.add_parser("decode", help="decode codes of a format")
     p.add_argument("format")

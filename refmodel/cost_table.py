@@ -1,0 +1,401 @@
+"""``fp8kit cost``: area (and energy) tables of every datapath, the calibration fit, the charts.
+
+Names accepted (errors list what is allowed):
+
+- formats: ``int8``; any operand format name of :func:`refmodel.formats.get_format`
+  (``e4m3fn``, ``e5m2``, ``e3m4``, ``float6_e3m2fn``, ..., a custom ``eXmY``
+  such as ``e2m5``); an OCP MX type (``mxfp8_e4m3``, ``mxfp8_e5m2``,
+  ``mxfp6_e3m2``, ``mxfp6_e2m3``, ``mxfp4_e2m1``, ``mxint8``).
+- accumulators (FP formats only): ``float32``, ``float16``, ``bfloat16``, any
+  IEEE-style ``eXmY``, each optionally ``+sr`` / ``+srR`` (stochastic rounding
+  with R LFSR bits).  INT8 always accumulates in int32 and an MX block dot
+  product always rounds once to float32, so those get one row each.
+
+Areas are per MAC: an MX row is the ``mx_dot`` instance of K elements divided by K.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .cost import (
+    BLOCKS,
+    CALIBRATION_PATH,
+    KINDS,
+    Calibration,
+    Datapath,
+    area,
+    fit_calibration,
+    load_calibration,
+    parse_acc,
+    raw_matrix,
+)
+from .formats import get_format
+
+__all__ = [
+    "DEFAULT_FORMATS",
+    "DEFAULT_ACCS",
+    "ROW_KEYS",
+    "datapaths",
+    "calibration_set",
+    "cost_rows",
+    "rows_json",
+    "rows_csv",
+    "run_fit",
+    "plot_rows",
+    "sqnr_of",
+]
+
+DEFAULT_FORMATS: tuple[str, ...] = (
+    "int8", "e4m3fn", "float8_e5m2", "e3m4", "e2m5", "float6_e3m2fn", "float6_e2m3fn", "float4_e2m1fn",
+    "mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4_e2m1", "mxint8",
+)
+"""The default rows: INT8, the FP8 family, a custom ExMy, FP6, FP4, the MX types."""
+
+DEFAULT_ACCS: tuple[str, ...] = ("float32", "float16", "bfloat16", "bfloat16+sr")
+"""The default accumulators of the FP rows (``+sr``: narrow with stochastic rounding)."""
+
+ROW_KEYS: tuple[str, ...] = (
+    "datapath", "format", "acc", "sr_bits", "k", "ge_model", "ge_synth", "err_pct", "ratio_int8",
+    "ratio_int8_synth", "energy", "energy_ratio_int8", "blocks",
+)
+"""Keys of every row, in order (the ``--json`` schema)."""
+
+_MX_NAMES = ("mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4_e2m1", "mxint8")
+
+
+def _mx_datapath(name: str, k: int) -> Datapath:
+    from .mx import get_mx_type
+
+    t = get_mx_type(name)
+    if t.scale.name != "float8_e8m0fnu":
+        raise ValueError(f"{name} has a {t.scale.name} scale; rtl/mx_dot.v models the E8M0-scaled "
+                         f"OCP types: {', '.join(_MX_NAMES)}")
+    return Datapath("mx_dot", t.element, None, 0, int(k), t.name)
+
+
+def datapaths(formats: Sequence[str], accs: Sequence[str], sr_bits: int = 16, mx_k: int = 32) -> list[Datapath]:
+    """The configurations of a table: each FP format x each accumulator, one row for INT8 and each MX type.
+
+    Raises:
+        ValueError: an unknown or unsupported format or accumulator, widths out
+            of range (the message names the value and what is allowed).
+    """
+    if not formats:
+        raise ValueError("no formats given; e.g. --formats e4m3fn,e5m2,int8,mxfp8_e4m3")
+    parsed_accs = [parse_acc(a, sr_bits) for a in accs]
+    out: list[Datapath] = []
+    for name in formats:
+        key = name.strip().lower()
+        if key == "int8":
+            out.append(Datapath("int8_mac"))
+        elif key.startswith("mx") or key == "nvfp4":
+            out.append(_mx_datapath(key, mx_k))
+        else:
+            try:
+                fmt = get_format(key)
+            except ValueError as exc:
+                raise ValueError(f"unknown format {name!r} ({exc}); also allowed: int8, "
+                                 f"{', '.join(_MX_NAMES)}") from None
+            if not parsed_accs:
+                raise ValueError("no accumulators given; e.g. --accs float32,bfloat16+sr")
+            out += [Datapath("fp_mac", fmt, acc, sr) for acc, sr in parsed_accs]
+    return out
+
+
+def calibration_set(mx_k: int = 8) -> list[Datapath]:
+    """The configurations ``fp8kit cost --fit`` synthesizes: the default table (MX at K = ``mx_k``)
+    plus sr variants (e6m5+sr16, float16+sr8, float32+sr16) that spread the window widths."""
+    dps = datapaths(DEFAULT_FORMATS, DEFAULT_ACCS, 16, mx_k)
+    extra = [("e4m3fn", "e6m5+sr16"), ("float8_e5m2", "e6m5+sr16"), ("e3m4", "e6m5+sr16"), ("e2m5", "e6m5+sr16"),
+             ("e4m3fn", "float16+sr8"), ("e4m3fn", "float32+sr16")]
+    for f, a in extra:
+        dps += datapaths([f], [a])
+    return dps
+
+
+def _row(dp: Datapath, cal: Calibration) -> dict[str, Any]:
+    ar = area(dp, cal)
+    return {
+        "datapath": dp.kind, "format": dp.format_name, "acc": dp.acc_name, "sr_bits": dp.sr_bits,
+        "k": dp.k if dp.kind == "mx_dot" else 1, "ge_model": ar.per_mac, "ge_synth": None, "err_pct": None,
+        "ratio_int8": None, "ratio_int8_synth": None, "energy": None, "energy_ratio_int8": None,
+        "blocks": {b: v / dp.per for b, v in ar.blocks.items()},
+    }
+
+
+def cost_rows(dps: Sequence[Datapath], *, calibration: Calibration | None = None, synth: bool = False,
+              energy: bool = False, dist: str = "gaussian", cache: Path | None = None,
+              progress: Any = None) -> list[dict[str, Any]]:
+    """One row per datapath (keys :data:`ROW_KEYS`), areas per MAC in GE.
+
+    ``ratio_int8`` divides by the modelled INT8 MAC, ``ratio_int8_synth`` by the
+    synthesized one; ``err_pct`` is ``100 * (ge_model / ge_synth - 1)``;
+    ``energy`` is NAND2-toggle units per MAC (:func:`refmodel.cost_synth.simulate_energy`).
+    ``synth`` and ``energy`` need Yosys (``energy`` implies ``synth``).
+
+    Raises:
+        refmodel.cost_synth.YosysMissing: Yosys asked for but not installed.
+    """
+    cal = calibration if calibration is not None else load_calibration()
+    base = Datapath("int8_mac")
+    todo = list(dps) if base in dps else [base, *dps]
+    rows = {dp: _row(dp, cal) for dp in todo}
+    if synth or energy:
+        from .cost_synth import simulate_energy, synth as run_synth
+
+        for dp in todo:
+            res = run_synth(dp, cache=cache)
+            r = rows[dp]
+            r["ge_synth"] = res.ge / dp.per
+            r["err_pct"] = 100.0 * (r["ge_model"] / r["ge_synth"] - 1.0)
+            if energy:
+                r["energy"] = simulate_energy(dp, res, dist=dist).units_per_mac
+            if progress:
+                progress(dp, r)
+    b = rows[base]
+    for r in rows.values():
+        r["ratio_int8"] = r["ge_model"] / b["ge_model"]
+        if r["ge_synth"] is not None:
+            r["ratio_int8_synth"] = r["ge_synth"] / b["ge_synth"]
+        if r["energy"] is not None:
+            r["energy_ratio_int8"] = r["energy"] / b["energy"]
+    return [rows[dp] for dp in dps]
+
+
+def rows_json(rows: list[dict[str, Any]]) -> str:
+    """The rows as a JSON list (keys :data:`ROW_KEYS`)."""
+    return json.dumps(rows, indent=1) + "\n"
+
+
+def rows_csv(rows: list[dict[str, Any]]) -> str:
+    """The rows as CSV: the scalar keys, then one ``ge_<block>`` column per block (empty where absent)."""
+    scalar = [k for k in ROW_KEYS if k != "blocks"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(scalar + [f"ge_{b}" for b in BLOCKS])
+    for r in rows:
+        w.writerow([("" if r[k] is None else (f"{r[k]:.6g}" if isinstance(r[k], float) else r[k])) for k in scalar]
+                   + [("" if b not in r["blocks"] else f"{r['blocks'][b]:.6g}") for b in BLOCKS])
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------- fitting
+def run_fit(*, mx_k: int = 8, ridge: float = 0.2, cache: Path | None = None, out: Path | None = None,
+            progress: Any = None) -> Calibration:
+    """Refit the calibration: synthesize the primitives (the priors) and :func:`calibration_set`,
+    fit (:func:`refmodel.cost.fit_calibration`), write ``out`` (default the checked-in file).
+
+    Raises:
+        refmodel.cost_synth.YosysMissing: Yosys is not installed.
+    """
+    from .cost_synth import primitive_priors, synth as run_synth, yosys_version
+
+    priors = primitive_priors(cache=cache)
+    dps = calibration_set(mx_k)
+    results = []
+    for dp in dps:
+        results.append(run_synth(dp, cache=cache))
+        if progress:
+            progress(dp, results[-1])
+    y = [r.ge for r in results]
+    consts = fit_calibration(dps, y, priors=[priors[k] for k in KINDS], ridge=ridge)
+    model = raw_matrix(dps) @ consts
+    configs = [{"datapath": dp.kind, "format": dp.format_name, "acc": dp.acc_name, "k": dp.k,
+                "ge_synth": round(g, 1), "ge_model": round(float(m), 1), "err_pct": round(100 * (m / g - 1), 2)}
+               for dp, g, m in zip(dps, y, model)]
+    meta = {
+        "yosys": yosys_version(),
+        "flow": "synth -flatten -noshare; dfflegalize; abc -g " + "AND,NAND,OR,NOR,XOR,XNOR,MUX,AOI3,OAI3,AOI4,OAI4",
+        "ridge": ridge,
+        "priors": {k: round(priors[k], 4) for k in KINDS},
+        "command": f"fp8kit cost --fit --mx-k {mx_k} --ridge {ridge}",
+        "max_abs_err_pct": round(max(abs(c["err_pct"]) for c in configs), 2),
+        "configs": configs,
+    }
+    cal = Calibration({k: round(float(c), 4) for k, c in zip(KINDS, consts)}, meta)
+    path = Path(out) if out is not None else CALIBRATION_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(cal.to_json())
+    return cal
+
+
+# --------------------------------------------------------------------------------- charts
+def sqnr_of(fmt_name: str, n: int = 65536, seed: int = 0) -> float:
+    """SQNR (dB) of a row's operand format on the built-in Gaussian tensor.
+
+    FP formats: :func:`refmodel.scaling.format_search` (an ``eXmY`` shape with its
+    best bias, as the search does); INT8: symmetric per-tensor amax scaling to
+    +-127, rne; MX types: :func:`refmodel.mx.quantize` (OCP scale rule) and back.
+    """
+    import numpy as np
+
+    from .scaling import builtin_tensor, format_search, sqnr_db
+
+    x = builtin_tensor("gaussian", n, seed)
+    key = fmt_name.lower()
+    if key == "int8":
+        x64 = x.astype(np.float64)
+        s = float(np.max(np.abs(x64))) / 127
+        return sqnr_db(x64, np.clip(np.rint(x64 / s), -127, 127) * s)
+    if key.startswith("mx"):
+        from .mx import dequantize, quantize
+
+        return sqnr_db(x, dequantize(quantize(x, key), np.float64))
+    fmt = get_format(key)
+    entry: Any = fmt
+    if fmt.name == f"e{fmt.exp_bits}m{fmt.man_bits}":
+        entry = (fmt.exp_bits, fmt.man_bits)
+    return format_search(x, [entry])[0].sqnr_db
+
+
+def plot_rows(rows: list[dict[str, Any]], prefix: str) -> list[str]:
+    """Write ``<prefix>-blocks.png`` (stacked GE per block and row) and ``<prefix>-pareto.png``
+    (GE per MAC against Gaussian SQNR, the Pareto front joined). Returns the paths.
+
+    Raises:
+        ModuleNotFoundError: matplotlib is missing (``pip install 'fp8kit[plot]'``).
+    """
+    try:
+        import matplotlib
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+        raise ModuleNotFoundError("--plot needs matplotlib: pip install 'fp8kit[plot]'") from exc
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = [f"{prefix}-blocks.png", f"{prefix}-pareto.png"]
+    labels = [f"{r['format']} x {r['acc']}" for r in rows]
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.38 * len(rows) + 2.0), 5.0))
+    bottom = [0.0] * len(rows)
+    for b in BLOCKS:
+        h = [r["blocks"].get(b, 0.0) for r in rows]
+        if any(h):
+            ax.bar(range(len(rows)), h, 0.75, bottom=bottom, label=b)
+            bottom = [x + y for x, y in zip(bottom, h)]
+    synth = [(i, r["ge_synth"]) for i, r in enumerate(rows) if r["ge_synth"] is not None]
+    if synth:
+        ax.plot([i for i, _ in synth], [g for _, g in synth], "k_", markersize=14, label="synthesized")
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("GE per MAC (NAND2 equivalents, Nangate45 X1)")
+    ax.set_title("area by block (model); MX rows are one block dot product / K")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(paths[0], dpi=110)
+    plt.close(fig)
+
+    sq = {f: sqnr_of(f) for f in dict.fromkeys(r["format"] for r in rows)}
+    pts = sorted((r["ge_model"], sq[r["format"]], lab) for r, lab in zip(rows, labels) if math.isfinite(sq[r["format"]]))
+    front, best = [], -math.inf
+    for g, s, lab in pts:
+        if s > best:
+            front.append((g, s))
+            best = s
+    fig, ax = plt.subplots(figsize=(8.0, 5.5))
+    for acc in dict.fromkeys(r["acc"] for r in rows):
+        sel = [(r["ge_model"], sq[r["format"]], r["format"]) for r in rows if r["acc"] == acc]
+        ax.scatter([g for g, _, _ in sel], [s for _, s, _ in sel], label=acc, s=22)
+        for g, s, f in sel:
+            ax.annotate(f, (g, s), fontsize=6, xytext=(3, 2), textcoords="offset points")
+    ax.plot([g for g, _ in front], [s for _, s in front], "k--", lw=1, label="Pareto front")
+    ax.set_xscale("log")
+    ax.set_xlabel("GE per MAC (model)")
+    ax.set_ylabel("SQNR on N(0,1) (dB)")
+    ax.set_title("area versus quantisation SQNR (operand format; higher and further left is better)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(paths[1], dpi=110)
+    plt.close(fig)
+    return paths
+
+
+# ------------------------------------------------------------------------------------ CLI
+def _fmt(v: Any, spec: str) -> str:
+    return "-" if v is None else format(v, spec)
+
+
+def run_cost(args: Any, console: Any) -> int:
+    """What ``fp8kit cost`` runs (arguments as :func:`add_arguments` defines them); returns the exit status."""
+    from .cost_synth import YosysMissing
+
+    cache = Path(args.cache_dir) if args.cache_dir else None
+    try:
+        if args.fit:
+            def show(dp: Datapath, res: Any) -> None:
+                console.print(f"synthesized {dp.label}: {res.ge:,.0f} GE ({'cached' if res.cached else f'{res.seconds:.1f} s'})",
+                              markup=False, highlight=False)
+
+            cal = run_fit(mx_k=args.mx_k, ridge=args.ridge, cache=cache,
+                          out=Path(args.calibration) if args.calibration else None, progress=show)
+            console.print(f"constants: {dict(cal.constants)}; max |error| {cal.meta['max_abs_err_pct']}% "
+                          f"over {len(cal.meta['configs'])} configurations; written to "
+                          f"{args.calibration or CALIBRATION_PATH}", markup=False, highlight=False)
+            return 0
+        cal = load_calibration(args.calibration) if args.calibration else None
+        dps = datapaths(args.formats.split(","), args.accs.split(",") if args.accs else [], args.sr_bits, args.mx_k)
+        rows = cost_rows(dps, calibration=cal, synth=args.synth, energy=args.energy, dist=args.dist, cache=cache)
+    except YosysMissing as exc:
+        console.print(f"fp8kit: error: {exc}", markup=False, highlight=False)
+        return 2
+    if args.json:
+        print(rows_json(rows), end="")
+    elif args.csv:
+        print(rows_csv(rows), end="")
+    else:
+        from rich.table import Table
+
+        table = Table(title="area per MAC in NAND2 gate equivalents (Nangate45 X1 cell areas; docs/cost-model.md)",
+                      title_justify="left")
+        cols = ["datapath", "format", "acc", "GE model", "x INT8"]
+        if args.synth or args.energy:
+            cols += ["GE synth", "err %", "x INT8 synth"]
+        if args.energy:
+            cols += ["energy/MAC", "energy x INT8"]
+        cols += ["largest blocks (GE)"]
+        for c in cols:
+            table.add_column(c, justify="left" if c in ("datapath", "format", "acc", "largest blocks (GE)") else "right")
+        for r in rows:
+            top = sorted(r["blocks"].items(), key=lambda kv: -kv[1])[:4]
+            cells = [r["datapath"] + (f" K={r['k']}" if r["datapath"] == "mx_dot" else ""), r["format"], r["acc"],
+                     f"{r['ge_model']:,.0f}", f"{r['ratio_int8']:.2f}"]
+            if args.synth or args.energy:
+                cells += [_fmt(r["ge_synth"], ",.0f"), _fmt(r["err_pct"], "+.1f"), _fmt(r["ratio_int8_synth"], ".2f")]
+            if args.energy:
+                cells += [_fmt(r["energy"], ",.0f"), _fmt(r["energy_ratio_int8"], ".2f")]
+            cells += [", ".join(f"{b} {v:,.0f}" for b, v in top)]
+            table.add_row(*cells)
+        console.print(table)
+    if args.plot:
+        for p in plot_rows(rows, args.plot):
+            console.print(f"plot written to {p}", markup=False, highlight=False)
+    return 0
+
+
+def add_arguments(p: Any) -> None:
+    """The ``fp8kit cost`` options."""
+    p.add_argument("--formats", default=",".join(DEFAULT_FORMATS),
+                   help="comma-separated: int8, FP formats (e4m3fn, e2m5, float4_e2m1fn, ...), MX types")
+    p.add_argument("--accs", default=",".join(DEFAULT_ACCS),
+                   help="FP accumulators: float32, float16, bfloat16, eXmY, each optionally +sr or +srR")
+    p.add_argument("--sr-bits", type=int, default=16, help="R of a bare '+sr' accumulator (1...32)")
+    p.add_argument("--mx-k", type=int, default=32, help="MX block length K of the mx_dot instance (1...64); "
+                   "--fit default 8")
+    p.add_argument("--synth", action="store_true", help="also synthesize each configuration with Yosys (cached)")
+    p.add_argument("--energy", action="store_true", help="energy per MAC from the netlist's switching activity "
+                   "(implies --synth)")
+    p.add_argument("--dist", default="gaussian", choices=["gaussian", "uniform"], help="operands for --energy")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the rows as JSON")
+    out.add_argument("--csv", action="store_true", help="print the rows as CSV")
+    p.add_argument("--plot", metavar="PREFIX", help="write PREFIX-blocks.png and PREFIX-pareto.png")
+    p.add_argument("--fit", action="store_true", help="refit the calibration constants against synthesis")
+    p.add_argument("--ridge", type=float, default=0.2, help="--fit: pull of the constants towards the primitives")
+    p.add_argument("--calibration", help="calibration JSON to read (or, with --fit, write) instead of the "
+                   "checked-in one")
+    p.add_argument("--cache-dir", help="synthesis cache (default $FP8KIT_COST_CACHE or ~/.cache/fp8kit/cost)")
