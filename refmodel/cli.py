@@ -216,6 +216,31 @@ def cmd_rtl_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_vectors(args: argparse.Namespace) -> int:
+    from .vectors import generate, write
+
+    level = args.level if args.level is not None else (2 if args.count else 1)
+    v = generate(args.op, fmt=args.format, fmt_b=args.format_b, acc=args.acc, rounding=args.rounding,
+                 sr_bits=args.sr_bits, lfsr_seed=args.lfsr_seed, k=args.k, level=level, count=args.count,
+                 seed=args.seed)
+    write(v, args.out)
+    print(f"{v.header['cases']:,} {args.op} vectors (level {level}) -> {args.out}")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from verif.replay import replay
+
+    try:
+        result = replay(args.file, max_report=args.max_report, simulator=args.sim)
+    except (OSError, RuntimeError) as exc:  # no such file, a missing simulator (named with its install
+        # command), a failed build or run
+        print(f"fp8kit: error: {exc}", file=sys.stderr)
+        return 2
+    print(result.output.rstrip())
+    return 0 if result.mismatches == 0 else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fp8kit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -296,6 +321,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("format")
     p.add_argument("--prefix", default="", help="parameter name prefix, e.g. A_ or B_")
     p.set_defaults(func=cmd_rtl_params)
+    p = sub.add_parser("vectors", help="write test vectors (refmodel's expected outputs) as a $readmemh hex file")
+    p.add_argument("--op", required=True, choices=["mul", "fma", "mac", "mx_dot", "int8_mac"])
+    p.add_argument("--format", help="operand a format (mul, fma, mac) or MX type (mx_dot)")
+    p.add_argument("--format-b", help="operand b format (mul, fma, mac); default --format")
+    p.add_argument("--acc", default="float32", help="accumulator format (fma, mac)")
+    p.add_argument("--rounding", help="fma, mac: comma-separated rne,rtz,rdn,rup,rmm,sr,rto or all (default all)")
+    p.add_argument("--sr-bits", type=int, default=16, help="random bits of stochastic rounding (fma, mac)")
+    p.add_argument("--lfsr-seed", type=int, default=1, help="fp8_mac LFSR SEED (mac)")
+    p.add_argument("--k", type=int, default=32, help="block size (mx_dot)")
+    p.add_argument("--level", type=int, choices=[1, 2], help="1 boundaries, 2 boundaries + --count random "
+                   "(default 2 when --count is given, else 1)")
+    p.add_argument("--count", type=int, default=0, help="random cases (level 2)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the random cases")
+    p.add_argument("--out", required=True, help="output file")
+    p.set_defaults(func=cmd_vectors)
+
+    p = sub.add_parser("replay", help="check the RTL against a vector file in the $readmemh bench")
+    p.add_argument("file", help="a file written by fp8kit vectors")
+    p.add_argument("--sim", choices=["icarus", "verilator"], default="icarus")
+    p.add_argument("--max-report", type=int, default=20, help="mismatches printed in full")
+    p.set_defaults(func=cmd_replay)
     return parser
 
 

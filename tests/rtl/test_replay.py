@@ -1,0 +1,115 @@
+"""verif.replay: every op's vector file replays on its RTL with no mismatch, and a corrupted file fails.
+
+Sizes are bounded so that each test takes a few seconds on Icarus; the fp8_fma and mx_dot
+per-configuration suites are tests/rtl/test_fp8_fma_replay.py and test_mx_dot_replay.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from refmodel import vectors as vec
+from refmodel.cli import main
+from verif.common.runner import SimToolError
+from verif.replay import replay
+
+
+def _keep_rows(v: vec.Vectors, keep: np.ndarray) -> vec.Vectors:
+    return vec.Vectors({**v.header, "cases": int(keep.sum())}, v.rows[keep])
+
+
+def _keep_streams(v: vec.Vectors, streams: np.ndarray) -> vec.Vectors:
+    """Whole streams (a stream starts at a row with first = 1) of a mac or int8_mac file."""
+    ids = np.cumsum(v.column("first")) - 1
+    return _keep_rows(v, np.isin(ids, streams))
+
+
+def _int8_bounded() -> vec.Vectors:
+    """Level 1 less all but two of its 16 long limit streams (131,000 clocks each on Icarus)."""
+    v = vec.generate("int8_mac", level=2, count=2000, seed=5)
+    ids = np.cumsum(v.column("first")) - 1
+    long_streams = np.unique(ids[v.column("rep") > 1])
+    return _keep_streams(v, np.union1d(np.setdiff1d(ids, long_streams), long_streams[[1, 14]]))
+
+
+def _small(op: str) -> vec.Vectors:
+    """A few hundred cases of each op, for the corruption checks."""
+    if op == "mul":
+        return vec.generate("mul", fmt="float6_e3m2fn", fmt_b="float4_e2m1fn")
+    if op == "fma":
+        v = vec.generate("fma", fmt="float8_e5m2", acc="float16", rounding="rdn,sr")
+        return _keep_rows(v, np.arange(v.rows.shape[0]) % 97 == 0)
+    if op == "mac":
+        return _keep_streams(vec.generate("mac", rounding="sr", sr_bits=9, lfsr_seed=0x1234), np.arange(0, 800, 7))
+    if op == "int8_mac":
+        v = vec.generate("int8_mac")
+        return _keep_streams(v, np.arange(98))
+    return vec.generate("mx_dot", fmt="mxint8", k=4, level=2, count=200)
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("op, make", [
+    ("mul", lambda: vec.generate("mul", fmt="float8_e4m3fn", fmt_b="float8_e5m2")),
+    ("fma", lambda: _keep_rows(v := vec.generate("fma", fmt="float8_e4m3fn", acc="bfloat16", level=2, count=1000),
+                               np.arange(v.rows.shape[0]) % 40 == 0)),
+    ("mac", lambda: vec.generate("mac", acc="float16", rounding="sr", level=2, count=300)),
+    ("int8_mac", _int8_bounded),
+    ("mx_dot", lambda: vec.generate("mx_dot", fmt="mxfp4_e2m1", level=2, count=300)),
+])
+def test_replay_matches_rtl(tmp_path: Path, op: str, make) -> None:
+    v = make()
+    n, bad, out = replay(vec.write(v, tmp_path / f"{op}.hex"))
+    assert n == v.header["cases"] > 0
+    assert bad == 0, "\n".join(out.splitlines()[:30])
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("op", list(vec.OPS))
+def test_corrupted_expected_value_is_caught(tmp_path: Path, op: str) -> None:
+    v = _small(op)
+    assert replay(vec.write(v, tmp_path / "good.hex")).mismatches == 0
+    rows = v.rows.copy()
+    victim = rows.shape[0] // 2
+    rows[victim, -1] ^= np.uint64(1)  # the last column is an expected output (flags, ovf, class)
+    n, bad, out = replay(vec.write(vec.Vectors(v.header, rows), tmp_path / "bad.hex"))
+    assert (n, bad) == (rows.shape[0], 1)
+    assert f"MISMATCH case {victim}:" in out
+
+
+@pytest.mark.rtl
+def test_cli_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = vec.write(_small("mac"), tmp_path / "mac.hex")
+    assert main(["replay", str(good)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(" mismatches")
+    v = _small("mul")
+    rows = v.rows.copy()
+    rows[:3, 4] ^= np.uint64(1)
+    bad = vec.write(vec.Vectors(v.header, rows), tmp_path / "mul.hex")
+    assert main(["replay", str(bad), "--max-report", "2"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("MISMATCH") == 2 and out.rstrip().endswith(f"{rows.shape[0]} vectors, 3 mismatches")
+    assert main(["replay", str(tmp_path / "missing.hex")]) == 2
+
+
+def test_missing_simulator_names_the_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = vec.write(_small("mul"), tmp_path / "mul.hex")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SimToolError, match=r"apt-get install iverilog"):
+        replay(path)
+    with pytest.raises(SimToolError, match=r"apt-get install verilator"):
+        replay(path, simulator="verilator")
+    with pytest.raises(ValueError, match="unknown simulator"):
+        replay(path, simulator="vcs")
+
+
+@pytest.mark.lint
+@pytest.mark.slow
+@pytest.mark.parametrize("op", ["mul", "fma", "mac", "int8_mac"])
+def test_replay_on_verilator(tmp_path: Path, op: str) -> None:
+    """The same benches under Verilator --binary (about 10 s of build each)."""
+    v = vec.generate(op, **({"fmt": "float8_e5m2", "acc": "bfloat16"} if op in ("fma", "mac") else {}))
+    n, bad, out = replay(vec.write(v, tmp_path / f"{op}.hex"), simulator="verilator")
+    assert n == v.header["cases"] and bad == 0, "\n".join(out.splitlines()[:30])

@@ -1,0 +1,227 @@
+"""refmodel.vectors: the file format, level-1 contents, values checked against the exact oracles, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from refmodel import arith_oracle, mx_oracle
+from refmodel import vectors as vec
+from refmodel.cli import main
+from refmodel.encodings import RoundingMode
+from refmodel.formats import get_format
+from refmodel.int8 import int8_mac_stream_reference
+from refmodel.lfsr import draws
+from refmodel.rtlgen import fma_rtl_params
+
+HEADER_KEYS = {"op", "module", "level", "seed", "count", "cases", "rtl_params", "columns", "fp8kit", "file_version"}
+
+
+def _stream_ids(v: vec.Vectors) -> np.ndarray:
+    return np.cumsum(v.column("first")) - 1
+
+
+@pytest.mark.parametrize("op, kw", [
+    ("mul", dict(fmt="float4_e2m1fn", fmt_b="float6_e3m2fn", level=2, count=50, seed=3)),
+    ("fma", dict(fmt="float8_e5m2", acc="bfloat16", rounding="rne,sr", sr_bits=5, level=2, count=300)),
+    ("mac", dict(fmt="float6_e2m3fn", acc="float16", rounding="rtz", lfsr_seed=0xACE1)),
+    ("int8_mac", dict(level=2, count=100, seed=9)),
+    ("mx_dot", dict(fmt="mxfp4_e2m1", k=4, level=2, count=40)),
+])
+def test_file_round_trip_and_schema(tmp_path: Path, op: str, kw: dict) -> None:
+    v = vec.generate(op, **kw)
+    path = vec.write(v, tmp_path / "v.hex")
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith(vec.MAGIC)
+    header = json.loads(lines[0][len(vec.MAGIC):])
+    assert HEADER_KEYS <= header.keys() and header["op"] == op and header["module"] == vec.OPS[op]
+    body = [ln for ln in lines if not ln.startswith("//")]
+    assert int(body[0], 16) == header["cases"] == len(body) - 1 == v.rows.shape[0]
+    widths = np.array([c["width"] for c in header["columns"]], np.uint64)
+    assert all(len(ln.split()) == len(widths) for ln in body[1:])
+    assert (v.rows < (np.uint64(1) << widths)).all() and (widths <= 32).all()
+    assert sum(ln.startswith("// column") for ln in lines) == len(widths)
+    back = vec.read(path)
+    assert back.header == v.header
+    np.testing.assert_array_equal(back.rows, v.rows)
+    assert vec.rtl_params(back.header) == header["rtl_params"]
+
+
+def test_header_records_rtl_params_and_levels() -> None:
+    v = vec.generate("mac", fmt="float8_e4m3fn", fmt_b="float8_e5m2", acc="bfloat16", rounding="sr", sr_bits=12,
+                     lfsr_seed=77)
+    assert v.header["rtl_params"] == {**fma_rtl_params("float8_e4m3fn", "float8_e5m2", "bfloat16", 12), "SEED": 77}
+    assert v.header["level"] == 1 and v.header["seed"] is None and v.header["rounding"] == ["sr"]
+    bad = {**v.header, "rtl_params": {**v.header["rtl_params"], "SEED": 78}}
+    with pytest.raises(ValueError, match="differ from refmodel"):
+        vec.rtl_params(bad)
+
+
+def test_read_refuses_other_files(tmp_path: Path) -> None:
+    other = tmp_path / "other.hex"
+    other.write_text("// some other file\n1\n00\n")
+    with pytest.raises(ValueError, match="not an fp8kit vector file"):
+        vec.read(other)
+    good = vec.write(vec.generate("mul", fmt="float4_e2m1fn"), tmp_path / "v.hex")
+    good.write_text(good.read_text() + "0 0 0 0 0 0\n")
+    with pytest.raises(ValueError, match="words, expected"):
+        vec.read(good)
+
+
+# ------------------------------------------------------------------------ level 1
+def test_boundary_codes() -> None:
+    assert vec.boundary_codes("float8_e4m3fn").tolist() == [
+        0x00, 0x01, 0x07, 0x08, 0x09, 0x38, 0x39, 0x7D, 0x7E, 0x7F,
+        0x80, 0x81, 0x87, 0x88, 0x89, 0xB8, 0xB9, 0xFD, 0xFE, 0xFF]
+    e5m2 = set(vec.boundary_codes("float8_e5m2").tolist())
+    assert {0x7C, 0xFC, 0x7D, 0x7E, 0x7B, 0x3C} <= e5m2  # Inf, sNaN-like, qNaN, max, 1.0
+    assert 0x80 in vec.boundary_codes("float8_e4m3fnuz")  # its NaN
+
+
+def test_level1_mul_is_every_pair() -> None:
+    v = vec.generate("mul", fmt="float8_e4m3fn", fmt_b="float8_e5m2")
+    pairs = v.column("a") * 256 + v.column("b")
+    np.testing.assert_array_equal(np.sort(pairs), np.arange(65536))
+
+
+def test_level1_fma_contents() -> None:
+    fc = get_format("float32")
+    v = vec.generate("fma", fmt="float8_e4m3fn")
+    a, b, acc, rm, rand, sat = (v.column(c).astype(np.int64) for c in ("a", "b", "acc", "rm", "rand", "sat"))
+    assert set(a.tolist()) == set(vec.boundary_codes("float8_e4m3fn").tolist()) == set(b.tolist())
+    edges = {0, 1, 0x7FFFFF, 0x800000, 0x3F800000, 0x7F7FFFFF, 0x7F800000, 0x7FC00000, 0x7F800001}
+    assert edges | {x | fc.sign_mask for x in edges} <= set(acc.tolist())
+    assert set(zip(rm.tolist(), sat.tolist())) == {(m, s) for m in range(7) for s in (0, 1)}
+    assert set(rand[rm == RoundingMode.SR].tolist()) == {0, 1, 0x8000, 0xFFFF}
+    one = (a == 0x38) & (b == 0x38)  # 1.0 * 1.0 meets -1.0 (exact cancellation) and max finite (overflow)
+    assert {0xBF800000, 0xBF800001, 0xBF7FFFFF, 0x3F800000, 0x7F7FFFFF} <= set(acc[one].tolist())
+    assert len(np.unique(np.stack([a, b, acc, rm, rand, sat]), axis=1).T) == v.rows.shape[0]
+
+
+def test_level1_mac_streams_and_lfsr() -> None:
+    v = vec.generate("mac", fmt="float8_e5m2", acc="float16", rounding="rne,sr", sr_bits=8, lfsr_seed=5)
+    ids = _stream_ids(v)
+    pos = np.arange(ids.size) - np.searchsorted(ids, ids)
+    np.testing.assert_array_equal(v.column("rand"), draws(5, int(pos.max()) + 1, 8)[pos])
+    n_pairs = vec.boundary_codes("float8_e5m2").size ** 2
+    assert ids[-1] + 1 == 2 * 2 * (n_pairs + 4)  # modes x sat x (pair streams + growth streams)
+    assert set(v.column("rm").tolist()) == {0, 5}
+    flags = v.column("flags").astype(np.int64)
+    assert (flags & 0b00100).any() and (flags & 0b10000).any()  # OF (max*max in float16) and NV (Inf - Inf)
+
+
+def test_level1_int8_reaches_both_limits() -> None:
+    v = vec.generate("int8_mac")
+    acc, ovf, sat = vec.as_signed(v, "acc"), v.column("ovf"), v.column("sat")
+    for limit in (2**31 - 1, -(2**31)):
+        for s in (0, 1):
+            assert ((acc == limit) & (ovf == 0) & (sat == s)).any()
+    assert ((sat == 1) & (ovf == 1) & (acc == 2**31 - 1)).any()  # saturated
+    assert ((sat == 0) & (ovf == 1) & (acc == -(2**31))).any()  # wrapped past the top
+    assert (v.column("rep") > 100000).sum() >= 8
+
+
+def test_level1_mx_dot_specials() -> None:
+    v = vec.generate("mx_dot", fmt="mxfp8_e5m2")
+    res = v.column("res")
+    assert {0x7FC00000, 0x7F800000, 0xFF800000, 0x80000000, 0, 1} <= set(res.tolist())
+    assert {0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF} <= set(v.column("scale_a").tolist())
+    assert (v.column("flags") & 0b00110).any()  # OF or UF seen
+
+
+# ------------------------------------------------------- values against the oracles
+def _sample(n_rows: int, k: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).choice(n_rows, min(k, n_rows), replace=False)
+
+
+def test_mul_values_match_oracle() -> None:
+    v = vec.generate("mul", fmt="float8_e5m2", fmt_b="float6_e2m3fn")
+    exp = vec.as_signed(v, "exp")
+    for i in _sample(v.rows.shape[0], 300):
+        p = arith_oracle.mul_exact(int(v.column("a")[i]), int(v.column("b")[i]), "float8_e5m2", "float6_e2m3fn")
+        assert int(v.column("sign")[i]) == int(p.negative)
+        if p.kind == "finite" and p.magnitude:
+            sig, e = int(v.column("sig")[i]), int(exp[i])
+            assert sig * 2.0 ** (e - 5) == p.magnitude
+
+
+@pytest.mark.parametrize("acc", ["float32", "bfloat16"])
+def test_fma_values_match_oracle(acc: str) -> None:
+    v = vec.generate("fma", fmt="float8_e4m3fn", fmt_b="float8_e5m2", acc=acc, sr_bits=16, level=2, count=2000)
+    cols = {c: v.column(c).astype(np.int64) for c in v.columns}
+    for i in _sample(v.rows.shape[0], 400, seed=1):
+        mode = RoundingMode(int(cols["rm"][i]))
+        extra = dict(sr_bits=16, rand=int(cols["rand"][i])) if mode is RoundingMode.SR else {}
+        want = arith_oracle.fma_exact(int(cols["acc"][i]), int(cols["a"][i]), int(cols["b"][i]), "float8_e4m3fn",
+                                      "float8_e5m2", acc, mode, saturate=bool(cols["sat"][i]), **extra)
+        assert want == (int(cols["res"][i]), int(cols["flags"][i])), i
+
+
+def test_mac_values_match_oracle() -> None:
+    v = vec.generate("mac", acc="bfloat16", rounding="sr,rup", sr_bits=7, lfsr_seed=3, level=2, count=200, seed=2)
+    ids = _stream_ids(v)
+    for s in np.random.default_rng(0).choice(ids[-1] + 1, 25, replace=False):
+        rows = np.flatnonzero(ids == s)
+        a, b, acc, flags = (v.column(c)[rows].astype(int).tolist() for c in ("a", "b", "acc", "flags"))
+        mode = RoundingMode(int(v.column("rm")[rows[0]]))
+        extra = dict(sr_bits=7, rands=draws(3, len(a), 7).tolist()) if mode is RoundingMode.SR else {}
+        want = arith_oracle.mac_exact(a, b, "float8_e4m3fn", "float8_e4m3fn", "bfloat16", 0, mode,
+                                      saturate=bool(v.column("sat")[rows[0]]), **extra)
+        assert want == (acc, flags)
+
+
+def test_int8_values_match_reference() -> None:
+    v = vec.generate("int8_mac", level=2, count=500, seed=4)
+    ids = _stream_ids(v)
+    short = [s for s in np.unique(ids) if v.column("rep")[ids == s].max() == 1]
+    for s in np.random.default_rng(0).choice(short, 40, replace=False):
+        rows = np.flatnonzero(ids == s)
+        accs, flags = int8_mac_stream_reference(vec.as_signed(v, "a")[rows].tolist(),
+                                                vec.as_signed(v, "b")[rows].tolist(),
+                                                saturate=bool(v.column("sat")[rows[0]]))
+        assert accs == vec.as_signed(v, "acc")[rows].tolist()
+        assert flags == v.column("ovf")[rows].astype(bool).tolist()
+
+
+def test_mx_dot_values_match_oracle() -> None:
+    v = vec.generate("mx_dot", fmt="mxfp6_e3m2", k=8, level=2, count=100)
+    for i in _sample(v.rows.shape[0], 120):
+        row = v.rows[i].astype(int).tolist()
+        want = mx_oracle.dot_blocks_flags(row[16], row[:8], row[17], row[8:16], "mxfp6_e3m2", "mxfp6_e3m2")
+        assert want == (row[18], row[19])
+
+
+# ------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("kw, match", [
+    (dict(op="fmaa"), "unknown op 'fmaa'; allowed: mul, fma, mac, mx_dot, int8_mac"),
+    (dict(op="fma", fmt="float8_e9m9"), "float8_e9m9"),
+    (dict(op="mx_dot", fmt="mxfp9"), "unknown MX type"),
+    (dict(op="fma", rounding="rne,nearest"), r"unknown rounding mode 'nearest'; allowed: rne \(0\).*rto \(6\), or all"),
+    (dict(op="mac", rounding=""), "no rounding mode given"),
+    (dict(op="fma", acc="float8_e4m3fn"), "cannot be an accumulator"),
+    (dict(op="mac", acc="float6_e3m2fn"), "cannot be an accumulator"),
+    (dict(op="mul", level=2, count=-1), "count must be an integer >= 0"),
+    (dict(op="mul", count=5), "need level 2"),
+    (dict(op="mul", level=3), "level must be 1"),
+    (dict(op="mul", rounding="rne"), "does not round"),
+    (dict(op="mx_dot", rounding="rtz"), "rne only"),
+    (dict(op="int8_mac", fmt="float8_e4m3fn"), "fixed int8"),
+    (dict(op="fma", sr_bits=0), "sr_bits"),
+    (dict(op="mac", lfsr_seed=0), "seed"),
+])
+def test_errors(kw: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        vec.generate(**kw)
+
+
+def test_cli_vectors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.hex"
+    assert main(["vectors", "--op", "mul", "--format", "float4_e2m1fn", "--count", "10", "--seed", "2",
+                 "--out", str(out)]) == 0
+    header = vec.read_header(out)
+    assert (header["level"], header["count"], header["seed"], header["cases"]) == (2, 10, 2, 266)
+    assert main(["vectors", "--op", "fma", "--rounding", "nearest", "--out", str(out)]) == 2
+    assert "allowed: rne (0)" in capsys.readouterr().err
