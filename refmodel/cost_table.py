@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -341,7 +342,7 @@ def run_cost(args: Any, console: Any) -> int:
         dps = datapaths(args.formats.split(","), args.accs.split(",") if args.accs else [], args.sr_bits, args.mx_k)
         rows = cost_rows(dps, calibration=cal, synth=args.synth, energy=args.energy, dist=args.dist, cache=cache)
     except YosysMissing as exc:
-        console.print(f"fp8kit: error: {exc}", markup=False, highlight=False)
+        print(f"fp8kit: error: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(rows_json(rows), end="")

@@ -1,0 +1,78 @@
+"""The cost model against Yosys synthesis of the RTL, and the switching-activity energy.
+
+Needs Yosys (a missing Yosys fails with the install command, it never skips).
+Each synthesis here takes seconds; the full refit is ``slow``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from refmodel.cli import main
+from refmodel.cost import KINDS, area, load_calibration
+from refmodel.cost_synth import GATE_GE, primitive_priors, simulate_energy, synth, yosys_path
+from refmodel.cost_table import datapaths, run_fit
+
+SMALL = [("int8", "float32"), ("e4m3fn", "bfloat16"), ("float4_e2m1fn", "bfloat16"), ("mxfp4_e2m1", "float32")]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    yosys_path()  # fails with the install command when Yosys is missing
+    return tmp_path_factory.mktemp("cost-cache")
+
+
+@pytest.mark.synth
+@pytest.mark.parametrize("fmt, acc", SMALL, ids=[f"{f}-{a}" for f, a in SMALL])
+def test_model_within_15_percent_of_synthesis(fmt, acc, cache):
+    (dp,) = datapaths([fmt], [acc], mx_k=8)
+    res = synth(dp, cache=cache)
+    assert not res.cached and set(res.cells) <= set(GATE_GE)
+    err = area(dp).total / res.ge - 1
+    assert abs(err) <= 0.15, f"{dp.label}: model {area(dp).total:.0f} GE, synthesis {res.ge:.0f} GE ({err:+.1%})"
+    assert synth(dp, cache=cache).cached
+
+
+@pytest.mark.synth
+def test_energy_from_a_netlist_that_matches_the_golden_model(cache):
+    int8, e4m3 = datapaths(["int8", "e4m3fn"], ["bfloat16+sr8"])
+    e_int8 = simulate_energy(int8, synth(int8, cache=cache), lanes=16, cycles=32)
+    e_fp = simulate_energy(e4m3, synth(e4m3, cache=cache), lanes=16, cycles=32, dist="uniform")
+    assert e_int8.checked == e_fp.checked == 16 * 32
+    assert 0 < e_int8.toggle_rate < 1 and 0 < e_fp.toggle_rate < 1
+    assert 100 < e_int8.units_per_mac < 5000 and 100 < e_fp.units_per_mac < 5000
+    with pytest.raises(ValueError, match="unknown operand distribution 'cauchy'; allowed: gaussian, uniform"):
+        simulate_energy(int8, synth(int8, cache=cache), dist="cauchy")
+
+
+@pytest.mark.synth
+def test_cli_synth_and_energy_json(cache, capsys):
+    assert main(["cost", "--formats", "int8,e4m3fn", "--accs", "bfloat16", "--energy", "--json",
+                 "--cache-dir", str(cache)]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["ratio_int8_synth"] == 1.0 and rows[0]["energy_ratio_int8"] == 1.0
+    fp = rows[1]
+    assert abs(fp["err_pct"]) <= 15
+    # published work finds FP8/INT8 energy ratios below the area ratios; so does this netlist
+    assert fp["energy_ratio_int8"] < fp["ratio_int8_synth"]
+
+
+@pytest.mark.synth
+def test_primitive_priors_are_plausible(cache):
+    pri = primitive_priors(cache=cache)
+    assert set(pri) == set(KINDS)
+    assert 1.0 < pri["add"] < 2.0  # Yosys' lookahead carry unit costs more than a ripple of full adders
+    for k in ("inc", "mux", "logic", "mul", "reg"):
+        assert 0.7 < pri[k] < 1.4, (k, pri[k])
+
+
+@pytest.mark.synth
+@pytest.mark.slow
+def test_refit_reproduces_the_checked_in_calibration(tmp_path, cache):
+    cal = run_fit(cache=cache, out=tmp_path / "cal.json")
+    ref = load_calibration()
+    assert cal.meta["max_abs_err_pct"] <= 15
+    if cal.meta["yosys"] == ref.meta["yosys"]:
+        assert dict(cal.constants) == pytest.approx(dict(ref.constants), abs=2e-3)
