@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -216,6 +217,14 @@ def cmd_rtl_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_regress(args: argparse.Namespace) -> int:
+    from verif.regress.runner import RegressOptions, regress
+
+    return regress(RegressOptions(level=args.level, jobs=args.jobs, seed=args.seed, shard=args.shard,
+                                  only=tuple(args.only), out=Path(args.out), sim=args.sim, dut=args.dut or "",
+                                  rtl_dir=args.rtl_dir or "", list_only=args.list))
+
+
 def cmd_vectors(args: argparse.Namespace) -> int:
     from .vectors import generate, write
 
@@ -316,6 +325,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gen-rtl-defs", help="regenerate rtl/include/fp8kit_defs.vh from refmodel.encodings")
     p.set_defaults(func=cmd_gen_rtl_defs)
+
+    p = sub.add_parser("regress", help="the cocotb regression of the RTL against the model, in parallel, with a summary")
+    p.add_argument("--level", default="quick", help="quick (a few minutes) or full (exhaustive products, >= 1e6 MAC "
+                   "vectors per configuration)")
+    p.add_argument("--jobs", "-j", default="auto", help="parallel simulations (pytest-xdist -n; 1 = in process)")
+    p.add_argument("--seed", type=int, default=1, help="run seed; every case derives its own from it")
+    p.add_argument("--shard", default="1/1", help="run shard i of n (i/n) of the selected cases")
+    p.add_argument("--only", action="append", default=[], metavar="GLOB", help="case ids to run (repeatable)")
+    p.add_argument("--out", default="regress_out", help="results directory (JUnit XML, summary, coverage, waves)")
+    p.add_argument("--sim", default="icarus", help="icarus, or verilator (needs >= 5.036)")
+    p.add_argument("--dut", help="bring your own DUT: a TOML file describing it (docs/verification.md)")
+    p.add_argument("--rtl-dir", help="take the RTL files from this copy of rtl/ (as fp8kit mutate does)")
+    p.add_argument("--list", action="store_true", help="list the selected case ids and exit")
+    p.set_defaults(func=cmd_regress)
 
     p = sub.add_parser("rtl-params", help="the Verilog parameter overrides of a format")
     p.add_argument("format")

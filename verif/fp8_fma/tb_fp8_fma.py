@@ -151,5 +151,5 @@ async def test_fma_matches_model(dut):
     bins = coverage.defined("fma", fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc=tb.acc, modes=tb.modes.tolist())
     hits = coverage.sample_fma(acc, a, b, rm, sat, rand, want_res, want_flags, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b,
                                acc_fmt=tb.acc, sr_bits=tb.sr_bits)
-    write_report(acc.size, bad.size, bins, hits)
+    write_report(acc.size, bad.size, bins, hits, lines)
     assert not bad.size, mismatch_report("fp8_fma", lines + [f"(first {len(lines)} of {bad.size} shown)"], acc.size)

@@ -108,5 +108,5 @@ async def test_streams_match_model(dut):
                              f"expected 0x{int(want.acc[k]):X}/{int(want.flags[k]):05b} "
                              f"got 0x{int(got_acc[k]):X}/{int(got_flags[k]):05b}")
             total += steps
-    write_report(total, mismatches, coverage.defined("mac", modes=modes), hits)
+    write_report(total, mismatches, coverage.defined("mac", modes=modes), hits, lines)
     assert not lines, mismatch_report("fp8_mac streams", lines, total)

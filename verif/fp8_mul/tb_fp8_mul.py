@@ -70,7 +70,7 @@ def scoreboard(tb: TB, a, b, got) -> None:
         lines.append(f"a=0x{int(a[k]):02X} b=0x{int(b[k]):02X}: expected {exp_s} "
                      f"({CodeClass(int(w[3][k])).name}) got {got_s}")
     write_report(len(a), int(bad.sum()), coverage.defined("mul", fmt_a=tb.fa, fmt_b=tb.fb),
-                 coverage.sample_mul(a, b, tb.fa, tb.fb))
+                 coverage.sample_mul(a, b, tb.fa, tb.fb), lines)
     assert not bad.any(), mismatch_report(f"fp8_mul {tb.fa.name} x {tb.fb.name}", lines + [
         f"(first {len(lines)} of {int(bad.sum())} shown)"], len(a))
 

@@ -108,7 +108,7 @@ class TB:
                         + (" valid_o wrong" if valid_err else "")
                     )
         sats = sorted({int(sat) for sat, *_ in self.segments})
-        write_report(total, len(lines), coverage.defined("int8_mac", sats=sats), hits)
+        write_report(total, len(lines), coverage.defined("int8_mac", sats=sats), hits, lines)
         assert not lines, mismatch_report(title, lines, total)
         return sum(ovf for *_, checks in self.segments for _, _, ovf, _ in checks)
 

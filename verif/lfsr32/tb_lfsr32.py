@@ -46,7 +46,7 @@ class TB:
 def scoreboard(title: str, got: np.ndarray, want: np.ndarray) -> None:
     bad = np.nonzero(got != want)[0]
     lines = [f"word {k}: expected 0x{int(want[k]):08X} got 0x{int(got[k]):08X}" for k in bad]
-    write_report(len(want), len(lines))
+    write_report(len(want), len(lines), examples=lines)
     assert not lines, mismatch_report(title, lines, len(want))
 
 

@@ -90,7 +90,10 @@ async def test_blocks_match_model(dut):
     hits = coverage.sample_mx_dot(rows[:, 2 * k], rows[:, 2 * k + 1], rows[:, 2 * k + 2], rows[:, 2 * k + 3],
                                   exact_zero)
     n_bad = sum(1 for (_, r, f), row in zip(got, rows) if (r, f) != (int(row[2 * k + 2]), int(row[2 * k + 3])))
-    write_report(len(rows), n_bad + abs(len(rows) - len(got)), bins, hits)
+    examples = [f"case {i}: expected 0x{int(row[2 * k + 2]):08X}/{int(row[2 * k + 3]):05b} got 0x{r:08X}/{f:05b}"
+                for i, ((_, r, f), row) in enumerate(zip(got, rows))
+                if (r, f) != (int(row[2 * k + 2]), int(row[2 * k + 3]))][:5]
+    write_report(len(rows), n_bad + abs(len(rows) - len(got)), bins, hits, examples)
     assert len(got) == len(rows), f"{len(rows)} blocks in, {len(got)} valid outputs"
     for i, ((out_edge, res, flags), row) in enumerate(zip(got, rows)):
         want_res, want_flags = int(row[2 * k + 2]), int(row[2 * k + 3])

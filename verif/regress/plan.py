@@ -1,0 +1,170 @@
+"""The regression plan: which simulations ``fp8kit regress`` runs at each level.
+
+A :class:`Case` is one cocotb simulation: a toplevel built with one parameter set (always from
+``refmodel`` Formats through ``refmodel.rtlgen``), one testbench module and its settings. The plan
+spans modules x operand formats x accumulators x rounding modes:
+
+======== =========================================== =============================================
+module   quick                                       full
+======== =========================================== =============================================
+lfsr32   2 seeds, 4,096 words                        4 seeds, 65,536 words
+int8_mac random streams (1,000) + both int32 limits  random streams (100,000) + limits
+fp8_mul  every code pair of 6 format pairs           every code pair of every ordered pair of the
+                                                     registered <= 8-bit formats
+fp8_fma  3 operand pairs x 3 accumulators x 7 modes, 3 pairs x 3 accs x 7 modes, directed +
+         directed + 200 random vectors each          150,000 random each (>= 10^6 per pair x acc)
+fp8_mac  3 configurations x 7 modes, 2 x 150 steps   2 x 75,000 steps each (>= 10^6 per config)
+mx_dot   6 element types (PIPE 0, 1, 2), 400 blocks  20,000 blocks each
+======== =========================================== =============================================
+
+Every case has a stable id (``module/config``) and a seed derived from it and the run's seed, so
+``--only ID --seed S`` reproduces one case exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import zlib
+from collections.abc import Sequence
+
+from refmodel.encodings import RoundingMode
+from refmodel.formats import get_format, registered_formats
+from refmodel.rtlgen import fma_rtl_params, mx_dot_rtl_params
+
+__all__ = ["LEVELS", "Case", "plan", "select", "parse_shard"]
+
+LEVELS = ("quick", "full")
+
+MUL_PAIRS_QUICK = [
+    ("float8_e4m3fn", "float8_e4m3fn"), ("float8_e5m2", "float8_e5m2"), ("float8_e4m3fn", "float8_e5m2"),
+    ("float8_e4m3fnuz", "float8_e5m2fnuz"), ("float6_e3m2fn", "float4_e2m1fn"), ("float8_e3m4", "float6_e2m3fn"),
+]
+FMA_PAIRS = [("float8_e4m3fn", "float8_e4m3fn"), ("float8_e5m2", "float8_e5m2"), ("float8_e4m3fn", "float8_e5m2")]
+FMA_ACCS = ["float32", "bfloat16", "float16"]
+MAC_CONFIGS = [
+    ("float8_e4m3fn", "float8_e4m3fn", "bfloat16", 0x00000001),
+    ("float8_e4m3fn", "float8_e5m2", "float32", 0xACE1ACE1),
+    ("float8_e5m2", "float8_e5m2", "float16", 0x12345678),
+]
+MX_PIPES = {"mxfp8_e4m3": 0, "mxfp8_e5m2": 1, "mxfp6_e3m2": 2, "mxfp6_e2m3": 0, "mxfp4_e2m1": 1, "mxint8": 2}
+SR_BITS = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One simulation of the regression.
+
+    Attributes:
+        id: stable name, ``module/config`` (used by ``--only`` and in reports).
+        op: the coverage model (``verif.coverage``): mul, fma, mac, int8_mac, mx_dot or lfsr32.
+        toplevel: the Verilog module simulated.
+        tb_module: the cocotb test module.
+        params: Verilog parameters (from refmodel).
+        env: testbench settings (``FP8KIT_*``), without the seed.
+        expected_tests: cocotb tests that must run.
+        sources: Verilog files; empty: the manifest's list for ``toplevel``.
+    """
+
+    id: str
+    op: str
+    toplevel: str
+    tb_module: str
+    params: tuple[tuple[str, int], ...]
+    env: tuple[tuple[str, str], ...]
+    expected_tests: int
+    sources: tuple[str, ...] = ()
+
+    def seed(self, run_seed: int) -> int:
+        """The case's seed: a CRC of its id mixed with the run's seed (31 bits)."""
+        return (zlib.crc32(self.id.encode()) ^ (int(run_seed) * 0x9E3779B1)) & 0x7FFFFFFF
+
+
+def _case(id_: str, op: str, toplevel: str, tb: str, params: dict, env: dict, expected: int) -> Case:
+    return Case(id_, op, toplevel, tb, tuple(sorted((k, int(v)) for k, v in params.items())),
+                tuple(sorted((k, str(v)) for k, v in env.items())), expected)
+
+
+def _short(fmt: str) -> str:
+    return fmt.removeprefix("float8_").removeprefix("float6_").removeprefix("float4_")
+
+
+def _mul_pairs(level: str) -> list[tuple[str, str]]:
+    if level == "quick":
+        return MUL_PAIRS_QUICK
+    small = [f.name for f in registered_formats() if f.bits <= 8 and f.specials.name != "SCALE"]
+    return [(a, b) for a in small for b in small]
+
+
+def plan(level: str) -> list[Case]:
+    """Every case of ``level`` (``quick`` or ``full``), sorted by id.
+
+    Raises:
+        ValueError: an unknown level.
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown regression level {level!r}; allowed: {', '.join(LEVELS)}")
+    full = level == "full"
+    cases: list[Case] = []
+    for seed in ([1, 0xDEADBEEF, 0x80000000, 0xFFFFFFFF] if full else [1, 0xDEADBEEF]):
+        cases.append(_case(f"lfsr32/seed{seed:08x}", "lfsr32", "lfsr32", "verif.lfsr32.tb_lfsr32", {"SEED": seed},
+                           {"FP8KIT_LFSR_SEED": seed, "FP8KIT_LFSR_WORDS": 65536 if full else 4096}, 2))
+    cases.append(_case("int8_mac/streams", "int8_mac", "int8_mac", "verif.int8_mac.tb_int8_mac", {},
+                       {"FP8KIT_INT8_RANDOM": 100_000 if full else 1000}, 4))
+    for fa, fb in _mul_pairs(level):
+        params = {**get_format(fa).rtl_params("A_"), **get_format(fb).rtl_params("B_")}
+        cases.append(_case(f"fp8_mul/{_short(fa)}-x-{_short(fb)}", "mul", "fp8_mul", "verif.fp8_mul.tb_fp8_mul",
+                           params, {"FP8KIT_FMT_A": fa, "FP8KIT_FMT_B": fb, "FP8KIT_MUL_PAIRS": 0}, 1))
+    for fa, fb in FMA_PAIRS:
+        for acc in FMA_ACCS:
+            for mode in RoundingMode:
+                name = mode.label
+                cases.append(_case(
+                    f"fp8_fma/{_short(fa)}-x-{_short(fb)}/{acc}/{name}", "fma", "fp8_fma", "verif.fp8_fma.tb_fp8_fma",
+                    fma_rtl_params(fa, fb, acc, SR_BITS),
+                    {"FP8KIT_FMT_A": fa, "FP8KIT_FMT_B": fb, "FP8KIT_ACC": acc, "FP8KIT_SR_BITS": SR_BITS,
+                     "FP8KIT_MODES": int(mode), "FP8KIT_FMA_VECTORS": 150_000 if full else 200}, 1))
+    for fa, fb, acc, lseed in MAC_CONFIGS:
+        for mode in RoundingMode:
+            name = mode.label
+            cases.append(_case(
+                f"fp8_mac/{_short(fa)}-x-{_short(fb)}/{acc}/{name}", "mac", "fp8_mac", "verif.fp8_mac.tb_fp8_mac",
+                {**fma_rtl_params(fa, fb, acc, SR_BITS), "SEED": lseed},
+                {"FP8KIT_FMT_A": fa, "FP8KIT_FMT_B": fb, "FP8KIT_ACC": acc, "FP8KIT_SR_BITS": SR_BITS,
+                 "FP8KIT_LFSR_SEED": lseed, "FP8KIT_MODES": int(mode), "FP8KIT_MAC_STEPS": 75_000 if full else 150}, 1))
+    for t, pipe in MX_PIPES.items():
+        cases.append(_case(f"mx_dot/{t}/pipe{pipe}", "mx_dot", "mx_dot", "verif.mx_dot.tb_mx_dot",
+                           mx_dot_rtl_params(t, 32, pipe), {"FP8KIT_MX_TYPE": t,
+                                                            "FP8KIT_MX_CASES": 20_000 if full else 400}, 1))
+    return sorted(cases, key=lambda c: c.id)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` (1 <= i <= n) as ``(i, n)``.
+
+    Raises:
+        ValueError: anything else, naming the bad value.
+    """
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like i/n (e.g. 2/4), got {text!r}") from None
+    if not 1 <= i <= n:
+        raise ValueError(f"--shard {text!r}: need 1 <= i <= n")
+    return i, n
+
+
+def select(cases: Sequence[Case], *, only: Sequence[str] = (), shard: tuple[int, int] = (1, 1)) -> list[Case]:
+    """The cases matching any ``only`` glob (all if none), then shard ``i`` of ``n`` (every n-th case).
+
+    Raises:
+        ValueError: an ``only`` pattern that matches no case.
+    """
+    picked = list(cases)
+    if only:
+        for pat in only:
+            if not any(fnmatch.fnmatchcase(c.id, pat) for c in cases):
+                raise ValueError(f"--only {pat!r} matches no case; try `fp8kit regress --list`")
+        picked = [c for c in cases if any(fnmatch.fnmatchcase(c.id, pat) for pat in only)]
+    i, n = shard
+    return picked[i - 1::n]

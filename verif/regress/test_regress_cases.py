@@ -1,0 +1,94 @@
+"""The pytest side of ``fp8kit regress``: one test per plan case, run under pytest-xdist.
+
+Not part of the project's own test suite: ``verif.regress.runner`` collects this file with the
+selection in the environment (``FP8KIT_REGRESS_LEVEL``, ``_ONLY``, ``_SHARD``, ``_SEED``, ``_OUT``,
+``_SIM``, ``_DUT``, ``_RTL_DIR``). Each test records ``vectors``, ``mismatches``, ``coverage`` (hit/defined),
+``seed`` and ``repro`` (the command that reruns it) as JUnit properties, writes the case's
+coverage to ``<out>/coverage/<case>.json``, and on failure reruns the case with waveforms into
+``<out>/waves/<case>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from verif.common import SimFailure, run_sim, sources_for
+from verif.regress.plan import Case, parse_shard, plan, select
+
+LEVEL = os.environ.get("FP8KIT_REGRESS_LEVEL", "quick")
+SEED = int(os.environ.get("FP8KIT_REGRESS_SEED", "1"), 0)
+OUT = Path(os.environ.get("FP8KIT_REGRESS_OUT", "regress_out"))
+SIM = os.environ.get("FP8KIT_REGRESS_SIM", "icarus")
+ONLY = [p for p in os.environ.get("FP8KIT_REGRESS_ONLY", "").split(",") if p]
+DUT = os.environ.get("FP8KIT_REGRESS_DUT", "")
+RTL_DIR = os.environ.get("FP8KIT_REGRESS_RTL_DIR", "")
+
+
+def _cases() -> list[Case]:
+    if DUT:
+        from verif.byo import load_dut
+
+        cases = load_dut(DUT).cases(LEVEL)
+    else:
+        cases = plan(LEVEL)
+    return select(cases, only=ONLY, shard=parse_shard(os.environ.get("FP8KIT_REGRESS_SHARD", "1/1")))
+
+
+CASES = _cases()
+
+
+def safe_name(case_id: str) -> str:
+    """A file name for a case id."""
+    return case_id.replace("/", "__")
+
+
+def repro_command(case: Case) -> str:
+    """The one-line command that reruns this case alone with the same seed."""
+    extra = (f" --dut {DUT}" if DUT else "") + (f" --rtl-dir {RTL_DIR}" if RTL_DIR else "")
+    return f"fp8kit regress --level {LEVEL} --seed {SEED} --sim {SIM}{extra} --only '{case.id}'"
+
+
+def _run(case: Case, build_dir: Path, waves: bool):
+    seed = case.seed(SEED)
+    env = {**dict(case.env), "FP8KIT_SEED_TB": str(seed), "FP8KIT_TB_SEED": str(seed)}
+    sources = list(case.sources) or None
+    if RTL_DIR and sources is None:  # the same files from another copy of rtl/ (fp8kit mutate)
+        sources = [Path(RTL_DIR) / p.name for p in sources_for(case.toplevel)]
+    return run_sim(case.toplevel, case.tb_module, dict(case.params), sources=sources, extra_env=env,
+                   expected_tests=case.expected_tests, seed=seed, waves=waves, build_dir=build_dir, sim=SIM)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case(case: Case, record_property) -> None:
+    name = safe_name(case.id)
+    record_property("seed", case.seed(SEED))
+    record_property("repro", repro_command(case))
+    try:
+        result, failure = _run(case, OUT / "sim" / name, waves=False), None
+    except SimFailure as exc:
+        result, failure = exc.result, exc
+    report = result.report
+    bins, hits = report.get("bins", []), report.get("hits", {})
+    hit = sum(1 for b in bins if hits.get(b))
+    cov_dir = OUT / "coverage"
+    cov_dir.mkdir(parents=True, exist_ok=True)
+    (cov_dir / f"{name}.json").write_text(json.dumps({"case": case.id, "op": case.op, "bins": bins, "hits": hits}))
+    record_property("vectors", report.get("vectors", 0))
+    record_property("mismatches", report.get("mismatches", 0))
+    record_property("coverage", f"{hit}/{len(bins)}")
+    if failure is not None:
+        waves_dir = OUT / "waves" / name
+        try:
+            _run(case, waves_dir, waves=True)
+        except SimFailure:
+            pass
+        record_property("waves", str(waves_dir))
+        first = report.get("examples", [])
+        detail = f"{report.get('mismatches', 0)} mismatches; first: {first[0]}" if first else str(failure)
+        pytest.fail(f"{detail}\n{failure}\nreproduce: {repro_command(case)}\nwaveforms: {waves_dir}", pytrace=False)
+    if not report:
+        pytest.fail(f"{case.id}: the bench wrote no report (vectors and mismatches unknown)", pytrace=False)
