@@ -107,7 +107,7 @@ def test_missing_simulator_names_the_install_command(tmp_path: Path, monkeypatch
 
 @pytest.mark.lint
 @pytest.mark.slow
-@pytest.mark.parametrize("op", ["mul", "fma", "mac", "int8_mac"])
+@pytest.mark.parametrize("op", ["mul", "fma", "mac", "int8_mac", "mx_dot"])
 def test_replay_on_verilator(tmp_path: Path, op: str) -> None:
     """The same benches under Verilator --binary (about 10 s of build each)."""
     v = vec.generate(op, **({"fmt": "float8_e5m2", "acc": "bfloat16"} if op in ("fma", "mac") else {}))

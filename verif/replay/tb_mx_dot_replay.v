@@ -35,6 +35,10 @@ module tb_mx_dot_replay;
   reg  [31:0] mem [0:WPC*MAX_CASES];
   reg  [K*EW-1:0] a;
   reg  [K*EW-1:0] b;
+  // the next case's blocks, assembled lane by lane and then applied whole: Verilator 5.006
+  // (--binary --timing) missed lane-by-lane writes to a and b and kept the previous result
+  reg  [K*EW-1:0] a_n;
+  reg  [K*EW-1:0] b_n;
   reg  [7:0] sa;
   reg  [7:0] sb;
   wire [31:0] res;
@@ -64,9 +68,11 @@ module tb_mx_dot_replay;
     errors = 0;
     for (i = 0; i < n; i = i + 1) begin
       for (j = 0; j < K; j = j + 1) begin
-        a[j*EW +: EW] = mem[1 + WPC*i + j][EW-1:0];
-        b[j*EW +: EW] = mem[1 + WPC*i + K + j][EW-1:0];
+        a_n[j*EW +: EW] = mem[1 + WPC*i + j][EW-1:0];
+        b_n[j*EW +: EW] = mem[1 + WPC*i + K + j][EW-1:0];
       end
+      a = a_n;
+      b = b_n;
       sa = mem[1 + WPC*i + 2*K][7:0];
       sb = mem[2 + WPC*i + 2*K][7:0];
       exp_res = mem[3 + WPC*i + 2*K];
@@ -74,8 +80,9 @@ module tb_mx_dot_replay;
       #1;
       if (res !== exp_res || flags !== exp_flags || valid !== 1'b1) begin
         errors = errors + 1;
-        if (errors <= MAX_REPORT) $display("MISMATCH case %0d: scale_a=%h scale_b=%h expected res=%h flags=%b got res=%h flags=%b",
-                 i, sa, sb, exp_res, exp_flags, res, flags);
+        if (errors <= MAX_REPORT)
+          $display({"MISMATCH case %0d: scale_a=%h scale_b=%h expected res=%h flags=%b ",
+                    "got res=%h flags=%b"}, i, sa, sb, exp_res, exp_flags, res, flags);
       end
     end
     $display("%0d vectors, %0d mismatches", n, errors);
