@@ -42,8 +42,19 @@ from .lfsr import draws
 from .rtlgen import fma_rtl_params, mx_dot_rtl_params
 
 __all__ = [
-    "OPS", "MAGIC", "Column", "Vectors", "boundary_codes", "generate", "write", "read", "read_header",
-    "rtl_params", "parse_roundings", "mx_dot_random_cases", "as_signed",
+    "MAGIC",
+    "OPS",
+    "Column",
+    "Vectors",
+    "as_signed",
+    "boundary_codes",
+    "generate",
+    "mx_dot_random_cases",
+    "parse_roundings",
+    "read",
+    "read_header",
+    "rtl_params",
+    "write",
 ]
 
 OPS: dict[str, str] = {"mul": "fp8_mul", "fma": "fp8_fma", "mac": "fp8_mac", "mx_dot": "mx_dot",
@@ -692,7 +703,7 @@ def rtl_params(header: dict[str, Any]) -> dict[str, int]:
 
 
 # ----------------------------------------------------------------------------- I/O
-def write(vectors: Vectors, path: "str | Path") -> Path:
+def write(vectors: Vectors, path: str | Path) -> Path:
     """Write ``vectors`` as a vector file (the module docstring gives the layout); return the path."""
     path = Path(path)
     cols = vectors.header["columns"]
@@ -700,7 +711,7 @@ def write(vectors: Vectors, path: "str | Path") -> Path:
     lines = [MAGIC + json.dumps(vectors.header, separators=(",", ":"))]
     for j, c in enumerate(cols):
         sign = ", signed" if c["signed"] else ""
-        lines.append(f"// column {j:3d}  {c['name']:<8} {c['width']:2d} bits{sign}, {c['role']:<3}  {c['doc']}")
+        lines.append(f"// column {j:3d}  {c['name']:<8} {c['width']:2d}-bit{sign}, {c['role']:<3}  {c['doc']}")
     lines.append(f"// then the number of cases; then one case per line, {len(cols)} hex words")
     lines.append(f"{vectors.rows.shape[0]:x}")
     with open(path, "w") as fh:
@@ -709,7 +720,7 @@ def write(vectors: Vectors, path: "str | Path") -> Path:
     return path
 
 
-def read_header(path: "str | Path") -> dict[str, Any]:
+def read_header(path: str | Path) -> dict[str, Any]:
     """The JSON header of a vector file.
 
     Raises:
@@ -728,7 +739,7 @@ def read_header(path: "str | Path") -> dict[str, Any]:
     return header
 
 
-def read(path: "str | Path") -> Vectors:
+def read(path: str | Path) -> Vectors:
     """Read a vector file back (header and uint64 words).
 
     Raises:

@@ -23,13 +23,13 @@ from refmodel import vectors as vec
 from ..common.manifest import INCLUDE_DIRS, ROOT, sources_for
 from ..common.runner import SimToolError
 
-__all__ = ["SIMULATORS", "ReplayResult", "replay", "build", "run", "bench_path", "timed_replay"]
+__all__ = ["SIMULATORS", "ReplayResult", "bench_path", "build", "replay", "run", "timed_replay"]
 
 BENCH_DIR = Path(__file__).resolve().parent
 SIMULATORS = ("icarus", "verilator")
 _INSTALL = {"iverilog": "Icarus Verilog (apt-get install iverilog)", "vvp": "Icarus Verilog (apt-get install iverilog)",
             "verilator": "Verilator (apt-get install verilator)"}
-_SUMMARY = re.compile(r"^(\d+) vectors, (\d+) mismatches$", re.M)
+_SUMMARY = re.compile(r"^(\d+) vectors, (\d+) mismatches$", re.MULTILINE)
 
 
 class ReplayResult(NamedTuple):
@@ -58,7 +58,7 @@ def _check_simulator(simulator: str) -> str:
     return simulator
 
 
-def build(header: dict[str, Any], workdir: "str | Path", *, max_report: int = 20, simulator: str = "icarus") -> Path:
+def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, simulator: str = "icarus") -> Path:
     """Compile the bench for a vector header under ``workdir``; return the executable (vvp file or binary).
 
     Raises:
@@ -88,7 +88,7 @@ def build(header: dict[str, Any], workdir: "str | Path", *, max_report: int = 20
     return out
 
 
-def run(sim: "str | Path", vector_file: "str | Path", cases: int) -> ReplayResult:
+def run(sim: str | Path, vector_file: str | Path, cases: int) -> ReplayResult:
     """Run a built bench (a ``.vvp`` file on vvp, else the Verilator binary) and parse its summary line.
 
     Raises:
@@ -109,7 +109,7 @@ def run(sim: "str | Path", vector_file: "str | Path", cases: int) -> ReplayResul
     return ReplayResult(n, bad, output)
 
 
-def replay(vector_file: "str | Path", *, max_report: int = 20, workdir: "str | Path | None" = None,
+def replay(vector_file: str | Path, *, max_report: int = 20, workdir: str | Path | None = None,
            simulator: str = "icarus") -> ReplayResult:
     """Check the RTL module named in a vector file against every case of it.
 
@@ -135,7 +135,7 @@ def replay(vector_file: "str | Path", *, max_report: int = 20, workdir: "str | P
         return run(sim, vector_file, int(header["cases"]))
 
 
-def timed_replay(vector_file: "str | Path", workdir: "str | Path",
+def timed_replay(vector_file: str | Path, workdir: str | Path,
                  simulator: str = "icarus") -> tuple[ReplayResult, float, float]:
     """:func:`replay` with the wall-clock seconds of the build and of the simulation, separately."""
     header = vec.read_header(vector_file)
