@@ -140,7 +140,10 @@ def regress(opts: RegressOptions, console: Console | None = None) -> int:
         if opts.dut:
             from verif.byo import load_dut
 
-            all_cases = load_dut(opts.dut).cases(opts.level)
+            spec = load_dut(opts.dut)
+            if not opts.list_only:
+                console.print(spec.describe(), highlight=False)
+            all_cases = spec.cases(opts.level)
         else:
             all_cases = plan(opts.level)
         cases = select(all_cases, only=opts.only, shard=shard)
@@ -165,7 +168,7 @@ def regress(opts: RegressOptions, console: Console | None = None) -> int:
                   f"simulator {opts.sim}, {opts.jobs} jobs -> {out}", highlight=False)
     live = _Live(console, len(cases))
     args = [str(CASES_FILE), "-p", "no:cacheprovider", "-p", "no:terminal", "-o", "addopts=", "--junitxml",
-            str(out / "junit.xml"), "-o", "junit_family=xunit2", "--rootdir", str(CASES_FILE.parents[2])]
+            str(out / "junit.xml"), "-o", "junit_family=xunit1", "--rootdir", str(CASES_FILE.parents[2])]
     if opts.jobs != "1":
         args += ["-n", opts.jobs]
     t0 = time.perf_counter()

@@ -19,26 +19,26 @@ import pytest
 from verif.common import SimFailure, run_sim, sources_for
 from verif.regress.plan import Case, parse_shard, plan, select
 
-LEVEL = os.environ.get("FP8KIT_REGRESS_LEVEL", "quick")
-SEED = int(os.environ.get("FP8KIT_REGRESS_SEED", "1"), 0)
-OUT = Path(os.environ.get("FP8KIT_REGRESS_OUT", "regress_out"))
-SIM = os.environ.get("FP8KIT_REGRESS_SIM", "icarus")
-ONLY = [p for p in os.environ.get("FP8KIT_REGRESS_ONLY", "").split(",") if p]
-DUT = os.environ.get("FP8KIT_REGRESS_DUT", "")
-RTL_DIR = os.environ.get("FP8KIT_REGRESS_RTL_DIR", "")
+def _env(name: str, default: str = "") -> str:
+    """A run setting; read at each use, since one process may run several regressions."""
+    return os.environ.get(f"FP8KIT_REGRESS_{name}", default)
 
 
 def _cases() -> list[Case]:
-    if DUT:
+    if _env("DUT"):
         from verif.byo import load_dut
 
-        cases = load_dut(DUT).cases(LEVEL)
+        cases = load_dut(_env("DUT")).cases(_env("LEVEL", "quick"))
     else:
-        cases = plan(LEVEL)
-    return select(cases, only=ONLY, shard=parse_shard(os.environ.get("FP8KIT_REGRESS_SHARD", "1/1")))
+        cases = plan(_env("LEVEL", "quick"))
+    only = [p for p in _env("ONLY").split(",") if p]
+    return select(cases, only=only, shard=parse_shard(_env("SHARD", "1/1")))
 
 
-CASES = _cases()
+def pytest_generate_tests(metafunc) -> None:
+    if "case" in metafunc.fixturenames:
+        cases = _cases()
+        metafunc.parametrize("case", cases, ids=[c.id for c in cases])
 
 
 def safe_name(case_id: str) -> str:
@@ -48,40 +48,47 @@ def safe_name(case_id: str) -> str:
 
 def repro_command(case: Case) -> str:
     """The one-line command that reruns this case alone with the same seed."""
-    extra = (f" --dut {DUT}" if DUT else "") + (f" --rtl-dir {RTL_DIR}" if RTL_DIR else "")
-    return f"fp8kit regress --level {LEVEL} --seed {SEED} --sim {SIM}{extra} --only '{case.id}'"
+    extra = (f" --dut {_env('DUT')}" if _env("DUT") else "") + (
+        f" --rtl-dir {_env('RTL_DIR')}" if _env("RTL_DIR") else "")
+    return (f"fp8kit regress --level {_env('LEVEL', 'quick')} --seed {_seed()} --sim {_env('SIM', 'icarus')}{extra} "
+            f"--only '{case.id}'")
+
+
+def _seed() -> int:
+    return int(_env("SEED", "1"), 0)
 
 
 def _run(case: Case, build_dir: Path, waves: bool):
-    seed = case.seed(SEED)
+    seed = case.seed(_seed())
     env = {**dict(case.env), "FP8KIT_SEED_TB": str(seed), "FP8KIT_TB_SEED": str(seed)}
     sources = list(case.sources) or None
-    if RTL_DIR and sources is None:  # the same files from another copy of rtl/ (fp8kit mutate)
-        sources = [Path(RTL_DIR) / p.name for p in sources_for(case.toplevel)]
+    if _env("RTL_DIR") and sources is None:  # the same files from another copy of rtl/ (fp8kit mutate)
+        sources = [Path(_env("RTL_DIR")) / p.name for p in sources_for(case.toplevel)]
     return run_sim(case.toplevel, case.tb_module, dict(case.params), sources=sources, extra_env=env,
-                   expected_tests=case.expected_tests, seed=seed, waves=waves, build_dir=build_dir, sim=SIM)
+                   expected_tests=case.expected_tests, seed=seed, waves=waves, build_dir=build_dir,
+                   sim=_env("SIM", "icarus"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(case: Case, record_property) -> None:
     name = safe_name(case.id)
-    record_property("seed", case.seed(SEED))
+    out = Path(_env("OUT", "regress_out"))
+    record_property("seed", case.seed(_seed()))
     record_property("repro", repro_command(case))
     try:
-        result, failure = _run(case, OUT / "sim" / name, waves=False), None
+        result, failure = _run(case, out / "sim" / name, waves=False), None
     except SimFailure as exc:
         result, failure = exc.result, exc
     report = result.report
     bins, hits = report.get("bins", []), report.get("hits", {})
     hit = sum(1 for b in bins if hits.get(b))
-    cov_dir = OUT / "coverage"
+    cov_dir = out / "coverage"
     cov_dir.mkdir(parents=True, exist_ok=True)
     (cov_dir / f"{name}.json").write_text(json.dumps({"case": case.id, "op": case.op, "bins": bins, "hits": hits}))
     record_property("vectors", report.get("vectors", 0))
     record_property("mismatches", report.get("mismatches", 0))
     record_property("coverage", f"{hit}/{len(bins)}")
     if failure is not None:
-        waves_dir = OUT / "waves" / name
+        waves_dir = out / "waves" / name
         try:
             _run(case, waves_dir, waves=True)
         except SimFailure:
