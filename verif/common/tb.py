@@ -37,11 +37,12 @@ def mismatch_report(title: str, lines: Sequence[str], total: int, limit: int = 2
 
 
 def write_report(vectors: int, mismatches: int, bins: Iterable[str] = (), hits: Mapping[str, int] | None = None,
-                 examples: Sequence[str] = ()) -> None:
+                 examples: Sequence[str] = (), notes: Sequence[str] = ()) -> None:
     """Add this test's counts to the run's report file (``FP8KIT_REPORT``, set by ``run_sim``).
 
     Several cocotb tests of one run add up: vectors and mismatches are summed, coverage bins
-    united and hits summed; the first five mismatch ``examples`` are kept. Call it before asserting, so a failing test is still counted.
+    united and hits summed; the first five mismatch ``examples`` are kept; ``notes`` (what the
+    comparison left out, say) are kept once each, in order. Call it before asserting, so a failing test is still counted.
     Without ``FP8KIT_REPORT`` (a bench run by hand) nothing is written.
     """
     path = os.environ.get("FP8KIT_REPORT")
@@ -53,6 +54,7 @@ def write_report(vectors: int, mismatches: int, bins: Iterable[str] = (), hits: 
     data["mismatches"] += int(mismatches)
     data["bins"] = sorted(set(data["bins"]) | set(bins))
     data["examples"] = (data.get("examples", []) + list(examples))[:5]
+    data["notes"] = list(dict.fromkeys(data.get("notes", []) + list(notes)))
     for k, v in (hits or {}).items():
         data["hits"][k] = data["hits"].get(k, 0) + int(v)
     p.write_text(json.dumps(data, indent=1, sort_keys=True))
