@@ -4,9 +4,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.fp8kit-installed
 
-.PHONY: run test test-slow bench tools clean lint synth
+.PHONY: run report test test-slow bench tools clean lint synth
 
-run: $(STAMP)
+# The main job: the quick cocotb regression of every RTL module against the golden model.
+run: $(STAMP) tools
+	$(BIN)/fp8kit regress --level quick
+
+# The format report and the golden model's self-check (no simulator needed).
+report: $(STAMP)
 	$(BIN)/fp8kit report
 
 test: $(STAMP) tools
@@ -47,4 +52,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) sim_build .pytest_cache .hypothesis
+	rm -rf $(VENV) sim_build regress_out .pytest_cache .hypothesis
