@@ -225,6 +225,14 @@ def cmd_regress(args: argparse.Namespace) -> int:
                                   rtl_dir=args.rtl_dir or "", list_only=args.list))
 
 
+def cmd_mutate(args: argparse.Namespace) -> int:
+    from verif.mutate import MutateOptions, mutate
+
+    return mutate(MutateOptions(modules=tuple(args.module), max_per_module=None if args.all else args.max_per_module,
+                                seed=args.seed, out=Path(args.out), jobs=args.jobs, timeout=args.timeout,
+                                list_only=args.list), _console())
+
+
 def cmd_vectors(args: argparse.Namespace) -> int:
     from .vectors import generate, write
 
@@ -339,6 +347,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rtl-dir", help="take the RTL files from this copy of rtl/ (as fp8kit mutate does)")
     p.add_argument("--list", action="store_true", help="list the selected case ids and exit")
     p.set_defaults(func=cmd_regress)
+
+    p = sub.add_parser("mutate", help="mutation testing: faults in rtl/, the quick regression on each, the score")
+    p.add_argument("--module", action="append", default=[], help="rtl/<MODULE>.v only (repeatable; default all)")
+    p.add_argument("--max-per-module", type=int, default=40, help="generic mutants sampled per module (the named "
+                   "ones always run)")
+    p.add_argument("--all", action="store_true", help="every generic mutant (hours), instead of the sample")
+    p.add_argument("--seed", type=int, default=1, help="sampling seed")
+    p.add_argument("--out", default="mutate_out", help="results directory (mutants.json, survivors.diff, logs/)")
+    p.add_argument("--jobs", "-j", type=int, default=0, help="mutants run in parallel (0: one per CPU)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per case before the mutant counts as "
+                   "killed by timeout")
+    p.add_argument("--list", action="store_true", help="list the mutants and exit")
+    p.set_defaults(func=cmd_mutate)
 
     p = sub.add_parser("rtl-params", help="the Verilog parameter overrides of a format")
     p.add_argument("format")
