@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from refmodel.cli import main
 from refmodel.rtlgen import fma_rtl_params
 from verif.byo import VECTORS, load_dut
 from verif.common import SimFailure, run_sim
@@ -77,11 +78,11 @@ def _comb(doc):
 BAD = [
     ("op", _set("dut.op", "mac"), r"dut\.op: unknown op 'mac'; allowed: fma"),
     ("role", _set("ports.enable", "en"), r"ports\.enable: unknown key; allowed: clk, rst, rst_n, valid_in"),
-    ("missing-port", _del("ports.acc"), r"ports: missing role\(s\) acc: op 'fma' with latency 2 needs a, b, acc, "
-                                        r"result, clk"),
+    ("missing-port", _del("ports.acc"), (r"ports: missing role\(s\) acc: op 'fma' with latency 2 needs a, b, acc, "
+                                        r"result, clk")),
     ("missing-clk", _del("ports.clk"), r"missing role\(s\) clk"),
-    ("mode-name", _set("rounding.nearest", 4), r"rounding\.nearest: unknown key; allowed: rne, rtz, rdn, rup, rmm, "
-                                               r"sr, rto"),
+    ("mode-name", _set("rounding.nearest", 4), (r"rounding\.nearest: unknown key; allowed: rne, rtz, rdn, rup, rmm, "
+                                               r"sr, rto")),
     ("flag-name", _set("flags.INEXACT", 3), r"flags\.INEXACT: unknown key; allowed: NV, DZ, OF, UF, NX"),
     ("latency-neg", _set("dut.latency", -1), r"dut\.latency: must be an integer >= 0, got -1"),
     ("latency-str", _set("dut.latency", "2"), r"dut\.latency: must be an integer >= 0, got '2'"),
@@ -89,13 +90,13 @@ BAD = [
     ("source", _set("dut.sources", ["nope.v"]), r"dut\.sources: 'nope\.v' does not exist"),
     ("sources-empty", _set("dut.sources", []), r"dut\.sources: must be a non-empty list"),
     ("format", _set("formats.a", "float9"), r"formats\.a: unknown format 'float9'; valid names: float8_e4m3fn"),
-    ("acc-specials", _set("formats.acc", "float8_e4m3fn"), r"formats\.acc: float8_e4m3fn cannot be an accumulator: "
-                                                           r"accumulators need Inf and NaN"),
+    ("acc-specials", _set("formats.acc", "float8_e4m3fn"), (r"formats\.acc: float8_e4m3fn cannot be an accumulator: "
+                                                           r"accumulators need Inf and NaN")),
     ("operand-scale", _set("formats.b", "float8_e8m0fnu"), r"formats\.b: float8_e8m0fnu cannot be a multiplier"),
     ("toplevel", _set("dut.toplevel", "acme fma"), r"dut\.toplevel: must be a Verilog identifier"),
     ("param", _set("dut.parameters.WIDTH", "8"), r"dut\.parameters\.WIDTH: must be an integer"),
-    ("table", _set("timing.latency", 2), r"\[timing\]: unknown table; allowed: dut, formats, ports, rounding, "
-                                         r"flags, tie"),
+    ("table", _set("timing.latency", 2), (r"\[timing\]: unknown table; allowed: dut, formats, ports, rounding, "
+                                         r"flags, tie")),
     ("sr-no-rand", _set("rounding.sr", 7), r"rounding\.sr: stochastic rounding needs the random bits: map a rand"),
     ("rm-code", _set("rounding.rmm", 1), r"rounding: two modes share a code"),
     ("rm-code-neg", _set("rounding.rne", -1), r"rounding\.rne: must be an integer >= 0, got -1"),
@@ -143,6 +144,15 @@ def test_acme_cases():
                                "masked: DZ)")
     with pytest.raises(ValueError, match="unknown regression level 'nightly'"):
         spec.cases("nightly")
+
+
+def test_cli_lists_cases_and_refuses_bad_descriptions(tmp_path, capsys):
+    assert main(["regress", "--dut", str(ACME), "--list"]) == 0
+    assert capsys.readouterr().out.split() == [c.id for c in load_dut(ACME).cases("quick")]
+    doc = _acme()
+    doc["dut"]["op"] = "mac"
+    assert main(["regress", "--dut", str(_write(tmp_path, doc)), "--list"]) == 2
+    assert "dut.op: unknown op 'mac'; allowed: fma" in " ".join(capsys.readouterr().out.split())  # rich wraps
 
 
 def _sim(spec_path: Path, mode: str, build: Path):
@@ -195,8 +205,8 @@ def test_wrong_description_fails(tmp_path, edits, mode, match):
 
 @pytest.mark.rtl
 @pytest.mark.parametrize("key, value, match", [
-    ("formats.acc", "bfloat16", r"acme_fma8: port widths do not match .*acc = 'z' is 32 bits, expected 16; "
-                                r"result = 'result' is 32 bits, expected 16"),
+    ("formats.acc", "bfloat16", (r"acme_fma8: port widths do not match .*acc = 'z' is 32 bits, expected 16; "
+                                r"result = 'result' is 32 bits, expected 16")),
     ("ports.result", "res", r"acme_fma8 has no port 'res' \(\[ports\] result of .*\)"),
 ], ids=["width", "no-port"])
 def test_port_map_checked_at_time_0(tmp_path, capfd, key, value, match):

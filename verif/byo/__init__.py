@@ -20,7 +20,7 @@ from refmodel.arith import accumulator_format, operand_format
 from refmodel.encodings import Flag, RoundingMode
 from verif.regress.plan import LEVELS, Case
 
-__all__ = ["OPS", "ROLES", "DutSpec", "load_dut"]
+__all__ = ["OPS", "ROLES", "VECTORS", "DutSpec", "load_dut"]
 
 OPS = ("fma",)
 """The operations a described DUT may implement."""
@@ -153,9 +153,10 @@ class _Doc:
             raise self.error(key, f"must be a Verilog identifier (a string such as \"clk\"), got {value!r}")
         return value
 
-    def integer(self, key: str, value: object, low: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise self.error(key, f"must be an integer >= {low}, got {value!r}")
+    def integer(self, key: str, value: object, low: int | None = 0) -> int:
+        """``value`` if it is an integer (>= ``low`` unless that is None)."""
+        if isinstance(value, bool) or not isinstance(value, int) or (low is not None and value < low):
+            raise self.error(key, f"must be an integer{'' if low is None else f' >= {low}'}, got {value!r}")
         return value
 
 
@@ -208,7 +209,7 @@ def load_dut(path: str | Path) -> DutSpec:
     params = dut.get("parameters", {})
     if not isinstance(params, dict):
         raise doc.error("dut.parameters", f"must be a table of integers, got {params!r}")
-    parameters = {doc.ident(f"dut.parameters.{k}", k): doc.integer(f"dut.parameters.{k}", v, low=-(2**63))
+    parameters = {doc.ident(f"dut.parameters.{k}", k): doc.integer(f"dut.parameters.{k}", v, low=None)
                   for k, v in params.items()}
 
     formats = doc.table("formats")
@@ -227,7 +228,7 @@ def load_dut(path: str | Path) -> DutSpec:
     clash = {n for n in ports.values() if list(ports.values()).count(n) > 1}
     if clash:
         roles = [r for r, n in ports.items() if n in clash]
-        raise doc.error("ports", f"port {sorted(clash)[0]!r} is mapped to several roles ({', '.join(roles)})")
+        raise doc.error("ports", f"port {min(clash)!r} is mapped to several roles ({', '.join(roles)})")
     need = list(_REQUIRED) + (["clk"] if latency else [])
     missing = [r for r in need if r not in ports]
     if missing:
@@ -269,7 +270,7 @@ def load_dut(path: str | Path) -> DutSpec:
     ties = {doc.ident(f"tie.{k}", k): doc.integer(f"tie.{k}", v) for k, v in tie_t.items()}
     driven = set(ties) & set(ports.values())
     if driven:
-        raise doc.error("tie", f"{sorted(driven)[0]!r} is already mapped in [ports]")
+        raise doc.error("tie", f"{min(driven)!r} is already mapped in [ports]")
 
     return DutSpec(path, toplevel, sources, op, latency, parameters, names["a"], names["b"], names["acc"], ports,
                    rounding, flags, ties)

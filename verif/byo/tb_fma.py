@@ -108,6 +108,7 @@ class ByoTB:
         p, lat, n = self.port, self.spec.latency, ops["a"].size
         Clock(p["clk"], 10, unit="ns").start()
         rng = np.random.default_rng(env_int("FP8KIT_SEED_TB", 1) + 1)
+        self._drive({r: np.zeros(1, np.int64) for r in _INPUTS}, 0)
         if "valid_in" in p:
             p["valid_in"].value = 0
         reset = [(r, v) for r, v in (("rst", 1), ("rst_n", 0)) if r in p]
@@ -187,12 +188,20 @@ async def test_byo_fma_matches_model(dut):
     got_flags = tb.dut_flags_to_fp8kit(raw_flags) if "flags" in tb.port else np.zeros(acc.size, np.int64)
     mask = tb.flag_mask
     bad = np.flatnonzero((got_res != want_res) | ((got_flags & mask) != (want_flags & mask)) | (got_flags < 0))
-    lines = [f"acc=0x{int(acc[k]):X} a=0x{int(a[k]):02X} b=0x{int(b[k]):02X} "
-             f"rm={RoundingMode(int(rm[k])).label} ({spec.ports.get('rm', 'rm')}={int(rm_dut[k])}) sat={int(sat[k])} "
-             f"rand=0x{int(rand[k]):X}: expected 0x{int(want_res[k]):X} {_flag_names(int(want_flags[k]) & mask)}, "
-             f"got " + ("(X/Z or never sampled)" if got_res[k] < 0 or got_flags[k] < 0 else
-                        f"0x{int(got_res[k]):X} {_flag_names(int(got_flags[k]))}") for k in bad[:50]]
-    lines = timing[:10] + lines
+
+    def describe(k: int) -> str:
+        """One mismatch, inputs by the DUT's port names."""
+        ports = spec.ports
+        text = (f"{ports['acc']}=0x{int(acc[k]):X} {ports['a']}=0x{int(a[k]):02X} {ports['b']}=0x{int(b[k]):02X} "
+                f"rm={RoundingMode(int(rm[k])).label}")
+        text += f" ({ports['rm']}={int(rm_dut[k])})" if "rm" in ports else ""
+        text += f" {ports['sat']}={int(sat[k])}" if "sat" in ports else ""
+        text += f" {ports['rand']}=0x{int(rand[k]):X}" if "rand" in ports else ""
+        got = ("X/Z or never sampled" if got_res[k] < 0 or got_flags[k] < 0
+               else f"0x{int(got_res[k]):X} {_flag_names(int(got_flags[k]))}")
+        return f"{text}: expected 0x{int(want_res[k]):X} {_flag_names(int(want_flags[k]) & mask)}, got {got}"
+
+    lines = timing[:10] + [describe(k) for k in bad[:50]]
 
     missing = {f.name for f in spec.missing_flags}
     bins = {x for x in coverage.defined("fma", fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc=tb.acc, modes=tb.modes.tolist())
@@ -200,8 +209,8 @@ async def test_byo_fma_matches_model(dut):
     hits = coverage.sample_fma(acc, a, b, rm, sat, rand, want_res, want_flags, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b,
                                acc_fmt=tb.acc, sr_bits=tb.sr_bits)
     hits = {x: v for x, v in hits.items() if x in bins}
-    notes = [f"{spec.toplevel} provides no {' '.join(f.name for f in spec.missing_flags)} flag: masked out of the "
-             "comparison and of the flag coverage"] if missing else []
+    notes = [(f"{spec.toplevel} provides no {' '.join(f.name for f in spec.missing_flags)} flag: masked out of the "
+             "comparison and of the flag coverage")] if missing else []
     for note in notes:
         dut._log.info(note)
     write_report(acc.size, bad.size + len(timing), bins, hits, lines, notes)
