@@ -17,21 +17,22 @@ operator    rewrite
 
 Only the logic is rewritten: never comments, strings, compiler directives (`` `include`` and
 the like), the ```ifndef SYNTHESIS`` parameter checks, the module header (parameter defaults and
-ports) or a width (a declared range, a replication count, a literal's size). The named mutants
-of :data:`TARGETED` add the faults a generic operator cannot express or may miss in the sample:
+ports), a width (a declared range, a replication count, the width of a ``+:`` part select, a
+literal's size) or a function (compile-time helpers such as ``clog2``). The named mutants of
+:data:`TARGETED` add the faults a generic operator cannot express or may miss in the sample:
 dropped sticky bits, inverted tie rules, a swapped LFSR tap, off-by-one stochastic rounding, and
 every bit of every flag output stuck at 0 and at 1 (DZ stuck at 0 is left out: DZ is always 0).
 
-For each mutant, :func:`mutate` copies ``rtl/`` to a scratch directory, applies it, compiles the
-affected toplevels with ``iverilog -g2005`` (a mutant that does not compile, or whose elaboration
-does not end within the timeout, is *stillborn* and not scored), then runs the quick regression
-cases whose sources include the mutated file (``verif.common.MANIFEST``: an ``fp8_fma.v`` or
-``lfsr32.v`` mutant also runs the ``fp8_mac`` cases), the toplevel's own cases first, spread over
-configurations. The first failing case kills it; a case that runs past the timeout kills it too
+For each mutant, :func:`mutate` copies ``rtl/`` to a scratch directory, applies it, compiles every
+toplevel and parameter set of the affected cases with ``iverilog -g2005`` (a mutant that does not
+compile, or whose elaboration does not end within the timeout, is *stillborn* and not scored),
+then runs the quick regression cases whose sources include the mutated file
+(``verif.common.MANIFEST``: an ``fp8_fma.v`` or ``lfsr32.v`` mutant also runs the ``fp8_mac``
+cases), the toplevel's own cases first, spread over configurations. The first failing case kills it; a case that runs past the timeout kills it too
 (status *timeout*); a mutant that passes every case *survived*. Mutants listed in
 :data:`EQUIVALENT` (shown to behave identically for every input, docs/verification.md) are not
-simulated and not scored. The mutation score is killed / (killed + survived), timeouts counted
-as killed.
+simulated and not scored; *error* (the worker died without a verdict) is not scored either. The
+mutation score is killed / (killed + survived), timeouts counted as killed.
 
 The unmutated copy runs the same cases first; if it fails any, nothing is scored (exit 2).
 """
@@ -68,7 +69,7 @@ MODULES = ("lfsr32", "int8_mac", "fp8_mul", "fp8_fma", "fp8_mac", "mx_dot")
 """The mutated files, ``rtl/<module>.v``."""
 DEFAULT_MAX_PER_MODULE = 40
 """Generic mutants sampled per module in a default run (the named ones always run)."""
-STATUSES = ("killed", "timeout", "survived", "stillborn", "equivalent")
+STATUSES = ("killed", "timeout", "survived", "stillborn", "equivalent", "error")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +121,10 @@ class Mutant:
 _DECL_RANGE = re.compile(r"\b(?:reg|wire|integer|localparam|input|output|inout|genvar)\b(?:\s+(?:reg|wire|signed|"
                          r"integer))*\s*(\[[^\]]*\])")
 _REPL_COUNT = re.compile(r"\{\s*(\((?:[^(){}]|\([^(){}]*\))*\)|[A-Za-z_]\w*|\d+)\s*\{")
+_PART_WIDTH = re.compile(r"[+-]:([^\]]*)\]")
+_PART_MSB = re.compile(r"(?P<name>\b[A-Za-z_]\w*)\s*\[(?P<w>[^\[\]:]*[^\[\]:+\-\s])\s*:[^\[\]]+\]")
+_LOCALPARAM = re.compile(r"\blocalparam\b\s*(?:integer\s+|\[[^\]]*\]\s*)?(\w+)\s*=\s*([^;]*);")
+_KEYWORDS = {"reg", "wire", "signed", "integer", "input", "output", "inout", "localparam", "genvar", "parameter"}
 
 
 def _block(mask: bytearray, start: int, end: int) -> None:
@@ -131,8 +136,8 @@ def mutable_mask(text: str) -> bytearray:
 
     Masked (0): comments, strings, compiler-directive lines, ```ifndef SYNTHESIS`` ...
     ```endif`` blocks, the module header (``module`` up to the ``;`` that ends its port list),
-    declared ranges (``wire [W-1:0]``), replication counts (``{N{...}}``) and function bodies
-    (compile-time helpers such as ``clog2``).
+    widths (declared ranges ``wire [W-1:0]``, replication counts ``{N{...}}``, the width of an
+    indexed part select ``[b +: W]``) and function bodies (compile-time helpers such as ``clog2``).
     """
     n = len(text)
     mask = bytearray(b"\x01" * n)
@@ -169,10 +174,39 @@ def mutable_mask(text: str) -> bytearray:
                 depth += {"(": 1, ")": -1}.get(text[j], 0)
             j += 1
         _block(mask, m.start(), j + 1)
-    for pat in (_DECL_RANGE, _REPL_COUNT):
+    code = bytes(mask)  # before the widths: what is logic or width, not comment or check
+    widths = bytearray(n)
+    for pat in (_DECL_RANGE, _REPL_COUNT, _PART_WIDTH, _PART_MSB):
         for m in pat.finditer(text):
-            _block(mask, m.start(1), m.end(1))
+            start, end = m.span(m.re.groupindex.get("w", 1))
+            if pat is not _PART_MSB or m.group("name") not in _KEYWORDS:
+                widths[start:end] = b"\x01" * (end - start)
+            if pat is not _PART_MSB:
+                _block(mask, start, end)
+    for start, end in _width_only_localparams(text, code, widths):
+        _block(mask, start, end)
     return mask
+
+
+def _width_only_localparams(text: str, code: bytes, widths: bytearray) -> list[tuple[int, int]]:
+    """The value spans of the localparams that only size vectors: every use of the name in the
+    logic is a width (a range, a replication count, a part select's width or MSB) or lies in the
+    value of another such localparam."""
+    decls = {m.group(1): (m.start(1), m.start(2), m.end(2)) for m in _LOCALPARAM.finditer(text) if code[m.start()]}
+    uses = {name: [m.start() for m in re.finditer(rf"\b{name}\b", text) if code[m.start()] and m.start() != at]
+            for name, (at, _, _) in decls.items()}
+    width_only = set(decls)
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(width_only):
+            for pos in uses[name]:
+                owner = [o for o, (_, s, e) in decls.items() if s <= pos < e]
+                if not widths[pos] and not (owner and owner[0] in width_only):
+                    width_only.discard(name)
+                    changed = True
+                    break
+    return [decls[name][1:] for name in sorted(width_only)]
 
 
 # ---------------------------------------------------------------------------------------- operators
@@ -228,9 +262,15 @@ def operator_mutants(module: str, text: str) -> list[Mutant]:
 
     A ``+``/``-``/``&``/``|``/``^`` is binary after a value (an identifier, a literal, or a closing
     bracket) and unary otherwise; ``<=`` is a comparison only inside brackets (outside, it is a
-    non-blocking assignment); ``+:``/``-:`` part selects are left alone.
+    non-blocking assignment); ``+:``/``-:`` part selects are left alone. The MSB of a part select
+    ``x[msb:lsb]`` is only lowered (the top bit dropped), never raised: a wider select only feeds
+    bits that its destination truncates, or reads past the end of ``x``.
     """
     mask = mutable_mask(text)
+    msb = bytearray(len(text))
+    for m in _PART_MSB.finditer(text):
+        if m.group("name") not in _KEYWORDS:
+            msb[m.start("w"):m.end("w")] = b"\x01" * (m.end("w") - m.start("w"))
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     out: list[Mutant] = []
     prev = ""  # previous significant token
@@ -249,7 +289,7 @@ def operator_mutants(module: str, text: str) -> list[Mutant]:
         cands: list[tuple[str, str, str]] = []  # (new text, operator, description)
         if kind == "op":
             if tok in _SWAP and (after_value or tok in ("&&", "||", "==", "!=", "<", ">", ">=", "<<", ">>")):
-                if not (tok == "<=" and depth == 0):
+                if not (tok == "<=" and depth == 0) and not (tok == "-" and msb[start]):
                     new, op = _SWAP[tok]
                     cands.append((new, op, f"{tok} -> {new}"))
             elif tok in ("&", "|") and not after_value:
@@ -261,7 +301,10 @@ def operator_mutants(module: str, text: str) -> list[Mutant]:
                 cands.append((tok[1:], "not", f"~ dropped ({tok} -> {tok[1:]})"))
             depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(tok, 0)
         elif kind in ("sized", "num") and prev != "#" and prev != "'":
-            cands += [(new, "const", desc) for new, desc in _const_edits(tok)]
+            edits = _const_edits(tok)
+            if msb[start]:  # lower the MSB only: +1 after a minus sign, else -1
+                edits = [e for e in edits if (int(e[0], 0) > int(tok, 0)) == (prev == "-")]
+            cands += [(new, "const", desc) for new, desc in edits]
         for new, op, desc in cands:
             line = bisect.bisect_right(line_starts, start)
             out.append(Mutant("", module, line, op, desc, ((start, end, new),)))
@@ -397,7 +440,8 @@ TARGETED: dict[str, tuple[Named | Stuck, ...]] = {
 
 
 def _stuck_edits(module: str, text: str, s: Stuck) -> tuple[tuple[int, int, str], ...]:
-    """Edits that route ``port`` through an inner signal and force one bit of it."""
+    """Edits that route ``port`` through an inner signal and force one bit of it (a named port
+    connection ``.port(...)`` of an instance is left alone)."""
     decl = re.search(rf"output\s+(reg|wire)\s*\[4:0\]\s*{s.port}\b", text)
     header_end = re.search(r"\n\);\n", text)
     if decl is None or header_end is None:
@@ -406,7 +450,7 @@ def _stuck_edits(module: str, text: str, s: Stuck) -> tuple[tuple[int, int, str]
     force = f"{s.port} = {inner} | 5'b{1 << s.bit:05b}" if s.value else f"{s.port} = {inner} & 5'b{31 ^ (1 << s.bit):05b}"
     edits = [(decl.start(), decl.end(), f"output wire [4:0] {s.port}"),
              (header_end.end(), header_end.end(), f"  {decl.group(1)} [4:0] {inner};\n  assign {force};\n")]
-    edits += [(m.start(), m.end(), inner) for m in re.finditer(rf"\b{s.port}\b", text)
+    edits += [(m.start(), m.end(), inner) for m in re.finditer(rf"(?<!\.)\b{s.port}\b", text)
               if m.start() > header_end.end()]
     return tuple(edits)
 
@@ -546,20 +590,22 @@ def _copy_rtl(dest: Path) -> Path:
     return dest
 
 
-def compile_check(rtl_dir: Path, toplevels: Sequence[str], timeout: float) -> str:
-    """"" if every toplevel compiles from ``rtl_dir`` with ``iverilog -g2005`` and its default
-    parameters, else the reason (the first error lines, or the timeout)."""
-    for top in toplevels:
+def compile_check(rtl_dir: Path, cases: Sequence[Case], timeout: float) -> str:
+    """"" if every toplevel and parameter set of ``cases`` compiles from ``rtl_dir`` with
+    ``iverilog -g2005``, else the reason (the first error lines, or the timeout)."""
+    builds = sorted({(c.toplevel, c.params) for c in cases})
+    for top, params in builds:
         srcs = [str(rtl_dir / Path(p).name) for p in MANIFEST[top]]
         incs = [f"-I{rtl_dir / Path(d).name}" for d in INCLUDE_DIRS]
-        cmd = ["iverilog", "-g2005", "-o", os.devnull, *incs, "-s", top, *srcs]
+        cmd = ["iverilog", "-g2005", "-o", os.devnull, *incs, *(f"-P{top}.{k}={v}" for k, v in params), "-s", top,
+               *srcs]
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return f"{top}: iverilog did not finish in {timeout:.0f} s"
         if r.returncode:
             lines = [ln for ln in (r.stderr + r.stdout).splitlines() if "error" in ln.lower()] or r.stderr.splitlines()
-            return f"{top}: " + " | ".join(ln.replace(str(rtl_dir) + "/", "") for ln in lines[:3])
+            return f"{top} {dict(params)}: " + " | ".join(ln.replace(str(rtl_dir) + "/", "") for ln in lines[:3])
     return ""
 
 
@@ -579,10 +625,7 @@ def _kill(proc: subprocess.Popen) -> None:
 def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, log: Path) -> Outcome:
     """Run ``cases`` in order on the RTL in ``rtl_dir`` (one worker process), stopping at the first
     failure: ``killed`` (with the case), ``timeout`` (a case ran longer than ``timeout`` s: the
-    worker is killed), or ``survived``.
-
-    Raises:
-        RuntimeError: the worker died without a verdict (its log is named).
+    worker is killed), ``survived``, or ``error`` (the worker died without a verdict; see ``log``).
     """
     t0 = time.perf_counter()
     request = {"rtl_dir": str(rtl_dir), "work": str(work), "log": str(log), "cases": [c.id for c in cases]}
@@ -592,7 +635,8 @@ def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, 
     with _LIVE_LOCK:
         _LIVE.add(proc)
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout] + [lines.put(None)], daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout] + [lines.put(None)], daemon=True)
+    reader.start()
     try:
         proc.stdin.write(json.dumps(request))
         proc.stdin.close()
@@ -602,13 +646,15 @@ def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, 
             except queue.Empty:
                 return Outcome("timeout", case.id, k, time.perf_counter() - t0, f"no result in {timeout:.0f} s")
             if line is None:
-                raise RuntimeError(f"the mutation worker died during {case.id}; see {log}")
+                return Outcome("error", case.id, k, time.perf_counter() - t0, f"the worker died; see {log}")
             result = json.loads(line)
             if not result["ok"]:
                 return Outcome("killed", case.id, k + 1, time.perf_counter() - t0, result["message"])
         return Outcome("survived", "", len(cases), time.perf_counter() - t0)
     finally:
         _kill(proc)
+        reader.join()
+        proc.stdout.close()
         with _LIVE_LOCK:
             _LIVE.discard(proc)
 
@@ -638,6 +684,8 @@ def _worker() -> None:
         except SimFailure as exc:
             examples = exc.result.report.get("examples", [])
             ok, message = False, (examples[0] if examples else str(exc)).splitlines()[0][:300]
+        except Exception as exc:  # the build failed: the regression fails this case the same way
+            ok, message = False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         print(json.dumps({"case": case_id, "ok": ok, "message": message}), file=proto, flush=True)
         if not ok:
             return
@@ -652,8 +700,7 @@ def _check_options(opts: MutateOptions) -> None:
         raise RuntimeError("iverilog/vvp not found on PATH: `apt-get install iverilog` (or `make tools`)")
 
 
-def _run_one(mutant: Mutant | None, cases: Sequence[Case], tops: Sequence[str], scratch: Path, logs: Path,
-             timeout: float) -> Outcome:
+def _run_one(mutant: Mutant | None, cases: Sequence[Case], scratch: Path, logs: Path, timeout: float) -> Outcome:
     """Apply ``mutant`` (None: the unmutated RTL) to a fresh copy of rtl/, compile, run ``cases``."""
     name = _safe(mutant.id if mutant else "baseline")
     work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=scratch))
@@ -663,7 +710,7 @@ def _run_one(mutant: Mutant | None, cases: Sequence[Case], tops: Sequence[str], 
             path = rtl_dir / f"{mutant.module}.v"
             path.write_text(mutant.apply(path.read_text()))
         t0 = time.perf_counter()
-        reason = compile_check(rtl_dir, tops, timeout)
+        reason = compile_check(rtl_dir, cases, timeout)
         if reason:
             return Outcome("stillborn", seconds=time.perf_counter() - t0, message=reason)
         return run_cases(rtl_dir, cases, work / "sim", timeout, logs / f"{name}.log")
@@ -677,9 +724,8 @@ def _baseline(modules: Sequence[str], jobs: int, scratch: Path, logs: Path, time
     failing chunk's :class:`Outcome`, or None when all pass."""
     cases = {c.id: c for m in modules for c in affected_cases(m)}
     ordered = sorted(cases.values(), key=lambda c: c.id)
-    tops = sorted({c.toplevel for c in ordered})
     chunks = [ordered[k::jobs] for k in range(jobs) if ordered[k::jobs]]
-    for out in pool.map(lambda ch: _run_one(None, ch, tops, scratch, logs, timeout), chunks):
+    for out in pool.map(lambda ch: _run_one(None, ch, scratch, logs, timeout), chunks):
         if out.status != "survived":
             return out
     return None
@@ -694,7 +740,7 @@ def mutate(opts: MutateOptions, console=None) -> int:
     ``<out>/logs/``.
 
     Returns:
-        0 when no mutant survived, 1 when some did, 2 for bad options, a missing tool, or an
+        0 when no mutant survived or erred, 1 otherwise, 2 for bad options, a missing tool, or an
         unmutated RTL that fails its own cases (the score would mean nothing).
     """
     from rich.console import Console
@@ -724,7 +770,6 @@ def mutate(opts: MutateOptions, console=None) -> int:
     (out / "logs").mkdir(parents=True)
     scratch = Path(tempfile.mkdtemp(prefix="fp8kit-mutate-"))
     plans = {m: affected_cases(m) for m in modules}
-    tops = {m: sorted({c.toplevel for c in plans[m]}) for m in modules}
     console.print(f"fp8kit mutate: {len(mutants)} mutants of {', '.join(modules)}; sample seed {opts.seed}, "
                   f"{jobs} jobs, {opts.timeout:.0f} s per case -> {out}", highlight=False)
     t0 = time.perf_counter()
@@ -744,12 +789,12 @@ def mutate(opts: MutateOptions, console=None) -> int:
                 reason = EQUIVALENT.get((mu.module, before, after))
                 if reason is not None:
                     return mu, Outcome("equivalent", message=reason)
-                return mu, _run_one(mu, plans[mu.module], tops[mu.module], scratch, out / "logs", opts.timeout)
+                return mu, _run_one(mu, plans[mu.module], scratch, out / "logs", opts.timeout)
 
             for k, (mu, res) in enumerate(pool.map(one, mutants), 1):
                 rows[mu.id] = {**{f: getattr(mu, f) for f in ("id", "module", "line", "operator", "description")},
                                **dataclasses.asdict(res), "diff": mu.diff(texts[mu.module])}
-                style = {"survived": "bold red", "stillborn": "yellow", "equivalent": "cyan"}.get(res.status, "green")
+                style = {"survived": "bold red", "error": "bold red", "stillborn": "yellow", "equivalent": "cyan"}.get(res.status, "green")
                 console.print(f"[{k}/{len(mutants)}] [{style}]{res.status:<10}[/] {mu.id}  {mu.description}"
                               + (f"  <- {res.case}" if res.case else "") + f"  ({res.seconds:.0f} s)",
                               highlight=False)
@@ -780,7 +825,7 @@ def _report(rows: list[dict], opts: MutateOptions, wall: float, out: Path, conso
     for col in ("mutant", "line", "description", "status", "killed by"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        style = {"survived": "bold red", "stillborn": "yellow", "equivalent": "cyan"}.get(r["status"], "green")
+        style = {"survived": "bold red", "error": "bold red", "stillborn": "yellow", "equivalent": "cyan"}.get(r["status"], "green")
         table.add_row(r["id"], str(r["line"]), r["description"], f"[{style}]{r['status']}[/]", r["case"])
     console.print(table)
     per = Table(title="by module", title_justify="left")
@@ -797,4 +842,4 @@ def _report(rows: list[dict], opts: MutateOptions, wall: float, out: Path, conso
     for r in survivors:
         console.print(f"[bold red]SURVIVED[/] {r['id']}: {r['description']}", highlight=False)
         console.print(r["diff"], markup=False, highlight=False)
-    return 1 if survivors else 0
+    return 1 if survivors or counts["error"] else 0
