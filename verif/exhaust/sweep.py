@@ -4,7 +4,7 @@ A sweep's index space [0, size) is cut into chunks of ``sweep.chunk`` vectors; s
 chunks k with k % n == i - 1. Model-side sweeps (encode, sr) check whole chunks in worker
 processes. RTL sweeps compute each chunk's expected records in worker processes, in order, and a
 writer thread streams them into one harness process that compares in simulation. After every
-chunk ``<out>/<key>.json`` records the chunks done, the counts and the first mismatches, so
+chunk ``<out>/<key>.json`` (``<key>.shard<i>of<n>.json`` for a shard) records the chunks done, the counts and the first mismatches, so
 ``--resume`` continues where a run stopped.
 """
 
@@ -163,7 +163,8 @@ def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool
         verif.exhaust.rtl.HarnessError: the harness cannot be built or stops early.
     """
     out.mkdir(parents=True, exist_ok=True)
-    ckpt = _Checkpoint(out / f"{sweep.key}.json", sweep, shard, resume)
+    name = sweep.key if shard == (1, 1) else f"{sweep.key}.shard{shard[0]}of{shard[1]}"
+    ckpt = _Checkpoint(out / f"{name}.json", sweep, shard, resume)
     n_chunks = -(-sweep.size // sweep.chunk)
     mine = [k for k in range(n_chunks) if k % shard[1] == shard[0] - 1]
     todo = [k for k in mine if k not in ckpt.done][:max_chunks]
@@ -188,7 +189,18 @@ def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool
 
 
 def _stream(sweep, exe: Path, pool, todo: list[int], cache, ckpt: _Checkpoint, progress: _Progress) -> None:
-    proc = subprocess.Popen([str(exe)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    with subprocess.Popen([str(exe)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0) as proc:
+        done, rc, errors = _feed_and_read(sweep, proc, pool, todo, cache, ckpt, progress)
+    if errors:
+        raise errors[0]
+    if rc != 0 or done != len(todo):
+        from .rtl import HarnessError
+
+        raise HarnessError(f"{sweep.key}: harness {exe} exited with {rc} after {done} of {len(todo)} chunks")
+
+
+def _feed_and_read(sweep, proc, pool, todo, cache, ckpt: _Checkpoint, progress: _Progress):
+    """A writer thread streams the setup table and the chunks; this thread reads the verdicts."""
     outer = np.ascontiguousarray(sweep.outer, np.uint64)
     errors: list[BaseException] = []
 
@@ -200,7 +212,7 @@ def _stream(sweep, exe: Path, pool, todo: list[int], cache, ckpt: _Checkpoint, p
                 start, count = _chunk_range(sweep, k)
                 proc.stdin.write(np.array([start, count], np.uint64).tobytes())
                 proc.stdin.write(np.ascontiguousarray(want, np.uint64).data)
-        except BaseException as exc:  # reported by the reader below
+        except BaseException as exc:  # re-raised by _stream
             errors.append(exc)
         finally:
             try:
@@ -225,13 +237,7 @@ def _stream(sweep, exe: Path, pool, todo: list[int], cache, ckpt: _Checkpoint, p
             done += 1
             progress.step(count, ckpt.state["mismatches"])
     thread.join()
-    rc = proc.wait()
-    if errors:
-        raise errors[0]
-    if rc != 0 or done != len(todo):
-        from .rtl import HarnessError
-
-        raise HarnessError(f"{sweep.key}: harness {exe} exited with {rc} after {done} of {len(todo)} chunks")
+    return done, proc.wait(), errors
 
 
 def run_one(sweep, index: int) -> dict:

@@ -1,0 +1,206 @@
+"""fp8kit exhaust: bounded slices of every sweep, and proof that a wrong result cannot pass.
+
+The model-side slices (encode, sr) run in the default suite; the RTL slices build the Verilator
+C++ harness (marker ``lint``: needs Verilator and g++) and run one chunk of each op through it.
+The full sweeps are the nightly level (docs/verification.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from refmodel.cli import main
+from refmodel.encodings import RoundingMode
+from refmodel.formats import get_format
+from verif.exhaust import model
+from verif.exhaust.cli import build_sweeps
+from verif.exhaust.model import EncodeSweep, SrSweep
+from verif.exhaust.sweep import parse_shard, run_one, run_sweep
+
+E4M3 = get_format("float8_e4m3fn")
+
+
+# ------------------------------------------------------------------------------ encode
+@pytest.mark.parametrize("mode", ["rne", "rtz", "rup", "rto"])
+@pytest.mark.parametrize("start", [0x3F800000, 0x7F700000, 0xC3E00000, 0xFFF00000])
+def test_encode_slice_has_no_mismatch(mode, start):
+    n, bad = EncodeSweep(E4M3, RoundingMode[mode.upper()], False).check(start, 1 << 20)
+    assert (n, bad) == (1 << 20, [])
+
+
+def test_encode_slice_saturating_fnuz():
+    n, bad = EncodeSweep(get_format("float8_e5m2fnuz"), RoundingMode.RDN, True).check(0xC7000000, 1 << 20)
+    assert (n, bad) == (1 << 20, [])
+
+
+def _corrupt(monkeypatch, predicate):
+    """Make the fast path return code ^ 1 wherever ``predicate(x, kwargs)`` holds."""
+    real = model.encode
+
+    def wrong(x, fmt, **kw):
+        codes = real(x, fmt, **kw)
+        hit = predicate(np.asarray(x), kw)
+        codes[hit] ^= 1
+        return codes
+
+    monkeypatch.setattr(model, "encode", wrong)
+
+
+def test_encode_catches_one_wrong_code_inside_a_run(monkeypatch):
+    bad_bits = 0x3F812345  # inside the run of 1.0's code under rne
+    _corrupt(monkeypatch, lambda x, kw: x.view(np.uint32) == bad_bits)
+    n, bad = EncodeSweep(E4M3, RoundingMode.RNE, False).check(0x3F800000, 1 << 20)
+    assert [m.index for m in bad] == [bad_bits]
+    assert bad[0].got == bad[0].want ^ 1
+
+
+# ---------------------------------------------------------------------------------- sr
+def test_sr_float16_slice_has_no_mismatch():
+    n, bad = SrSweep(E4M3, False).check(0x3C00 << 8, 1 << 16)  # float16 1.0 upwards, every word
+    assert (n, bad) == (1 << 16, [])
+
+
+def test_sr_catches_one_wrong_word(monkeypatch):
+    # float16 0x3C01 (1 + 2**-10) with r = 200: t = 2, so t + r < 256 rounds down; flip it
+    def hit(x, kw):
+        r = np.broadcast_to(np.asarray(kw.get("rand", 0)), x.shape)
+        return (x.astype(np.float32).view(np.uint32) == np.float32(1 + 2**-10).view(np.uint32)) & (r == 200)
+
+    _corrupt(monkeypatch, hit)
+    index = (0x3C01 << 8) | 200
+    n, bad = SrSweep(E4M3, False).check(0x3C00 << 8, 1 << 12)
+    assert [m.index for m in bad] == [index]
+
+
+def test_sr_t_matches_the_definition():
+    x = np.array([1 + 2**-10, 1 + 2**-4 + 2**-6, 3.0, 2.0**-9 * 1.5], np.float32)
+    # e4m3fn: quantum 2**-3 at 1..2, 2**-2 at 2..4, 2**-9 (subnormal) below 2**-6
+    want = [2, 160, 0, 128]
+    assert model._sr_t(x, E4M3).tolist() == want
+
+
+# ------------------------------------------------------------------------- driver
+@dataclasses.dataclass(frozen=True)
+class _CountSweep:
+    """A stand-in sweep of 10 chunks of 8 vectors; index 42 is a mismatch."""
+
+    op = "count"
+    key = "count"
+    args = "--op count"
+    size = 80
+    chunk = 8
+
+    def check(self, start, count):
+        return count, [model.Mismatch(42, 1, 0)] if start <= 42 < start + count else []
+
+    def describe(self, index):
+        return f"index {index}"
+
+
+def test_shards_partition_and_resume(tmp_path):
+    s = _CountSweep()
+    first = run_sweep(s, tmp_path, shard=(2, 3), jobs=1, max_chunks=2, quiet=True)
+    assert (first.vectors, first.chunks_done, first.chunks_total) == (16, 2, 3)  # chunks 1, 4 of 1, 4, 7
+    done = run_sweep(s, tmp_path, shard=(2, 3), jobs=1, resume=True, quiet=True)
+    assert (done.vectors, done.chunks_done, done.mismatches) == (24, 3, 0)
+    other = run_sweep(s, tmp_path / "b", shard=(3, 3), jobs=1, quiet=True)  # chunks 2, 5, 8: index 42 is in 5
+    assert other.mismatches == 1
+    ckpt = json.loads((tmp_path / "b" / "count.shard3of3.json").read_text())
+    assert ckpt["done"] == [2, 5, 8]
+    assert ckpt["examples"][0]["repro"] == "fp8kit exhaust --op count --only-index 42"
+    with pytest.raises(ValueError, match="another sweep or shard"):
+        run_sweep(s, tmp_path, shard=(1, 3), jobs=1, resume=True, quiet=True)
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b"])
+def test_bad_shard(text):
+    with pytest.raises(ValueError, match="--shard"):
+        parse_shard(text)
+
+
+@pytest.mark.parametrize("op,config,match", [
+    ("fma", "float8_e4m3fn,e5m7", "A,B,ACC"),
+    ("fma", "float8_e4m3fn,float8_e4m3fn,float32", "2\\*\\*40"),
+    ("mul", "float8_e8m0fnu,float8_e4m3fn", "cannot be a multiplier operand"),
+    ("encode", "nosuch", "unknown format"),
+    ("int8_mac", "int4", "int8"),
+    ("mx_lane", "mxfp9", "MX"),
+    ("divide", "x", "unknown op"),
+])
+def test_bad_configs(op, config, match):
+    with pytest.raises(ValueError, match=match):
+        build_sweeps(op, config)
+
+
+def test_encode_refuses_sr():
+    with pytest.raises(ValueError, match="--op sr"):
+        build_sweeps("encode", "float8_e4m3fn", "sr")
+
+
+def test_cli_encode_slice(tmp_path, capsys):
+    rc = main(["exhaust", "--op", "encode", "--config", "float8_e5m2", "--rounding", "rmm", "--sat", "1",
+               "--max-chunks", "1", "--out", str(tmp_path)])
+    assert rc == 0
+    rows = json.loads((tmp_path / "summary.json").read_text())
+    assert rows[0]["vectors"] == 1 << 24 and rows[0]["mismatches"] == 0
+    assert "0 mismatches" in capsys.readouterr().out
+
+
+def test_cli_only_index_model(capsys):
+    rc = main(["exhaust", "--op", "encode", "--config", "float8_e4m3fn", "--rounding", "rne", "--sat", "0",
+               "--only-index", str(0x43E00000)])
+    assert rc == 0 and '"ok": true' in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------- RTL
+HAVE_TOOLS = shutil.which("g++") is not None
+
+
+@pytest.mark.parametrize("op,config,rounding", [
+    ("mul", "float8_e4m3fn,float8_e5m2", "all"),
+    ("mul", "float6_e3m2fn,float4_e2m1fn", "all"),
+    ("fma", "float8_e4m3fn,float8_e4m3fn,e5m7", "rne"),
+    ("fma", "float8_e5m2,float8_e5m2,e5m7", "sr"),
+    ("int8_mac", "int8", "all"),
+    ("mx_lane", "mxfp4_e2m1", "all"),
+])
+@pytest.mark.lint
+@pytest.mark.skipif(not HAVE_TOOLS, reason="needs g++ and Verilator")
+def test_rtl_slice_through_the_harness(tmp_path, op, config, rounding):
+    for sweep in build_sweeps(op, config, rounding, "1"):
+        res = run_sweep(sweep, tmp_path, jobs=1, max_chunks=1, quiet=True, shard=(1, 7))
+        assert res.vectors == min(sweep.chunk, sweep.size) and res.mismatches == 0, res.examples[:3]
+
+
+def _wrong(base):
+    """A sweep class whose expected stream is off by one bit at every 4099th vector."""
+
+    @dataclasses.dataclass(frozen=True)
+    class Wrong(base):
+        def expected(self, start, count):
+            want = super().expected(start, count)
+            want[(np.arange(start, start + count) % 4099) == 0] ^= np.uint64(1)
+            return want
+
+    Wrong.__qualname__ = Wrong.__name__ = f"Wrong{base.__name__}"
+    globals()[Wrong.__name__] = Wrong  # picklable for the worker processes
+    return Wrong
+
+
+@pytest.mark.lint
+@pytest.mark.skipif(not HAVE_TOOLS, reason="needs g++ and Verilator")
+def test_rtl_harness_reports_a_wrong_stream(tmp_path):
+    from verif.exhaust.rtl import FmaSweep
+
+    good = build_sweeps("fma", "float8_e4m3fn,float8_e4m3fn,e5m7", "rtz", "0")[0]
+    bad = _wrong(FmaSweep)(**{f.name: getattr(good, f.name) for f in dataclasses.fields(good)})
+    res = run_sweep(bad, tmp_path, jobs=1, max_chunks=1, quiet=True)
+    assert res.mismatches == -(-good.chunk // 4099)
+    first = res.examples[0]
+    assert first["index"] == 0 and "--only-index 0" in first["repro"]
+    assert run_one(good, 0)["ok"] and not run_one(bad, 0)["ok"]
