@@ -129,6 +129,10 @@ class _RtlSweep:
     def harness(self) -> Path:
         return build_harness(self.top, self.params, self.defines)
 
+    def aligned(self, start: int, count: int) -> bool:
+        """[start, start + count) covers whole slots (every chunk of a sweep does)."""
+        return (start | count) & ((1 << self.inner_bits) - 1) == 0
+
     def split(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return index >> np.uint64(self.inner_bits), index & np.uint64((1 << self.inner_bits) - 1)
 
@@ -245,10 +249,9 @@ class FmaSweep(_RtlSweep):
         return acc | np.uint64(int(self.mode) << 32) | np.uint64(int(self.saturate) << 40)
 
     def expected(self, start: int, count: int) -> np.ndarray:
-        slot, inner = self.split(np.arange(start, start + count, dtype=np.uint64))
         pid, rep_a, rep_b = _product_classes(self.fa, self.fb)
-        lo = int(slot[0])
-        acc = (self.outer[lo : int(slot[-1]) + 1] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        lo, hi = start >> self.inner_bits, ((start + count - 1) >> self.inner_bits) + 1
+        acc = (self.outer[lo:hi] & np.uint64(0xFFFFFFFF)).astype(np.int64)
         rsw = self.rsw
         words = np.arange(1 << rsw, dtype=np.int64)
         kw = {"sr_bits": self.sr_bits, "rand": words[None, None, :]} if rsw else {}
@@ -256,6 +259,13 @@ class FmaSweep(_RtlSweep):
         codes, flags = fma(np.broadcast_to(acc[:, None, None], shape), rep_a[None, :, None], rep_b[None, :, None], fmt_a=self.fa,
                            fmt_b=self.fb, acc_fmt=self.fc, rounding=self.mode, saturate=self.saturate, **kw)
         table = codes.astype(np.uint64) | (flags.astype(np.uint64) << np.uint64(32))
+        if self.aligned(start, count):  # whole slots: one take along the product axis
+            return np.take(table, pid, axis=1).reshape(-1)
+        if rsw and (start | count) & ((1 << rsw) - 1) == 0:  # whole rows of random words
+            rows = np.arange(start >> rsw, (start + count) >> rsw)
+            ab_bits = self.fa.bits + self.fb.bits
+            return table[(rows >> ab_bits) - lo, pid[rows & ((1 << ab_bits) - 1)]].reshape(-1)
+        slot, inner = self.split(np.arange(start, start + count, dtype=np.uint64))
         ab = (inner >> np.uint64(rsw)).astype(np.int64)
         return table[slot.astype(np.int64) - lo, pid[ab], (inner & np.uint64((1 << rsw) - 1)).astype(np.int64)]
 
@@ -380,12 +390,18 @@ class MxLaneSweep(_RtlSweep):
         return ((sa[:, None] << np.uint64(8)) | sb[None, :]).reshape(-1)
 
     def expected(self, start: int, count: int) -> np.ndarray:
-        slot, inner = self.split(np.arange(start, start + count, dtype=np.uint64))
         table, pid = _mx_lane_table(self.mx_type)
-        out = self.outer[slot.astype(np.int64)]
+        if self.aligned(start, count):  # whole slots: rows by scale pair, then one take along the products
+            out = self.outer[start >> self.inner_bits : (start + count) >> self.inner_bits]
+            return np.take(np.take(table, self._rows(out), axis=0), pid, axis=1).reshape(-1)
+        slot, inner = self.split(np.arange(start, start + count, dtype=np.uint64))
+        return table[self._rows(self.outer[slot.astype(np.int64)]), pid[inner.astype(np.int64)]]
+
+    @staticmethod
+    def _rows(out: np.ndarray) -> np.ndarray:
+        """Table row of each scale pair: sa + sb, or 509 when either scale is the NaN code 0xFF."""
         sa, sb = (out >> np.uint64(8)).astype(np.int64), (out & np.uint64(0xFF)).astype(np.int64)
-        row = np.where((sa == 255) | (sb == 255), 509, sa + sb)
-        return table[row, pid[inner.astype(np.int64)]]
+        return np.where((sa == 255) | (sb == 255), 509, sa + sb)
 
     def describe(self, index: int) -> str:
         out = int(self.outer[index >> self.inner_bits])
