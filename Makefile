@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.fp8kit-installed
 
-.PHONY: run report test test-slow bench tools clean lint synth
+.PHONY: run report test test-slow bench tools clean lint synth exhaust-ci exhaust-nightly
 
 # The main job: the quick cocotb regression of every RTL module against the golden model.
 run: $(STAMP) tools
@@ -20,6 +20,13 @@ test: $(STAMP) tools
 # The slow exhaustive tests, bounded as CI runs them (FP8KIT_SLOW=full for the whole sweep).
 test-slow: $(STAMP) tools
 	FP8KIT_SLOW=$${FP8KIT_SLOW:-bounded} $(BIN)/python -m pytest -n auto -m slow
+
+# Exhaustive sweeps (docs/verification.md): one chunk of each op, or the nightly level (hours; resumable).
+exhaust-ci: $(STAMP) tools
+	$(BIN)/fp8kit exhaust --level ci --out exhaust_out/ci
+
+exhaust-nightly: $(STAMP) tools
+	$(BIN)/fp8kit exhaust --level nightly --resume --out exhaust_out/nightly
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_codec.py

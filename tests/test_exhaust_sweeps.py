@@ -204,3 +204,15 @@ def test_rtl_harness_reports_a_wrong_stream(tmp_path):
     first = res.examples[0]
     assert first["index"] == 0 and "--only-index 0" in first["repro"]
     assert run_one(good, 0)["ok"] and not run_one(bad, 0)["ok"]
+
+
+def test_levels_list(capsys):
+    assert main(["exhaust", "--level", "ci", "--list"]) == 0
+    ci = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0].split("-")[0] for line in ci] == ["encode", "sr", "mul", "fma", "fma", "int8_mac", "mx_lane"]
+    assert main(["exhaust", "--level", "nightly", "--list"]) == 0
+    nightly = capsys.readouterr().out
+    assert "encode-float8_e8m0fnu-rto-sat1" in nightly and "mul-float8_e3m4-float8_e5m2fnuz" in nightly
+    assert "fma-float8_e5m2-float8_e5m2-e5m7-sr-sat1-r8-step64: 2,147,483,648 vectors" in nightly
+    with pytest.raises(SystemExit, match="leave out --op"):
+        main(["exhaust", "--level", "ci", "--op", "mul"])
