@@ -113,8 +113,10 @@ def test_shards_partition_and_resume(tmp_path):
     ckpt = json.loads((tmp_path / "b" / "count.shard3of3.json").read_text())
     assert ckpt["done"] == [2, 5, 8]
     assert ckpt["examples"][0]["repro"] == "fp8kit exhaust --op count --only-index 42"
+    path = tmp_path / "count.shard2of3.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "chunk": 16}))
     with pytest.raises(ValueError, match="another sweep or shard"):
-        run_sweep(s, tmp_path, shard=(1, 3), jobs=1, resume=True, quiet=True)
+        run_sweep(s, tmp_path, shard=(2, 3), jobs=1, resume=True, quiet=True)
 
 
 @pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b"])

@@ -133,25 +133,27 @@ class EncodeSweep:
 
     def check(self, start: int, count: int) -> tuple[int, list[Mismatch]]:
         """Prove ``count`` patterns from ``start``; returns (patterns checked, mismatches)."""
-        us, parts = [], []
+        kept, codes = [], np.empty(count, np.uint8 if self.fmt.bits <= 8 else np.uint16)
+        n = 0
         for off in range(0, count, _BLOCK):
             u = np.add(_BASE[: min(_BLOCK, count - off)], np.uint32(start + off))
-            x = u.view(np.float32)
             if not self.fmt.has_nan:
-                u = u[~np.isnan(x)]
-                x = u.view(np.float32)
-            us.append(u)
-            parts.append(encode(x, self.fmt, rounding=self.mode, saturate=self.saturate))
-        u, codes = np.concatenate(us), np.concatenate(parts)
-        x = u.view(np.float32)
-        if self.fmt.has_nan:
+                u = u[~np.isnan(u.view(np.float32))]
+                kept.append(u)
+            codes[n : n + u.size] = encode(u.view(np.float32), self.fmt, rounding=self.mode, saturate=self.saturate)
+            n += u.size
+        codes = codes[:n]
+        if self.fmt.has_nan:  # the pattern at position i is start + i
+            u = None
             cuts = _segment_starts(start, count)
         else:  # NaN patterns removed: cut where the negative finite segment begins
+            u = np.concatenate(kept)
             cuts = np.searchsorted(u, np.array([0x80000000], np.uint32)).astype(np.int64)
         ends = _run_ends(codes, cuts)
-        want = _oracle_codes(x[ends], self.fmt, self.mode, self.saturate)
+        bits = (ends + start).astype(np.uint32) if u is None else u[ends]
+        want = _oracle_codes(bits.view(np.float32), self.fmt, self.mode, self.saturate)
         bad = np.flatnonzero(codes[ends] != want)
-        return u.size, [Mismatch(int(u[ends[j]]), int(codes[ends[j]]), int(want[j])) for j in bad]
+        return n, [Mismatch(int(bits[j]), int(codes[ends[j]]), int(want[j])) for j in bad]
 
 
 def _sr_t(x: np.ndarray, fmt: Format) -> np.ndarray:
