@@ -296,6 +296,7 @@ class Int8Sweep(_RtlSweep):
     op = "int8_mac"
     top = "int8_mac"
     inner_bits = 16
+    chunk = 1 << 20  # 16 accumulator slots: the model's int64 arithmetic on 2**22 vectors costs seconds
 
     @property
     def params(self) -> dict[str, int]:
