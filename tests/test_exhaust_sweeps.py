@@ -54,7 +54,7 @@ def _corrupt(monkeypatch, predicate):
 def test_encode_catches_one_wrong_code_inside_a_run(monkeypatch):
     bad_bits = 0x3F812345  # inside the run of 1.0's code under rne
     _corrupt(monkeypatch, lambda x, kw: x.view(np.uint32) == bad_bits)
-    n, bad = EncodeSweep(E4M3, RoundingMode.RNE, False).check(0x3F800000, 1 << 20)
+    _, bad = EncodeSweep(E4M3, RoundingMode.RNE, False).check(0x3F800000, 1 << 20)
     assert [m.index for m in bad] == [bad_bits]
     assert bad[0].got == bad[0].want ^ 1
 
@@ -73,7 +73,7 @@ def test_sr_catches_one_wrong_word(monkeypatch):
 
     _corrupt(monkeypatch, hit)
     index = (0x3C01 << 8) | 200
-    n, bad = SrSweep(E4M3, False).check(0x3C00 << 8, 1 << 12)
+    _, bad = SrSweep(E4M3, False).check(0x3C00 << 8, 1 << 12)
     assert [m.index for m in bad] == [index]
 
 

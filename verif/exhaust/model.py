@@ -35,7 +35,7 @@ from refmodel.formats import Format
 from refmodel.oracle import encode_exact
 from refmodel.rounding import bit_length
 
-__all__ = ["EncodeSweep", "SrSweep", "Mismatch", "SR_BITS", "SR_DTYPES"]
+__all__ = ["SR_BITS", "SR_DTYPES", "EncodeSweep", "Mismatch", "SrSweep", "encode_formats", "model_sweeps"]
 
 SR_BITS = 8
 """Random bits of the sr sweep: all 2**8 words per value."""
