@@ -481,7 +481,43 @@ def targeted_mutants(module: str, text: str) -> list[Mutant]:
 
 # ---------------------------------------------------------------------------------------- equivalence
 
-EQUIVALENT: dict[tuple[str, str, str], str] = {}
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("int8_mac", "wire               step_ovf = (sum[33:31] != 3'b000) && (sum[33:31] != 3'b111);",
+     "wire               step_ovf = (sum[32:31] != 3'b000) && (sum[33:31] != 3'b111);"):
+        "|sum| <= 2^31 + 2^14: sum[33:31] is never 100, the only pattern the two tests tell apart",
+    ("int8_mac", "acc_d = sum[33] ? 32'h8000_0000 : 32'h7FFF_FFFF;",
+     "acc_d = sum[32] ? 32'h8000_0000 : 32'h7FFF_FFFF;"):
+        "used only on overflow, where sum[33:31] is 001 or 110: bit 32 equals bit 33",
+    ("fp8_mul", "b_nan  = 1'b0;", "b_nan  = 1'b1;"):
+        "a default that every branch of the case on B_SPECIALS overwrites",
+    ("fp8_fma", "localparam [EW-1:0] K_ACC_OFF = V_ACC_OFF[EW-1:0];",
+     "localparam [EW-1:0] K_ACC_OFF = V_ACC_OFF[EW-2:0];"):
+        "ACC_BIAS + M < 2^(EW-1): bit EW-1 of the constant is 0",
+    ("fp8_fma", "localparam [EW-1:0] K_S = V_S[EW-1:0];", "localparam [EW-1:0] K_S = V_S[EW-2:0];"):
+        "S = M + SR_BITS + 4 < 2^(EW-1): bit EW-1 of the constant is 0",
+    ("fp8_fma", "localparam [EW-1:0] K_TOP = V_TOP[EW-1:0];", "localparam [EW-1:0] K_TOP = V_TOP[EW-2:0];"):
+        "FW - 2 < 2^(EW-1): bit EW-1 of the constant is 0",
+    ("fp8_fma", "c_al = {{(FW-M-2){1'b0}}, c_rsh[2*M+2:M+2], |c_rsh[M+1:0]};",
+     "c_al = {{(FW-M-2){1'b0}}, c_rsh[2*M+1:M+2], |c_rsh[M+1:0]};"):
+        "in this branch c_rsh_n >= 1, so the right shift always clears c_rsh[2*M+2]",
+    ("fp8_fma", "wire             stk = |rem[RW-2:0];", "wire             stk = |rem[RW-2:1];"):
+        "nrm[0] is a shifted-in 0 unless the window's top sits exactly at emin (A_BIAS + B_BIAS = "
+        "6 + SR_BITS + M + 2^(ACC_EXP_W-1)), which no pair of registered formats meets",
+    ("fp8_mac", "wire          step = valid_i & ~clear_i;", "wire          step = valid_i;"):
+        "lfsr32 gives clear_i priority over step_i, and clear_i is wired to it",
+    ("mx_dot", "assign a_m1 = 1'b1;", "assign a_m1 = 1'b0;"):
+        "the ELEM_MAN_W = 0 branch: no OCP MX element type (mx_dot_rtl_params, the one producer) has it",
+    ("mx_dot", "(ELEM_SPECIALS == 2) ? (a_s & a_e0 & a_m0) : 1'b0;",
+     "(ELEM_SPECIALS == 1) ? (a_s & a_e0 & a_m0) : 1'b0;"):
+        "only fnuz elements (ELEM_SPECIALS = 2) tell them apart; no OCP MX element type is fnuz",
+    ("mx_dot", "wire unused_clk = clk_i ^ rst_ni;", "wire unused_clk = clk_i | rst_ni;"):
+        "a lint sink with no loads",
+    ("mx_dot", "wire           sticky = |wide[AW:0];", "wire           sticky = |wide[AW:1];"):
+        "wide[0] is a shifted-in 0 unless d = 26, and then norm's leading one already sets the sticky bit",
+    ("mx_dot", "localparam integer SHMAX = 2 * ((1 << ELEM_EXP_W) - 2);",
+     "localparam integer SHMAX = 2 * ((2 << ELEM_EXP_W) - 2);"):
+        "only widens the exact accumulator (TW, AW); LSB0 is unchanged and EOFF follows AW",
+}
 """Mutants shown equivalent (docs/verification.md, "Mutation testing"), keyed by (module, the first
 changed line before, after; both stripped), with the reason. They are not simulated or scored."""
 

@@ -106,7 +106,33 @@ def directed(tb: TB, rng: np.random.Generator):
     acc, a, b = np.tile(acc, reps), np.tile(a, reps), np.tile(b, reps)
     sat = rng.integers(0, 2, acc.size)
     rand = rng.integers(0, 1 << tb.sr_bits, acc.size)
+    sr = np.flatnonzero(rm == 5)
+    if sr.size:  # sr on its boundary: t + r = 2**R (away) and 2**R - 1 (toward), alternately
+        edge = _sr_edge(tb, acc[sr], a[sr], b[sr], sat[sr])
+        ok = edge < (1 << tb.sr_bits)
+        rand[sr[ok]] = edge[ok] - (np.arange(ok.sum()) % 2)
     return acc, a, b, rm, rand, sat
+
+
+def _sr_edge(tb: TB, acc, a, b, sat) -> np.ndarray:
+    """The least r that makes sr round away (2**R - t), found by bisection on refmodel.arith.fma;
+    2**R where no r does (an exact result)."""
+    def fma(r):
+        out = np.empty(acc.size, np.int64)
+        for s in (0, 1):
+            k = sat == s
+            out[k] = arith.fma(acc[k], a[k], b[k], fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc, rounding=5,
+                               sr_bits=tb.sr_bits, rand=r[k], saturate=bool(s))[0]
+        return out
+
+    toward = fma(np.zeros(acc.size, np.int64))
+    lo, hi = np.zeros(acc.size, np.int64), np.full(acc.size, 1 << tb.sr_bits)  # away at hi, not below lo
+    while np.any(hi - lo > 0):
+        mid = (lo + hi) // 2
+        away = fma(np.minimum(mid, (1 << tb.sr_bits) - 1)) != toward
+        hi = np.where(away & (hi > lo), mid, hi)
+        lo = np.where(~away & (hi > lo), mid + 1, lo)
+    return hi
 
 
 def stimulus(tb: TB, n: int, rng: np.random.Generator):

@@ -40,9 +40,11 @@ class TB:
         await FallingEdge(d.clk_i)
         await FallingEdge(d.clk_i)
         d.rst_ni.value = 1
+        assert int(d.acc_o.value) == 0 and int(d.flags_o.value) == 0, "reset must give acc +0 and no flags"
 
     async def stream(self, a: np.ndarray, b: np.ndarray, rm: int, sat: int) -> tuple[np.ndarray, np.ndarray]:
-        """Clear, then accept one pair per clock; return acc_o and flags_o after each operation."""
+        """Clear, then accept one pair per clock, with an idle clock (valid_i low: acc_o, flags_o and
+        the LFSR hold) before every seventh pair; return acc_o and flags_o after each operation."""
         d = self.dut
         d.clear_i.value = 1
         await FallingEdge(d.clk_i)
@@ -52,6 +54,11 @@ class TB:
         acc = np.empty(a.size, np.uint64)
         flags = np.empty(a.size, np.uint8)
         for k in range(a.size):
+            if k % 7 == 3:
+                d.valid_i.value = 0
+                await FallingEdge(d.clk_i)
+                assert (int(d.acc_o.value), int(d.flags_o.value)) == (int(acc[k - 1]), int(flags[k - 1])), \
+                    f"acc_o/flags_o changed on an idle clock before step {k}"
             d.a_i.value = int(a[k])
             d.b_i.value = int(b[k])
             d.valid_i.value = 1
@@ -90,6 +97,8 @@ async def test_streams_match_model(dut):
             a[0] = 0  # the first step of every stream adds a zero product: a +0 result
             if sat:
                 b[-1] = tb.fmt_b.nan_code(False)  # and one stream per mode ends in NaN
+            elif tb.fmt_b.has_inf:
+                a[-1], b[-1] = 0, tb.fmt_b.inf_codes[0]  # the other in Inf * 0 (NV) where b has an Inf
             got_acc, got_flags = await tb.stream(a, b, rm, sat)
             kw = {"sr_bits": tb.sr_bits, "lfsr_seed": tb.seed} if rm == 5 else {}
             want = arith.mac(a, b, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc, rounding=rm, saturate=bool(sat), **kw)

@@ -51,7 +51,7 @@ class TB:
         await FallingEdge(d.clk_i)
         await FallingEdge(d.clk_i)
         d.rst_ni.value = 1
-        assert int(d.acc_o.value) == 0 and int(d.ovf_o.value) == 0
+        assert int(d.acc_o.value) == 0 and int(d.ovf_o.value) == 0 and int(d.valid_o.value) == 0
 
     async def op(self, a: int, b: int, *, valid: bool = True, clear: bool = False, cycles: int = 1) -> None:
         """Hold these inputs for ``cycles`` clocks, then record a checkpoint."""

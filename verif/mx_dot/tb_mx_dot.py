@@ -16,8 +16,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
-from refmodel import decode
-from refmodel.mx import get_mx_type
+from refmodel import decode, encode
+from refmodel.mx import MxArray, dot, get_mx_type
 from refmodel.rtlgen import mx_dot_rtl_params
 from verif import coverage
 from verif.common.tb import check_params, env_int, mismatch_report, write_report
@@ -32,6 +32,41 @@ def _pack(codes: np.ndarray, width: int) -> int:
     return value
 
 
+def carry_rows(mx_type: str, k: int) -> np.ndarray:
+    """Blocks whose exact sum is 25 one bits (2**(j+25) - 2**j, one power of two per product), scaled so
+    that the rne carry out of 24 bits lands on 2**128 (overflow by rounding) and on 2**-126 (not
+    tiny after rounding); none when the element format cannot reach 25 consecutive powers of two."""
+    t = get_mx_type(mx_type)
+    elem = t.element
+    if elem is None or k < 25:
+        return np.zeros((0, 2 * k + 4), np.int64)
+
+    def code(e: int) -> int:
+        c = int(encode(np.array([2.0**e]), elem)[0])
+        return c if float(decode(np.array([c]), elem)[0]) == 2.0**e else -1
+
+    run = [j for j in range(-80, 80) if code(-(-j // 2)) >= 0 and code(j // 2) >= 0]
+    start = next((j for j in run if all(j + i in run for i in range(25))), None)
+    if start is None:
+        return np.zeros((0, 2 * k + 4), np.int64)
+    a = np.zeros((2, k), np.int64)
+    b = np.zeros((2, k), np.int64)
+    for i in range(25):
+        j = start + i
+        a[:, i], b[:, i] = code(-(-j // 2)), code(j // 2)
+    msb = start + 24
+    scales = []
+    for target in (127, -127):  # the leading one at 2**target: 2**(msb + sa + sb - 254)
+        total = target + 254 - msb
+        sa = min(254, max(0, total))
+        scales.append((sa, total - sa))
+    s = np.array(scales, np.int64)
+    ma = MxArray(t.name, k, 1, (2, k), s[:, :1].astype(np.uint8), a.astype(np.uint8))
+    mb = MxArray(t.name, k, 1, (2, k), s[:, 1:].astype(np.uint8), b.astype(np.uint8))
+    res, flags = dot(ma, mb)
+    return np.concatenate([a, b, s, res.astype(np.int64)[:, None], flags.astype(np.int64)[:, None]], axis=1)
+
+
 @cocotb.test()
 async def test_blocks_match_model(dut):
     """Every case: res_o and flags_o equal refmodel.mx.dot, PIPE cycles after the block went in."""
@@ -41,6 +76,7 @@ async def test_blocks_match_model(dut):
     check_params(dut, mx_dot_rtl_params(mx_type, k, pipe))
     width = int(dut.ELEM_W.value)
     rows = generate(mx_type, k, env_int("FP8KIT_MX_CASES", 400), env_int("FP8KIT_SEED_TB", 1))
+    rows = np.concatenate([rows, carry_rows(mx_type, k)])
     a_words = [_pack(r[:k], width) for r in rows]
     b_words = [_pack(r[k:2 * k], width) for r in rows]
     rng = np.random.default_rng(env_int("FP8KIT_SEED_TB", 1))
@@ -78,8 +114,10 @@ async def test_blocks_match_model(dut):
             dut.valid_i.value = 1
             sent.append(edge)
             nxt += 1
-        else:
+        else:  # a bubble: another block's inputs with valid_i low, which must not reach the outputs
             dut.valid_i.value = 0
+            dut.a_i.value = a_words[(nxt + 1) % len(rows)]
+            dut.b_i.value = b_words[(nxt + 3) % len(rows)]
 
     elem = get_mx_type(mx_type).element
     a, b = rows[:, :k], rows[:, k:2 * k]
