@@ -61,8 +61,19 @@ from pathlib import Path
 from verif.common.manifest import INCLUDE_DIRS, MANIFEST, ROOT
 from verif.regress.plan import Case, plan
 
-__all__ = ["EQUIVALENT", "MODULES", "Mutant", "MutateOptions", "TARGETED", "affected_cases", "generate",
-           "mutable_mask", "mutate", "operator_mutants", "targeted_mutants"]
+__all__ = [
+    "EQUIVALENT",
+    "MODULES",
+    "TARGETED",
+    "Mutant",
+    "MutateOptions",
+    "affected_cases",
+    "generate",
+    "mutable_mask",
+    "mutate",
+    "operator_mutants",
+    "targeted_mutants",
+]
 
 RTL = ROOT / "rtl"
 MODULES = ("lfsr32", "int8_mac", "fp8_mul", "fp8_fma", "fp8_mac", "mx_dot")
@@ -636,7 +647,7 @@ def compile_check(rtl_dir: Path, cases: Sequence[Case], timeout: float) -> str:
         cmd = ["iverilog", "-g2005", "-o", os.devnull, *incs, *(f"-P{top}.{k}={v}" for k, v in params), "-s", top,
                *srcs]
         try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             return f"{top}: iverilog did not finish in {timeout:.0f} s"
         if r.returncode:
@@ -720,7 +731,7 @@ def _worker() -> None:
         except SimFailure as exc:
             examples = exc.result.report.get("examples", [])
             ok, message = False, (examples[0] if examples else str(exc)).splitlines()[0][:300]
-        except Exception as exc:  # the build failed: the regression fails this case the same way
+        except RuntimeError as exc:  # cocotb's runner: the build failed, as the regression would see it
             ok, message = False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         print(json.dumps({"case": case_id, "ok": ok, "message": message}), file=proto, flush=True)
         if not ok:
