@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from verif.regress.plan import parse_shard
+
 __all__ = ["SweepResult", "parse_shard", "run_one", "run_sweep"]
 
 MAX_EXAMPLES = 20
@@ -40,21 +42,6 @@ class SweepResult:
     examples: list[dict]
     chunks_done: int
     chunks_total: int
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"i/n"`` as (i, n) with 1 <= i <= n.
-
-    Raises:
-        ValueError: any other text.
-    """
-    try:
-        i, n = (int(x) for x in text.split("/"))
-    except ValueError:
-        raise ValueError(f"--shard must be i/n (e.g. 1/2), got {text!r}") from None
-    if not 1 <= i <= n:
-        raise ValueError(f"--shard i/n needs 1 <= i <= n, got {text!r}")
-    return i, n
 
 
 def _chunk_range(sweep, k: int) -> tuple[int, int]:
