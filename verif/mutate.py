@@ -708,9 +708,9 @@ def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, 
 
 def _worker() -> None:
     """The worker process of :func:`run_cases`: reads the request (JSON) on stdin, runs each case
-    with ``run_sim`` exactly as ``fp8kit regress`` does (run seed 1) but with the sources taken
+    with ``Case.run`` exactly as ``fp8kit regress`` does (run seed 1) but with the sources taken
     from ``rtl_dir``, and writes one JSON line per case on stdout; simulator output goes to the log."""
-    from verif.common import SimFailure, run_sim
+    from verif.common import SimFailure
 
     request = json.loads(sys.stdin.read())
     proto = os.fdopen(os.dup(1), "w")
@@ -720,14 +720,9 @@ def _worker() -> None:
     cases = {c.id: c for c in plan("quick")}
     rtl_dir, work = Path(request["rtl_dir"]), Path(request["work"])
     for case_id in request["cases"]:
-        case = cases[case_id]
-        seed = case.seed(1)
-        env = {**dict(case.env), "FP8KIT_SEED_TB": str(seed), "FP8KIT_TB_SEED": str(seed)}
-        sources = [rtl_dir / Path(p).name for p in MANIFEST[case.toplevel]]
         ok, message = True, ""
         try:
-            run_sim(case.toplevel, case.tb_module, dict(case.params), sources=sources, extra_env=env,
-                    expected_tests=case.expected_tests, seed=seed, build_dir=work / _safe(case_id), sim="icarus")
+            cases[case_id].run(1, work / _safe(case_id), rtl_dir=rtl_dir)
         except SimFailure as exc:
             examples = exc.result.report.get("examples", [])
             ok, message = False, (examples[0] if examples else str(exc)).splitlines()[0][:300]

@@ -27,12 +27,13 @@ import dataclasses
 import fnmatch
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
 from refmodel.encodings import RoundingMode
 from refmodel.formats import get_format, registered_formats
 from refmodel.rtlgen import fma_rtl_params, mx_dot_rtl_params
 
-__all__ = ["LEVELS", "Case", "plan", "select", "parse_shard"]
+__all__ = ["LEVELS", "Case", "parse_shard", "plan", "select"]
 
 LEVELS = ("quick", "full")
 
@@ -78,6 +79,27 @@ class Case:
     def seed(self, run_seed: int) -> int:
         """The case's seed: a CRC of its id mixed with the run's seed (31 bits)."""
         return (zlib.crc32(self.id.encode()) ^ (int(run_seed) * 0x9E3779B1)) & 0x7FFFFFFF
+
+    def run(self, run_seed: int, build_dir: Path, *, rtl_dir: Path | None = None, waves: bool = False,
+            sim: str = "icarus"):
+        """Simulate this case with :func:`verif.common.run_sim` and return its ``SimResult``.
+
+        The case's seed (:meth:`seed`) is the cocotb seed and the benches' stimulus seed
+        (``FP8KIT_SEED_TB``/``FP8KIT_TB_SEED``). ``rtl_dir`` takes the manifest's files from another
+        copy of ``rtl/`` (cases with their own ``sources`` keep them).
+
+        Raises:
+            verif.common.SimFailure: too few cocotb tests ran, or one failed.
+        """
+        from verif.common import run_sim, sources_for
+
+        seed = self.seed(run_seed)
+        env = {**dict(self.env), "FP8KIT_SEED_TB": str(seed), "FP8KIT_TB_SEED": str(seed)}
+        sources = list(self.sources) or None
+        if rtl_dir is not None and sources is None:
+            sources = [Path(rtl_dir) / p.name for p in sources_for(self.toplevel)]
+        return run_sim(self.toplevel, self.tb_module, dict(self.params), sources=sources, extra_env=env,
+                       expected_tests=self.expected_tests, seed=seed, waves=waves, build_dir=build_dir, sim=sim)
 
 
 def _case(id_: str, op: str, toplevel: str, tb: str, params: dict, env: dict, expected: int) -> Case:

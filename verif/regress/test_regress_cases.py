@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from verif.common import SimFailure, run_sim, sources_for
+from verif.common import SimFailure
 from verif.regress.plan import Case, parse_shard, plan, select
+
 
 def _env(name: str, default: str = "") -> str:
     """A run setting; read at each use, since one process may run several regressions."""
@@ -59,14 +60,8 @@ def _seed() -> int:
 
 
 def _run(case: Case, build_dir: Path, waves: bool):
-    seed = case.seed(_seed())
-    env = {**dict(case.env), "FP8KIT_SEED_TB": str(seed), "FP8KIT_TB_SEED": str(seed)}
-    sources = list(case.sources) or None
-    if _env("RTL_DIR") and sources is None:  # the same files from another copy of rtl/ (fp8kit mutate)
-        sources = [Path(_env("RTL_DIR")) / p.name for p in sources_for(case.toplevel)]
-    return run_sim(case.toplevel, case.tb_module, dict(case.params), sources=sources, extra_env=env,
-                   expected_tests=case.expected_tests, seed=seed, waves=waves, build_dir=build_dir,
-                   sim=_env("SIM", "icarus"))
+    rtl_dir = Path(_env("RTL_DIR")) if _env("RTL_DIR") else None  # fp8kit regress --rtl-dir
+    return case.run(_seed(), build_dir, rtl_dir=rtl_dir, waves=waves, sim=_env("SIM", "icarus"))
 
 
 def test_case(case: Case, record_property) -> None:
