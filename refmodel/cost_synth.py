@@ -38,7 +38,7 @@ import numpy as np
 
 from . import cost
 from .cost import KINDS, Datapath
-from .rtlgen import fma_rtl_params, mx_dot_rtl_params
+from .rtlgen import fma_rtl_params, mx_dot_rtl_params, pack_lanes
 
 __all__ = [
     "GATE_GE",
@@ -544,8 +544,8 @@ def simulate_energy(dp: Datapath, result: SynthResult, *, dist: str = "gaussian"
         sa, sb = ops["sa"].reshape(lanes, cycles), ops["sb"].reshape(lanes, cycles)
         w = 8 if dp.fmt is None else dp.fmt.bits
         for t in range(cycles):
-            per_cycle.append({"a_i": np.array([_pack(a[i, t], w) for i in range(lanes)], object),
-                              "b_i": np.array([_pack(b[i, t], w) for i in range(lanes)], object),
+            per_cycle.append({"a_i": np.array([pack_lanes(a[i, t], w) for i in range(lanes)], object),
+                              "b_i": np.array([pack_lanes(b[i, t], w) for i in range(lanes)], object),
                               "scale_a_i": sa[:, t], "scale_b_i": sb[:, t], "valid_i": np.ones(lanes, np.int64)})
         energy, toggles, got = net.run(per_cycle, "res_o")
         want = _mx_reference(dp, a, b, sa, sb)
@@ -577,10 +577,6 @@ def simulate_energy(dp: Datapath, result: SynthResult, *, dist: str = "gaussian"
     cells = len(net.outs)
     return EnergyResult(energy / macs, toggles / (cells * lanes * (cycles - 1)), lanes * cycles * dp.per,
                         int(want.size))
-
-
-def _pack(codes: np.ndarray, w: int) -> int:
-    return sum(int(c) << (w * j) for j, c in enumerate(codes))
 
 
 def _mx_reference(dp: Datapath, a, b, sa, sb) -> np.ndarray:

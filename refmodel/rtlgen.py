@@ -15,7 +15,7 @@ from typing import Any
 from .encodings import CodeClass, Flag, RoundingMode, Specials
 from .formats import get_format
 
-__all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params", "mx_dot_rtl_params"]
+__all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params", "mx_dot_rtl_params", "pack_lanes"]
 
 DEFS_PATH = Path(__file__).resolve().parents[1] / "rtl" / "include" / "fp8kit_defs.vh"
 """Where the generated include file lives in the repository."""
@@ -120,3 +120,8 @@ def mx_dot_rtl_params(mx_type: Any, k: int = 32, pipe: int = 0) -> dict[str, int
         raise ValueError(f"mx_dot PIPE must be 0, 1 or 2, got {pipe}")
     elem = {"ELEM_INT8": 1} if t.element is None else {**t.element.rtl_params("ELEM_"), "ELEM_INT8": 0}
     return {"K": int(k), **elem, "PIPE": int(pipe)}
+
+
+def pack_lanes(codes: Any, width: int) -> int:
+    """One bus word of ``mx_dot``'s ``a_i``/``b_i`` layout: code k in bits ``[k*width +: width]``."""
+    return sum(int(c) << (width * k) for k, c in enumerate(codes))

@@ -36,7 +36,7 @@ from refmodel.encodings import CodeClass, Flag, RoundingMode
 from refmodel.formats import Format, get_format
 from refmodel.rounding import bit_length
 
-__all__ = ["defined", "merge", "missed", "sample_fma", "sample_int8_mac", "sample_mac", "sample_mul", "sample_mx_dot"]
+__all__ = ["defined", "format_classes", "merge", "missed", "sample_fma", "sample_int8_mac", "sample_mac", "sample_mul", "sample_mx_dot"]
 
 _FLAGS = (Flag.NV, Flag.OF, Flag.UF, Flag.NX)
 _RESULT_CLASSES = tuple(CodeClass)
@@ -45,7 +45,7 @@ _CANCEL = ("exact", "0", "1", "2-7", ">=8")
 _EDGES = ("max_finite", "min_normal", "subnormal", "min_subnormal", "overflow", "underflow_to_zero")
 
 
-def _classes(fmt: Format) -> tuple[CodeClass, ...]:
+def format_classes(fmt: Format) -> tuple[CodeClass, ...]:
     """The classes a format's codes can have."""
     have = (True, fmt.has_subnormals, True, fmt.has_inf, fmt.has_nan)
     return tuple(c for c, h in zip((CodeClass.ZERO, CodeClass.SUBNORMAL, CodeClass.NORMAL, CodeClass.INF,
@@ -72,16 +72,16 @@ def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] =
     modes = sorted({int(m) for m in modes})
     if op == "mul":
         fa, fb = get_format(fmt_a), get_format(fmt_b or fmt_a)
-        prod = {CodeClass.ZERO, CodeClass.NORMAL} | ({CodeClass.SUBNORMAL} if CodeClass.SUBNORMAL in _classes(fa)
+        prod = {CodeClass.ZERO, CodeClass.NORMAL} | ({CodeClass.SUBNORMAL} if CodeClass.SUBNORMAL in format_classes(fa)
                                                      else set())
-        prod |= {c for c in (CodeClass.INF, CodeClass.NAN) if c in _classes(fa) or c in _classes(fb)}
-        return ({f"operands:a={x.name},b={y.name}" for x in _classes(fa) for y in _classes(fb)}
+        prod |= {c for c in (CodeClass.INF, CodeClass.NAN) if c in format_classes(fa) or c in format_classes(fb)}
+        return ({f"operands:a={x.name},b={y.name}" for x in format_classes(fa) for y in format_classes(fb)}
                 | {f"product:{c.name}" for c in prod})
     if op == "fma":
         fa, fb, fc = get_format(fmt_a), get_format(fmt_b or fmt_a), get_format(acc)
         names = _mode_names(modes)
-        bins = {f"operands:a={x.name},b={y.name},acc={z.name}" for x in _classes(fa) for y in _classes(fb)
-                for z in _classes(fc)}
+        bins = {f"operands:a={x.name},b={y.name},acc={z.name}" for x in format_classes(fa) for y in format_classes(fb)
+                for z in format_classes(fc)}
         bins |= {f"result:rm={m},res={c.name}" for m in names for c in _RESULT_CLASSES}
         of, uf = _overflow_modes(fa, fb, fc, modes), _underflow_reachable(fa, fb, fc)
         bins |= {f"flags:rm={m},{f.name}" for m in names for f in _FLAGS
@@ -141,8 +141,8 @@ def sample_mul(a: np.ndarray, b: np.ndarray, fmt_a, fmt_b=None) -> dict[str, int
     fa, fb = get_format(fmt_a), get_format(fmt_b or fmt_a)
     ca, cb = classify(a, fa), classify(b, fb)
     hits: dict[str, int] = {}
-    for x in _classes(fa):
-        for y in _classes(fb):
+    for x in format_classes(fa):
+        for y in format_classes(fb):
             _count(hits, f"operands:a={x.name},b={y.name}", (ca == x) & (cb == y))
     cls = arith.mul(a, b, fa, fb).cls
     for c in CodeClass:
@@ -163,9 +163,9 @@ def sample_fma(acc, a, b, rm, sat, rand, res, flags, *, fmt_a, fmt_b=None, acc_f
     res, flags = np.asarray(res, np.int64), np.asarray(flags, np.int64)
     hits: dict[str, int] = {}
     ca, cb, cc = classify(a, fa), classify(b, fb), classify(acc, fc)
-    for x in _classes(fa):
-        for y in _classes(fb):
-            for z in _classes(fc):
+    for x in format_classes(fa):
+        for y in format_classes(fb):
+            for z in format_classes(fc):
                 _count(hits, f"operands:a={x.name},b={y.name},acc={z.name}", (ca == x) & (cb == y) & (cc == z))
     cr = classify(res, fc)
     for m in sorted(set(rm.tolist())):

@@ -69,9 +69,9 @@ def directed(tb: TB, rng: np.random.Generator):
     fa, fb, fc = tb.fmt_a, tb.fmt_b, tb.acc
     acc, a, b = [], [], []
     # every operand-class triple, four representatives each
-    for ca in coverage._classes(fa):
-        for cb in coverage._classes(fb):
-            for cc in coverage._classes(fc):
+    for ca in coverage.format_classes(fa):
+        for cb in coverage.format_classes(fb):
+            for cc in coverage.format_classes(fc):
                 a.append(_class_codes(fa, rng, ca, 4))
                 b.append(_class_codes(fb, rng, cb, 4))
                 acc.append(_class_codes(fc, rng, cc, 4))

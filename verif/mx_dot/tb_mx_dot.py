@@ -1,6 +1,6 @@
 """cocotb testbench for rtl/mx_dot.v: blocks streamed through the pipeline against refmodel.mx.dot.
 
-The cases are those of the replay vectors (verif/mx_dot/gen_vectors.py: quantised data, raw codes,
+The cases are those of the replay vectors (refmodel.vectors.mx_dot_random_cases: quantised data, raw codes,
 edge scales, float32 overflow/underflow scale pairs, cancellations, -0 rows); the expected result
 and flags come from refmodel.mx.dot. Inputs are offered one block per clock with random bubbles;
 every valid output is checked in order, with its latency (PIPE cycles) and, for PIPE >= 1, that
@@ -18,18 +18,10 @@ from cocotb.triggers import FallingEdge
 
 from refmodel import decode, encode
 from refmodel.mx import MxArray, dot, get_mx_type
-from refmodel.rtlgen import mx_dot_rtl_params
+from refmodel.rtlgen import mx_dot_rtl_params, pack_lanes
+from refmodel.vectors import mx_dot_random_cases
 from verif import coverage
 from verif.common.tb import check_params, env_int, mismatch_report, write_report
-from verif.mx_dot.gen_vectors import generate
-
-
-def _pack(codes: np.ndarray, width: int) -> int:
-    """Element k of a row in bits [k*width +: width]."""
-    value = 0
-    for k, c in enumerate(codes.tolist()):
-        value |= int(c) << (k * width)
-    return value
 
 
 def carry_rows(mx_type: str, k: int) -> np.ndarray:
@@ -75,10 +67,10 @@ async def test_blocks_match_model(dut):
     pipe = int(dut.PIPE.value)
     check_params(dut, mx_dot_rtl_params(mx_type, k, pipe))
     width = int(dut.ELEM_W.value)
-    rows = generate(mx_type, k, env_int("FP8KIT_MX_CASES", 400), env_int("FP8KIT_SEED_TB", 1))
+    rows = mx_dot_random_cases(mx_type, k, env_int("FP8KIT_MX_CASES", 400), env_int("FP8KIT_SEED_TB", 1))
     rows = np.concatenate([rows, carry_rows(mx_type, k)])
-    a_words = [_pack(r[:k], width) for r in rows]
-    b_words = [_pack(r[k:2 * k], width) for r in rows]
+    a_words = [pack_lanes(r[:k], width) for r in rows]
+    b_words = [pack_lanes(r[k:2 * k], width) for r in rows]
     rng = np.random.default_rng(env_int("FP8KIT_SEED_TB", 1))
     bubble = rng.random(2 * len(rows)) < 0.1
 
