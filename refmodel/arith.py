@@ -36,7 +36,7 @@ from .encodings import CodeClass, Flag, RoundingMode, Specials, parse_rounding
 from .formats import Format, get_format
 from .rounding import EncodeOptions, bit_length, round_finite
 
-__all__ = ["Product", "mul", "fma", "mac", "MacResult", "dot", "sum_products", "operand_format", "accumulator_format"]
+__all__ = ["Product", "mul", "fma", "fma_ops", "mac", "MacResult", "dot", "sum_products", "operand_format", "accumulator_format"]
 
 _CHUNK = 1 << 14
 _U64 = np.uint64
@@ -300,6 +300,29 @@ def fma(
         sl = slice(start, start + _CHUNK)
         codes[sl], flags[sl] = _fma_block(c_flat[sl], a_flat[sl], b_flat[sl], fa, fb, opts, None if r is None else r[sl])
     return codes.reshape(shape), flags.reshape(shape)
+
+
+def fma_ops(acc: Any, a: Any, b: Any, rm: Any, sat: Any, rand: Any = None, *, fmt_a: Any, fmt_b: Any = None,
+            acc_fmt: Any = "float32", sr_bits: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fma` with a rounding mode and a saturation bit per operation, as the RTL's ``rm_i``/``sat_i``.
+
+    Element k is ``fma(acc[k], a[k], b[k], rounding=rm[k], saturate=sat[k])``, with ``rand[k]`` as
+    the random integer where ``rm[k]`` is sr (``sr_bits`` then required). One :func:`fma` call per
+    (mode, sat) pair present. Arrays are 1-D of one length; results are int64 codes and flags.
+
+    Raises:
+        ValueError: as :func:`fma`; an ``rm`` value that is not a RoundingMode.
+    """
+    acc, a, b, rm, sat = (np.asarray(x, np.int64).reshape(-1) for x in (acc, a, b, rm, sat))
+    res = np.zeros(acc.size, np.int64)
+    flags = np.zeros(acc.size, np.int64)
+    for mode in np.unique(rm).tolist():
+        for s in np.unique(sat[rm == mode]).tolist():
+            sel = np.flatnonzero((rm == mode) & (sat == s))
+            sr = {"sr_bits": sr_bits, "rand": np.asarray(rand).reshape(-1)[sel]} if mode == RoundingMode.SR else {}
+            res[sel], flags[sel] = fma(acc[sel], a[sel], b[sel], fmt_a=fmt_a, fmt_b=fmt_b, acc_fmt=acc_fmt,
+                                       rounding=RoundingMode(mode), saturate=bool(s), **sr)
+    return res, flags
 
 
 # ------------------------------------------------------------------------------ mac

@@ -264,14 +264,7 @@ def _fma(fa, fb, fc, modes, sr_bits, level, count, seed):
         rm = np.concatenate([rm, rng.choice([int(m) for m in modes], count)])
         rand = np.concatenate([rand, rng.integers(0, 1 << sr_bits, count)])
         sat = np.concatenate([sat, rng.integers(0, 2, count)])
-    res = np.zeros(a.size, np.int64)
-    flags = np.zeros(a.size, np.int64)
-    for mode in modes:
-        for s in (0, 1):
-            sel = (rm == int(mode)) & (sat == s)
-            extra = dict(sr_bits=sr_bits, rand=rand[sel]) if mode is RoundingMode.SR else {}
-            res[sel], flags[sel] = arith.fma(c[sel], a[sel], b[sel], fmt_a=fa, fmt_b=fb, acc_fmt=fc,
-                                             rounding=mode, saturate=bool(s), **extra)
+    res, flags = arith.fma_ops(c, a, b, rm, sat, rand, fmt_a=fa, fmt_b=fb, acc_fmt=fc, sr_bits=sr_bits)
     cols = [Column("a", fa.bits, "in", f"operand a code ({fa.name})"),
             Column("b", fb.bits, "in", f"operand b code ({fb.name})"),
             Column("acc", fc.bits, "in", f"accumulator code ({fc.name})"),

@@ -309,3 +309,19 @@ def test_fma_random_sweep_against_oracle(fc):
     for mode in MODES:
         sel = slice(MODES.index(mode), None, len(MODES))
         _check_fma(acc[sel], a[sel], b[sel], E4M3, E5M2, fc, mode, saturate=bool(fc.bits % 2))
+
+
+def test_fma_ops_is_fma_per_operation():
+    rng = np.random.default_rng(5)
+    n = 3000
+    a, b = rng.integers(0, 256, n), rng.integers(0, 256, n)
+    acc = rng.integers(0, 1 << 16, n)
+    rm, sat, rand = rng.integers(0, 7, n), rng.integers(0, 2, n), rng.integers(0, 1 << 8, n)
+    res, flags = arith.fma_ops(acc, a, b, rm, sat, rand, fmt_a="float8_e4m3fn", fmt_b="float8_e5m2",
+                               acc_fmt="bfloat16", sr_bits=8)
+    for k in rng.choice(n, 300, replace=False).tolist():
+        sr = {"sr_bits": 8, "rand": int(rand[k])} if rm[k] == 5 else {}
+        want = arith.fma(int(acc[k]), int(a[k]), int(b[k]), fmt_a="float8_e4m3fn", fmt_b="float8_e5m2",
+                         acc_fmt="bfloat16", rounding=int(rm[k]), saturate=bool(sat[k]), **sr)
+        assert (int(res[k]), int(flags[k])) == (int(want[0]), int(want[1])), k
+    assert set(np.unique(rm).tolist()) == set(range(7)) and (flags != 0).any()
