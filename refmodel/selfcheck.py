@@ -16,6 +16,7 @@ import numpy as np
 from .codec import decode, encode
 from .encodings import RoundingMode
 from .formats import Format, registered_formats
+from .peer_facts import ml_dtypes_e8m0_subnormal_inputs, ml_dtypes_e8m0_subnormal_rounds_up
 
 __all__ = ["CheckResult", "run_selfcheck", "ml_dtypes_type", "rne_disagrees_with_ml_dtypes"]
 
@@ -39,16 +40,15 @@ def ml_dtypes_type(fmt: Format):
 
 
 def rne_disagrees_with_ml_dtypes(x: np.ndarray, fmt: Format) -> np.ndarray:
-    """Mask of float32 inputs where fp8kit deliberately differs from ml_dtypes' rne cast.
+    """Mask of float32 inputs where the installed ml_dtypes' rne cast is known to differ from fp8kit.
 
-    ml_dtypes 0.6 rounds float32 subnormals in (2**-127, 1.5 * 2**-127) up to
-    2**-126 when casting to float8_e8m0fnu; the nearest value is 2**-127.
+    Only ml_dtypes <= 0.6 differs here: it rounds float32 subnormals in
+    (2**-127, 1.5 * 2**-127) up to 2**-126 when casting to float8_e8m0fnu; the
+    nearest value is 2**-127 (:mod:`refmodel.peer_facts`).
     """
-    if fmt.name != "float8_e8m0fnu":
-        return np.zeros(x.shape, bool)
-    with np.errstate(invalid="ignore"):
-        mag = np.abs(x.astype(np.float64))
-    return (mag > 2.0**-127) & (mag < 1.5 * 2.0**-127)
+    if fmt.name != "float8_e8m0fnu" or not ml_dtypes_e8m0_subnormal_rounds_up():
+        return np.zeros(np.shape(x), bool)
+    return ml_dtypes_e8m0_subnormal_inputs(x)
 
 
 def _round_trip(fmt: Format) -> CheckResult:
@@ -80,7 +80,8 @@ def _vs_ml_dtypes(fmt: Format, x: np.ndarray) -> CheckResult:
     with np.errstate(all="ignore"):
         ref = x.astype(mtype).view(np.uint8)
     got = encode(x, fmt)
-    detail = f"{int(known.sum())} inputs of ml_dtypes' subnormal rounding fault skipped" if known.any() else ""
+    detail = (f"{int(known.sum())} inputs of ml_dtypes {ml_dtypes.__version__}'s e8m0 subnormal rounding skipped"
+              if known.any() else "")
     if not fmt.has_nan:
         detail = "NaN inputs skipped (no NaN in the format)"
     return CheckResult("rne vs ml_dtypes astype", fmt.name, x.size, int((got != ref).sum()), detail)

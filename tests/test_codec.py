@@ -15,10 +15,16 @@ from refmodel import Format, decode, encode, get_format, registered_formats
 from refmodel.boundaries import boundary_values
 from refmodel.encodings import RoundingMode
 from refmodel.oracle import decode_exact, encode_exact
+from refmodel.peer_facts import (
+    ml_dtypes_double_rounds_float64,
+    ml_dtypes_e8m0_subnormal_rounds_up,
+    ml_dtypes_version,
+)
 from refmodel.selfcheck import ml_dtypes_type, rne_disagrees_with_ml_dtypes
 
 NARROW = [f for f in registered_formats() if f.bits <= 8]
 SIXTEEN = [f for f in registered_formats() if f.bits == 16]
+ML_NARROW = [f for f in NARROW if ml_dtypes_type(f) is not None]  # those the installed ml_dtypes has
 MODES = [m.label for m in RoundingMode if m is not RoundingMode.SR]
 CUSTOM = [
     Format.custom(5, 7),  # e5m7, a narrow accumulator
@@ -53,7 +59,7 @@ def test_every_code_decodes_as_the_oracle_says(fmt):
             assert math.copysign(1, value) == (-1 if ref.negative else 1), hex(code)
 
 
-@pytest.mark.parametrize("fmt", NARROW, ids=ids)
+@pytest.mark.parametrize("fmt", ML_NARROW, ids=ids)
 def test_decode_matches_ml_dtypes(fmt):
     codes = np.arange(fmt.code_count, dtype=np.uint8)
     want = codes.view(ml_dtypes_type(fmt)).astype(np.float32)
@@ -264,7 +270,7 @@ def _double_rounding_cases(fmt: Format) -> np.ndarray:
     return np.concatenate([x, near])
 
 
-@pytest.mark.parametrize("fmt", NARROW, ids=ids)
+@pytest.mark.parametrize("fmt", ML_NARROW, ids=ids)
 def test_rne_matches_ml_dtypes_on_ten_million_values(fmt):
     from refmodel.selfcheck import sample_float32
 
@@ -281,23 +287,53 @@ def test_rne_matches_ml_dtypes_on_ten_million_values(fmt):
 
 
 @pytest.mark.parametrize("fmt", NARROW, ids=ids)
-def test_float64_input_is_rounded_once_unlike_ml_dtypes(fmt):
-    """jax-ml/ml_dtypes#401: astype from float64 double-rounds through float32."""
+def test_float64_input_is_rounded_once(fmt):
+    """Values just beside each midpoint, which a detour through float32 would put on the midpoint."""
     x = _double_rounding_cases(fmt)
     want = _oracle_codes(x, fmt)
-    got = encode(x, fmt)
-    assert_array_equal(got, want)
+    assert_array_equal(encode(x, fmt), want)
+    near = x[_boundary_count(fmt):]  # the cases beside the midpoints
+    assert near.size > 0
+    # rounded through float32 first, most of them would come out differently: the cases are real
+    wrong = encode(near.astype(np.float32), fmt) != _oracle_codes(near, fmt)
+    assert wrong.sum() >= near.size // 4
+
+
+def _boundary_count(fmt: Format) -> int:
+    return boundary_values(fmt, include_specials=False).size
+
+
+@pytest.mark.parametrize("fmt", ML_NARROW, ids=ids)
+def test_ml_dtypes_float64_double_rounding_is_a_fact_of_versions_before_0_7(fmt):
+    """jax-ml/ml_dtypes#401: ml_dtypes <= 0.6 casts float64 through float32; 0.7 rounds once."""
+    mtype = ml_dtypes_type(fmt)
+    x = _double_rounding_cases(fmt)
+    want = _oracle_codes(x, fmt)
     with np.errstate(all="ignore"):
-        peer = x.astype(ml_dtypes_type(fmt)).view(np.uint8)
-    assert (peer != want).sum() > 0, "the double-rounding cases should trip ml_dtypes"
+        peer = x.astype(mtype).view(np.uint8)
+    if ml_dtypes_double_rounds_float64():
+        with np.errstate(all="ignore"):
+            via32 = x.astype(np.float32).astype(mtype).view(np.uint8)
+        assert_array_equal(peer, via32)
+        assert (peer != want).sum() > 0
+    else:
+        assert_array_equal(peer, want)
 
 
-def test_ml_dtypes_e8m0_subnormal_difference_is_real():
+def test_ml_dtypes_e8m0_subnormal_rounding_is_a_fact_of_versions_before_0_7():
     fmt = get_format("float8_e8m0fnu")
-    x = np.array([1.2 * 2.0**-127], np.float32)
-    assert rne_disagrees_with_ml_dtypes(x, fmt).all()
-    assert x.astype(ml_dtypes.float8_e8m0fnu).view(np.uint8).item() == 0x01
-    assert encode(x, fmt).item() == 0x00 == encode_exact(float(x[0]), fmt)
+    x = np.array([1.2 * 2.0**-127, 1.4999 * 2.0**-127], np.float32)
+    assert encode(x, fmt).tolist() == [0x00, 0x00] == [encode_exact(float(v), fmt) for v in x]
+    peer = x.astype(ml_dtypes.float8_e8m0fnu).view(np.uint8).tolist()
+    assert rne_disagrees_with_ml_dtypes(x, fmt).all() == ml_dtypes_e8m0_subnormal_rounds_up()
+    assert peer == ([0x01, 0x01] if ml_dtypes_e8m0_subnormal_rounds_up() else [0x00, 0x00])
+
+
+def test_peer_facts_name_the_versions():
+    assert ml_dtypes_double_rounds_float64((0, 6, 0)) and ml_dtypes_double_rounds_float64((0, 5, 0))
+    assert not ml_dtypes_double_rounds_float64((0, 7, 0))
+    assert ml_dtypes_e8m0_subnormal_rounds_up((0, 6, 0)) and not ml_dtypes_e8m0_subnormal_rounds_up((0, 7, 1))
+    assert ml_dtypes_version("0.7.0rc1") == (0, 7, 0) and ml_dtypes_version("1.0") == (1, 0, 0)
 
 
 # ------------------------------------------------------------------ input types
