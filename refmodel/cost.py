@@ -195,8 +195,9 @@ class Datapath:
 def _check_operand(fmt: Any) -> None:
     if not isinstance(fmt, Format):
         raise ValueError(f"operand format must be a Format, got {fmt!r}")
-    if fmt.specials is Specials.SCALE or fmt.bits > 16:
-        raise ValueError(f"{fmt.name} cannot be a multiplier operand; allowed: signed ExMy formats of <= 16 bits")
+    if fmt.specials is Specials.SCALE or not fmt.signed or fmt.bits > 16:
+        raise ValueError(f"{fmt.name} cannot be a multiplier operand; allowed: signed ExMy formats of <= 16 bits "
+                         "(the scales E8M0 and UE5M3 have no MAC datapath)")
     if fmt.man_bits < 1:
         raise ValueError(f"{fmt.name} has no mantissa bit; the FP datapaths need M >= 1")
 

@@ -96,7 +96,7 @@ def datapaths(formats: Sequence[str], accs: Sequence[str], sr_bits: int = 16, mx
         key = name.strip().lower()
         if key == "int8":
             out.append(Datapath("int8_mac"))
-        elif key.startswith("mx") or key == "nvfp4":
+        elif key.startswith("mx") or key.startswith("nvfp4"):
             out.append(_mx_datapath(key, mx_k))
         else:
             try:

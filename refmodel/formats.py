@@ -2,7 +2,8 @@
 
 A format is defined by five fields (exponent bits, mantissa bits, bias,
 special-value convention, signedness); everything else -- ranges, special
-codes, RTL parameters -- is derived here and nowhere else.
+codes, RTL parameters -- is derived here and nowhere else.  Unsigned formats
+have no sign bit; encoding a negative nonzero value into one gives NaN.
 
 Value of a code (sign s, exponent field e, mantissa field m):
 ``(-1)**s * 2**(e - bias) * (1 + m / 2**M)`` when e > 0, and
@@ -57,7 +58,8 @@ class Format:
         man_bits: mantissa (trailing significand) field width M (>= 0).
         bias: exponent bias; any integer.
         specials: Inf/NaN convention, see :class:`refmodel.encodings.Specials`.
-        signed: whether a sign bit leads the code (only ``SCALE`` formats are unsigned).
+        signed: whether a sign bit leads the code.  Unsigned formats (``SCALE``, and
+            ``FN`` ones such as UE5M3) encode no negative value.
     """
 
     name: str
@@ -83,8 +85,11 @@ class Format:
                     "specials='scale' needs an unsigned format with man_bits=0 "
                     f"(got signed={self.signed}, man_bits={self.man_bits})"
                 )
-        elif not self.signed:
-            raise ValueError("only specials='scale' formats may be unsigned")
+        elif not self.signed and self.specials is not Specials.FN:
+            raise ValueError(
+                "unsigned formats need specials 'fn' or 'scale' (a NaN for negative inputs, "
+                f"no Inf), not {self.specials.name.lower()!r}"
+            )
         if self.specials is Specials.IEEE and self.man_bits == 0:
             raise ValueError("specials='ieee' needs man_bits >= 1 to encode NaN")
         if self.specials is Specials.IEEE and self.exp_bits < 2:
@@ -111,7 +116,8 @@ class Format:
             man_bits: mantissa field width M (0...14); 1 + E + M <= 16 when signed.
             bias: exponent bias; default the IEEE bias ``2**(E-1) - 1``.
             specials: ``"ieee"``, ``"fn"``, ``"fnuz"``, ``"none"`` or ``"scale"``.
-            signed: default True, False for ``"scale"``.
+            signed: default True, False for ``"scale"``; unsigned ``"fn"``
+                formats are allowed too (name suffix ``u``).
             name: default ``"e{E}m{M}"`` plus ``"_b{bias}"`` and the specials
                 suffix when they are not the defaults.
 
@@ -138,6 +144,8 @@ class Format:
                 name += f"_b{bias}"
             if spec is not Specials.IEEE:
                 name += "_" + spec.name.lower()
+            if not signed and spec is not Specials.SCALE:
+                name += "u"
         return cls(name, exp_bits, man_bits, bias, spec, signed)
 
     @classmethod
@@ -215,7 +223,7 @@ class Format:
             mags = range(top + 1, top + (1 << self.man_bits))
             return tuple(mags) + tuple(m | self.sign_mask for m in mags)
         if s is Specials.FN:
-            return (self.mag_mask, self.mag_mask | self.sign_mask)
+            return (self.mag_mask, self.mag_mask | self.sign_mask) if self.signed else (self.mag_mask,)
         if s is Specials.FNUZ:
             return (self.sign_mask,)
         if s is Specials.SCALE:
@@ -301,14 +309,19 @@ class Format:
     def rtl_params(self, prefix: str = "") -> dict[str, int]:
         """The Verilog parameter overrides for this format -- their only producer.
 
-        Returns ``{prefix+"EXP_W", prefix+"MAN_W", prefix+"BIAS", prefix+"SPECIALS"}``.
+        Returns ``{prefix+"EXP_W", prefix+"MAN_W", prefix+"BIAS", prefix+"SPECIALS"}``,
+        and ``prefix+"SIGNED": 0`` for an unsigned format other than a scale
+        (UE5M3); a signed format's SIGNED is the RTL default, 1, and not written.
         """
-        return {
+        params = {
             f"{prefix}EXP_W": self.exp_bits,
             f"{prefix}MAN_W": self.man_bits,
             f"{prefix}BIAS": self.bias,
             f"{prefix}SPECIALS": int(self.specials),
         }
+        if not self.signed and self.specials is not Specials.SCALE:
+            params[f"{prefix}SIGNED"] = 0
+        return params
 
     def describe(self) -> str:
         """One-line summary: name, layout, bias, specials."""
@@ -346,6 +359,7 @@ for _f in (
     Format("float6_e2m3fn", 2, 3, 1, Specials.NONE),
     Format("float4_e2m1fn", 2, 1, 1, Specials.NONE),
     Format("float8_e8m0fnu", 8, 0, 127, Specials.SCALE, signed=False),
+    Format("float8_e5m3fnu", 5, 3, 15, Specials.FN, signed=False),
     Format("float16", 5, 10, 15, Specials.IEEE),
     Format("bfloat16", 8, 7, 127, Specials.IEEE),
     Format("float32", 8, 23, 127, Specials.IEEE),
@@ -355,6 +369,7 @@ for _f in (
 FORMAT_ALIASES: dict[str, str] = {
     "ocp_e4m3": "float8_e4m3fn",
     "ocp_e5m2": "float8_e5m2",
+    "ue5m3": "float8_e5m3fnu",
 }
 
 _SHORT_RE = re.compile(r"^e(\d+)m(\d+)$")
@@ -399,8 +414,13 @@ def get_format(name: "str | Format | Any") -> Format:
     match = _SHORT_RE.match(key)
     if match:
         family = [f for s, f in by_short.items() if re.match(rf"^{key}(?!\d)", s)]
-        if len(family) == 1:
+        if len(family) == 1 and (family[0].signed or family[0].specials is Specials.SCALE):
             return family[0]
+        if len(family) == 1:  # an unsigned format is never picked for a plain "eXmY"
+            raise ValueError(
+                f"format name {name!r} is ambiguous: the unsigned {family[0].name} "
+                f"or the signed Format.custom({match.group(1)}, {match.group(2)})"
+            )
         if len(family) > 1:
             names = ", ".join(f.name for f in family)
             raise ValueError(

@@ -2,7 +2,8 @@
 
 A block of ``block`` elements (32 by default) shares one scale.  MX types
 (OCP MX v1.0 section 5) use an E8M0 scale ``X = 2**s``; NVFP4 uses a
-float8_e4m3fn block scale times a float32 tensor scale.  Quantisation
+float8_e4m3fn block scale (``nvfp4``) or a UE5M3 one (``nvfp4_ue5m3``, ml_dtypes
+float8_e5m3fnu) times a float32 tensor scale.  Quantisation
 (section 6.3, Algorithm 1; docs/mx.md):
 
 * ``s = floor(log2(max|V_i|)) - emax_elem``, read exactly from the float's
@@ -54,6 +55,11 @@ class MxType:
     scale: Format
 
     @property
+    def tensor_scaled(self) -> bool:
+        """NVFP4-style: a non-power-of-two block scale and a float32 tensor scale (not E8M0)."""
+        return self.scale != _E8M0
+
+    @property
     def max_normal(self) -> float:
         """Largest element magnitude (MXINT8: 127/64)."""
         return 127 / 64 if self.element is None else self.element.max_finite
@@ -74,6 +80,7 @@ MX_TYPES: dict[str, MxType] = {
         _fp("mxfp4_e2m1", "float4_e2m1fn"),
         MxType("mxint8", None, 0, 8, 32, _E8M0),
         _fp("nvfp4", "float4_e2m1fn", 16, get_format("float8_e4m3fn")),
+        _fp("nvfp4_ue5m3", "float4_e2m1fn", 16, get_format("float8_e5m3fnu")),
     )
 }
 
@@ -101,7 +108,7 @@ class MxArray:
         block: elements per block.
         axis: the blocked axis (non-negative).
         shape: the original tensor shape.
-        scales: uint8 scale codes (E8M0; NVFP4: float8_e4m3fn), ``shape`` with
+        scales: uint8 scale codes (E8M0; NVFP4: float8_e4m3fn or float8_e5m3fnu), ``shape`` with
             the axis length replaced by the number of blocks.
         elements: uint8 element codes (MXINT8: two's complement), ``shape``
             with the axis padded to a multiple of ``block``.
@@ -149,7 +156,7 @@ class MxArray:
         s_shape = shape[:axis] + (blocks,) + shape[axis + 1 :]
         e_shape = shape[:axis] + (blocks * block,) + shape[axis + 1 :]
         n_s, n_e = int(np.prod(s_shape)), int(np.prod(e_shape))
-        extra = 4 if t.name == "nvfp4" else 0
+        extra = 4 if t.tensor_scaled else 0
         want = n_s + extra + _packed_len(n_e, t.elem_bits)
         if len(data) != want:
             raise ValueError(f"{len(data)} bytes do not hold a {t.name} tensor of shape {shape} "
@@ -226,7 +233,7 @@ def quantize(
     Args:
         x: float array-like (float16, bfloat16, float32, float64, ml_dtypes floats).
         mx_type: ``mxfp8_e4m3``, ``mxfp8_e5m2``, ``mxfp6_e3m2``, ``mxfp6_e2m3``,
-            ``mxfp4_e2m1``, ``mxint8`` or ``nvfp4``.
+            ``mxfp4_e2m1``, ``mxint8``, ``nvfp4`` or ``nvfp4_ue5m3``.
         axis: the axis split into blocks.
         block: block size (default 32; NVFP4 16).
         scale_rule: ``"ocp"`` (floor, the spec) or ``"ceil"`` (never saturates);
@@ -251,7 +258,7 @@ def quantize(
     if arr.ndim == 0:
         raise ValueError("quantize needs an array with at least one axis")
     axis = _check_axis(axis, arr.ndim)
-    if t.name == "nvfp4":
+    if t.tensor_scaled:
         scale_rule = "nvfp4"
     elif scale_rule not in SCALE_RULES:
         raise ValueError(f"unknown scale_rule {scale_rule!r}; allowed: {', '.join(SCALE_RULES)}")
@@ -276,7 +283,7 @@ def quantize(
     if padded_len != length:
         moved = np.concatenate([moved, np.zeros(moved.shape[:-1] + (padded_len - length,), moved.dtype)], -1)
     blocks = moved.reshape(moved.shape[:-1] + (padded_len // block, block))
-    if t.name == "nvfp4":
+    if t.tensor_scaled:
         scales, elements, tensor_scale = _quantize_nvfp4(blocks, t)
     else:
         scales, elements = _quantize_blocks(blocks, t, scale_rule)
@@ -328,11 +335,13 @@ def _quantize_slice(blocks: np.ndarray, t: MxType, rule: str) -> tuple[np.ndarra
 
 
 def _quantize_nvfp4(blocks: np.ndarray, t: MxType) -> tuple[np.ndarray, np.ndarray, float]:
-    """NVFP4: float32 tensor scale g = amax / (6 * 448); block scale e4m3(amax_b / 6 / g); elements e2m1."""
+    """NVFP4: float32 tensor scale g = amax / (6 * S), S the block scale's max finite (448 for E4M3,
+    114688 for UE5M3); block scale = scale format(amax_b / 6 / g) rne saturating; elements e2m1."""
     amax_b = _block_amax(blocks)
     finite = amax_b[~np.isnan(amax_b)]
     amax = np.float32(finite.max()) if finite.size else np.float32(0)
-    g = np.float32(amax / np.float32(6 * 448)) if amax > 0 else np.float32(1)
+    top = np.float32(t.element.max_finite * t.scale.max_finite)
+    g = np.float32(amax / top) if amax > 0 else np.float32(1)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         sb = np.where(np.isnan(amax_b), np.nan, amax_b.astype(np.float32) / np.float32(6) / g).astype(np.float32)
     scales = encode(sb, t.scale, rounding="rne", saturate=True)
@@ -354,7 +363,7 @@ def _element_values(m: MxArray, t: MxType) -> np.ndarray:
 
 def _scale_values(m: MxArray, t: MxType) -> np.ndarray:
     """Per-block scale as float64 (NaN for the NaN scale), expanded along the axis."""
-    if t.name == "nvfp4":
+    if t.tensor_scaled:
         s = decode(m.scales, t.scale, np.float64) * np.float64(m.tensor_scale)
     else:
         s = np.where(m.scales == 0xFF, np.nan, np.ldexp(1.0, m.scales.astype(np.int64) - 127))
@@ -383,7 +392,7 @@ def dequantize(m: MxArray, dtype: Any = np.float32) -> np.ndarray:
         finite = values[np.isfinite(values)]
         if finite.size and np.abs(finite).max() > np.finfo(np.float32).max:
             raise ValueError("values beyond float32's range: dequantize with dtype=np.float64")
-        if t.name != "nvfp4":
+        if not t.tensor_scaled:
             return values.astype(np.float32)
     return values.astype(dtype)
 
@@ -408,8 +417,9 @@ def _scale_exponents(m: MxArray, t: MxType) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_pair(a: MxArray, b: MxArray) -> tuple[MxType, MxType]:
     ta, tb = get_mx_type(a.mx_type), get_mx_type(b.mx_type)
-    if "nvfp4" in (ta.name, tb.name):
-        raise ValueError("mx.dot and mx.matmul take MX (E8M0-scaled) types, not nvfp4")
+    if ta.tensor_scaled or tb.tensor_scaled:
+        bad = ta.name if ta.tensor_scaled else tb.name
+        raise ValueError(f"mx.dot and mx.matmul take MX (E8M0-scaled) types, not {bad}")
     if a.block != b.block:
         raise ValueError(f"block sizes differ: {a.block} and {b.block}")
     return ta, tb

@@ -424,6 +424,9 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
           gives NaN (max when saturating); overflow follows the rules above
           for a positive value with NaN in place of Inf (rne -> 0xFF,
           saturate/rtz/rdn/rto -> 0xFE).
+        - Other unsigned formats (UE5M3): every negative value (also -Inf, and
+          values that would round to zero) gives NaN, in every mode and also
+          when saturating; -0 gives +0.
 
     Returns:
         The code, an int in ``[0, 2**fmt.bits)``.
@@ -448,6 +451,8 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
         return _nan_result(fmt, negative, nan)
     if is_scale and (negative or (v.kind == "finite" and mag == 0)):
         return _nan_result(fmt, negative, nan)  # no zero, no sign
+    if not fmt.signed and negative and not (v.kind == "finite" and mag == 0):
+        return _nan_result(fmt, negative, nan)  # unsigned: no negative value, -0 is +0
     if v.kind == "inf":  # saturating (or no Inf/NaN at all): ±max; else ±Inf, or NaN
         if saturate or fmt.specials is Specials.NONE:
             return _sign_bit(fmt, negative) | _max_magnitude_code(fmt)

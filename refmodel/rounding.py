@@ -146,11 +146,12 @@ def round_finite(
 
     Returns:
         :class:`Rounded`: uint64 codes (same shape), and the inexact and
-        overflow masks.  Zeros keep their sign (fnuz: +0).  Overflow: +-max
+        overflow masks.  Zeros keep their sign (fnuz, unsigned: +0).  Overflow: +-max
         finite when saturating, for formats without Inf/NaN, and where the
         mode rounds toward zero (rtz, rto; rdn for positive, rup for negative
         values); otherwise Inf (ieee) or NaN.  Scale formats: zero and
-        negative values give NaN, values below ``2**emin`` code 0.
+        negative values give NaN, values below ``2**emin`` code 0; other
+        unsigned formats: negative nonzero values give NaN.
     """
     fmt, mode = opts.fmt, opts.mode
     man = fmt.man_bits
@@ -221,6 +222,8 @@ def round_finite(
         code = np.where(over, _overflow_codes(neg, opts), code)
     if fmt.specials is _SCALE:
         code = np.where(neg | zero, np.uint64(fmt.nan_code()), code)
+    elif not fmt.signed:  # no negative values: NaN, also where they would round to zero
+        code = np.where(neg & ~zero, np.uint64(fmt.nan_code()), code)
     return Rounded(code, inexact | over, over, lg)
 
 
@@ -262,11 +265,11 @@ def encode_float64(v: np.ndarray, opts: EncodeOptions, rand: np.ndarray | None =
     sig = (mant * 2.0**53).astype(np.uint64)
     code = round_finite(neg, sig, e.astype(np.int64) - 53, opts, rand).code
     if not finite.all():
-        if opts.saturate and fmt.specials is not Specials.SCALE:
+        if opts.saturate and fmt.signed:
             inf_code = opts.max_finite_code(neg)
         elif fmt.has_inf:
             inf_code = opts.inf_or_nan(neg)
-        elif fmt.specials is Specials.SCALE:
+        elif not fmt.signed:  # -Inf is negative: NaN; +Inf as in a signed format
             inf_code = np.where(neg | (not opts.saturate), np.uint64(fmt.nan_code()), np.uint64(fmt.max_code))
         elif not fmt.has_nan:
             inf_code = opts.max_finite_code(neg)

@@ -519,10 +519,8 @@ class SearchRow:
 
 
 def default_search_formats() -> list[Format | tuple[int, int]]:
-    """Every registered format of <= 8 bits except the scale-only E8M0, then the default families."""
-    fixed: list[Format | tuple[int, int]] = [
-        f for f in registered_formats() if f.bits <= 8 and f.specials is not Specials.SCALE
-    ]
+    """Every signed registered format of <= 8 bits (not the scales E8M0, UE5M3), then the default families."""
+    fixed: list[Format | tuple[int, int]] = [f for f in registered_formats() if f.bits <= 8 and f.signed]
     return fixed + list(DEFAULT_FAMILIES)
 
 

@@ -39,7 +39,7 @@ from .encodings import CodeClass, RoundingMode, Specials, parse_rounding
 from .formats import Format, get_format
 from .int8 import ACC_MAX, ACC_MIN, int8_mac_stream
 from .lfsr import draws
-from .rtlgen import fma_rtl_params, mx_dot_rtl_params
+from .rtlgen import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
 
 __all__ = [
     "MAGIC",
@@ -643,7 +643,7 @@ def generate(
 
     if op == "mul":
         cols, data = _mul(fa, fb, level, count, seed)
-        params = {**fa.rtl_params("A_"), **fb.rtl_params("B_")}
+        params = mul_rtl_params(fa, fb)
     elif op == "fma":
         cols, data = _fma(fa, fb, fc, modes, int(sr_bits), level, count, seed)
     elif op == "mac":
@@ -678,7 +678,7 @@ def rtl_params(header: dict[str, Any]) -> dict[str, int]:
     """
     op = header.get("op")
     if op == "mul":
-        fresh = {**get_format(header["fmt_a"]).rtl_params("A_"), **get_format(header["fmt_b"]).rtl_params("B_")}
+        fresh = mul_rtl_params(header["fmt_a"], header["fmt_b"])
     elif op in _ROUNDED_OPS:
         fresh = fma_rtl_params(header["fmt_a"], header["fmt_b"], header["acc"], header["sr_bits"])
         if op == "mac":

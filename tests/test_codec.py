@@ -34,6 +34,7 @@ CUSTOM = [
     Format.custom(2, 5, bias=9),
     Format.custom(5, 0, specials="fn"),
     Format.custom(4, 0, specials="scale"),
+    Format.custom(4, 2, bias=5, specials="fn", signed=False),  # unsigned, as UE5M3
 ]
 ids = lambda f: f.name  # noqa: E731
 

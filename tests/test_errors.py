@@ -16,6 +16,9 @@ def test_unknown_and_ambiguous_format_names():
         get_format("e4m3")
     with pytest.raises(ValueError, match="unknown format"):
         encode([1.0], "nope")
+    # a plain eXmY never picks an unsigned format: the signed custom one is named beside it
+    with pytest.raises(ValueError, match=r"'e5m3' is ambiguous: the unsigned float8_e5m3fnu or the signed Format.custom\(5, 3\)"):
+        get_format("e5m3")
 
 
 def test_format_lookup_by_alias_short_name_and_dtype():
@@ -25,6 +28,10 @@ def test_format_lookup_by_alias_short_name_and_dtype():
     assert get_format("OCP_E5M2").name == "float8_e5m2"
     assert get_format("e4m3fn").name == "float8_e4m3fn"
     assert get_format("e2m1").name == "float4_e2m1fn"
+    assert get_format("ue5m3").name == get_format("e5m3fnu").name == "float8_e5m3fnu"
+    if hasattr(ml_dtypes, "float8_e5m3fnu"):  # ml_dtypes >= 0.7
+        assert get_format(ml_dtypes.float8_e5m3fnu).name == "float8_e5m3fnu"
+    assert Format.custom(5, 3, specials="fn", signed=False).name == "e5m3_fnu"
     assert get_format(ml_dtypes.float8_e5m2fnuz).name == "float8_e5m2fnuz"
     assert get_format(np.dtype(ml_dtypes.bfloat16)).name == "bfloat16"
 
@@ -38,6 +45,8 @@ def test_format_lookup_by_alias_short_name_and_dtype():
         (dict(exp_bits=4, man_bits=0, specials="ieee"), "needs man_bits >= 1"),
         (dict(exp_bits=4, man_bits=3, specials="weird"), "unknown specials 'weird'"),
         (dict(exp_bits=4, man_bits=3, specials="scale"), "scale"),
+        (dict(exp_bits=4, man_bits=3, specials="ieee", signed=False), "unsigned formats need specials 'fn' or 'scale'"),
+        (dict(exp_bits=4, man_bits=3, specials="fnuz", signed=False), "not 'fnuz'"),
     ],
 )
 def test_custom_format_validation(kwargs, match):

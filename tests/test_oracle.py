@@ -33,6 +33,7 @@ FP6_E3M2 = get_format("float6_e3m2fn")
 FP6_E2M3 = get_format("float6_e2m3fn")
 FP4 = get_format("float4_e2m1fn")
 E8M0 = get_format("float8_e8m0fnu")
+UE5M3 = get_format("float8_e5m3fnu")
 FP16 = get_format("float16")
 BF16 = get_format("bfloat16")
 FP32 = get_format("float32")
@@ -110,6 +111,10 @@ DECODE_CASES = {
         0x00: fin(F(1, 2**127)), 0x7F: fin(1), 0x80: fin(2), 0x7E: fin(F(1, 2)),
         0xFE: fin(2**127), 0xFF: NAN,
     },
+    UE5M3: {  # unsigned: bit 7 is the exponent's MSB, no -0
+        0x00: fin(0), 0x01: fin(F(1, 2**17)), 0x07: fin(F(7, 2**17)), 0x08: fin(F(1, 2**14)),
+        0x78: fin(1), 0x79: fin(F(9, 8)), 0x80: fin(2), 0xF8: fin(2**16), 0xFE: fin(114688), 0xFF: NAN,
+    },
     FP16: {
         0x0000: fin(0), 0x8000: NEG_ZERO, 0x0001: fin(F(1, 2**24)), 0x0400: fin(F(1, 2**14)),
         0x3C00: fin(1), 0x3C01: fin(1 + F(1, 1024)), 0x7BFF: fin(65504), 0x7C00: INF,
@@ -127,6 +132,20 @@ DECODE_CASES = {
         0x7FC00000: NAN, 0xFFC00000: NEG_NAN, 0x7F800001: NAN, 0x40490FDB: fin(F(13176795, 2**22)),
     },
 }
+
+
+def test_ue5m3_rules():
+    """UE5M3 (ml_dtypes float8_e5m3fnu): no sign bit; a negative value has no code, so NaN."""
+    assert enc(118784, UE5M3) == 0xFE  # the tie 114688 | 122880 goes to the even 0xFE
+    assert enc(F(3, 2**18), UE5M3) == 0x02  # tie 2**-17 | 2**-16 -> even
+    assert enc(F(1, 2**18), UE5M3) == 0x00  # tie 0 | 2**-17 -> even (zero)
+    assert enc(F(1, 2**18), UE5M3, "rup") == 0x01
+    assert encode_exact(NEG_ZERO, UE5M3) == 0x00
+    for mode in ("rne", "rtz", "rdn", "rup", "rmm", "rto"):
+        for sat in (False, True):
+            assert enc(-1, UE5M3, mode, saturate=sat) == 0xFF
+            assert enc(-F(1, 2**40), UE5M3, mode, saturate=sat) == 0xFF  # would round to zero
+    assert enc(-1, UE5M3, "sr", sr_bits=4, rand=15) == 0xFF
 
 
 def test_decode_cases_cover_every_registered_format():
@@ -324,6 +343,8 @@ OVERFLOW_CASES = [
     (FP6_E2M3, 8, (0x1F,) * 7, 0x1F),
     (FP4, -7, (0xF,) * 7, 0xF),
     (E8M0, 2**129, (0xFF, 0xFE, 0xFE, 0xFF, 0xFF, 0xFF, 0xFE), 0xFE),
+    (UE5M3, 2**17, (0xFF, 0xFE, 0xFE, 0xFF, 0xFF, 0xFF, 0xFE), 0xFE),
+    (UE5M3, -2**17, (0xFF,) * 7, 0xFF),  # negative: NaN even when saturating
 ]
 
 
@@ -376,6 +397,7 @@ def test_infinity_inputs():
         (FP6_E2M3, 0x1F, 0x3F, 0x1F, 0x3F),
         (FP4, 0x7, 0xF, 0x7, 0xF),
         (E8M0, 0xFF, 0xFF, 0xFE, 0xFF),
+        (UE5M3, 0xFF, 0xFF, 0xFE, 0xFF),
     ]
     for fmt, pos, neg, spos, sneg in cases:
         for mode in ("rne", "rtz", "rdn", "rup", "rmm", "rto"):
@@ -400,6 +422,7 @@ def test_nan_inputs():
         (E5M2FNUZ, 0x80, 0x80),
         (E4M3B11, 0x80, 0x80),
         (E8M0, 0xFF, 0xFF),
+        (UE5M3, 0xFF, 0xFF),
     ]
     for fmt, pos, neg in cases:
         for mode in ("rne", "rtz", "rdn", "rup", "rmm", "rto"):

@@ -81,3 +81,18 @@ def test_mx_dot_rtl_params_errors(kwargs, match):
 def test_cli_rtl_params_mx_type(capsys):
     assert main(["rtl-params", "mxint8"]) == 0
     assert capsys.readouterr().out.split() == [".K(32),", ".ELEM_INT8(1),", ".PIPE(0)"]
+
+
+def test_unsigned_format_rtl_params_and_operand_refusal():
+    from refmodel.rtlgen import fma_rtl_params, mul_rtl_params
+
+    assert get_format("ue5m3").rtl_params("A_") == {"A_EXP_W": 5, "A_MAN_W": 3, "A_BIAS": 15, "A_SPECIALS": 1,
+                                                   "A_SIGNED": 0}
+    assert "SIGNED" not in get_format("float8_e4m3fn").rtl_params()  # signed: the RTL default
+    assert mul_rtl_params("e4m3fn", "float8_e5m2") == {**get_format("e4m3fn").rtl_params("A_"),
+                                                       **get_format("float8_e5m2").rtl_params("B_")}
+    for bad in ("float8_e5m3fnu", "float8_e8m0fnu", "float32"):
+        with pytest.raises(ValueError, match=f"{bad} cannot be an RTL operand"):
+            mul_rtl_params("e4m3fn", bad)
+        with pytest.raises(ValueError, match=f"{bad} cannot be an RTL operand"):
+            fma_rtl_params(bad, "e4m3fn", "float32")
