@@ -15,7 +15,7 @@ from typing import Any
 from .encodings import CodeClass, Flag, RoundingMode, Specials
 from .formats import get_format
 
-__all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params", "mx_dot_rtl_params", "pack_lanes"]
+__all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params", "mul_rtl_params", "mx_dot_rtl_params", "operand_rtl_params", "pack_lanes"]
 
 DEFS_PATH = Path(__file__).resolve().parents[1] / "rtl" / "include" / "fp8kit_defs.vh"
 """Where the generated include file lives in the repository."""
@@ -83,19 +83,42 @@ def rtl_param_overrides(fmt: str, prefix: str = "") -> str:
     return ",\n".join(f".{k}({v})" for k, v in params.items())
 
 
+def operand_rtl_params(fmt: Any, prefix: str) -> dict[str, int]:
+    """``Format.rtl_params(prefix)`` of an operand of ``fp8_mul``/``fp8_fma``/``fp8_mac``, checked.
+
+    Raises:
+        ValueError: a format those modules cannot take: a scale (E8M0), an unsigned
+            format (UE5M3: the RTL operands have a sign bit), no mantissa bit, or
+            more than 16 bits.
+    """
+    f = get_format(fmt)
+    if f.specials is Specials.SCALE or not f.signed or f.man_bits < 1 or f.bits > 16:
+        raise ValueError(
+            f"{f.name} cannot be an RTL operand: fp8_mul, fp8_fma and fp8_mac take signed ExMy formats "
+            "with M >= 1 of at most 16 bits (ieee, fn, fnuz or none specials)"
+        )
+    return f.rtl_params(prefix)
+
+
+def mul_rtl_params(fmt_a: Any, fmt_b: Any) -> dict[str, int]:
+    """The parameter set of ``fp8_mul`` for two operand formats (see :func:`operand_rtl_params`)."""
+    return {**operand_rtl_params(fmt_a, "A_"), **operand_rtl_params(fmt_b, "B_")}
+
+
 def fma_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int = 16) -> dict[str, int]:
     """The parameter set of ``fp8_fma`` / ``fp8_mac`` for two operand formats and an accumulator.
 
-    ``A_*`` and ``B_*`` come from :meth:`Format.rtl_params`; the accumulator
+    ``A_*`` and ``B_*`` come from :func:`mul_rtl_params`; the accumulator
     contributes ``ACC_EXP_W``/``ACC_MAN_W`` (its bias is the IEEE default).
 
     Raises:
-        ValueError: an accumulator without IEEE specials, or with a non-default bias.
+        ValueError: an operand the RTL cannot take (:func:`operand_rtl_params`), an
+            accumulator without IEEE specials, or with a non-default bias.
     """
-    fa, fb, fc = get_format(fmt_a), get_format(fmt_b), get_format(acc_fmt)
+    fc = get_format(acc_fmt)
     if fc.specials is not Specials.IEEE or fc.bias != (1 << (fc.exp_bits - 1)) - 1:
         raise ValueError(f"{fc.name} cannot be an RTL accumulator: it needs IEEE specials and the IEEE bias")
-    return {**fa.rtl_params("A_"), **fb.rtl_params("B_"), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
+    return {**mul_rtl_params(fmt_a, fmt_b), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
             "SR_BITS": int(sr_bits)}
 
 
