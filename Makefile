@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.fp8kit-installed
+# Every Python package at the exact version of the committed lock (`make lock` regenerates it).
+LOCK := requirements/lock.txt
 
-.PHONY: run report test test-slow bench tools clean lint synth exhaust-ci exhaust-nightly
+.PHONY: run report test test-slow test-latest test-oldest lock bench tools clean lint synth exhaust-ci exhaust-nightly
 
 # The main job: the quick cocotb regression of every RTL module against the golden model.
 run: $(STAMP) tools
@@ -27,6 +29,22 @@ exhaust-ci: $(STAMP) tools
 
 exhaust-nightly: $(STAMP) tools
 	$(BIN)/fp8kit exhaust --level nightly --resume --out exhaust_out/nightly
+
+# The suite on the newest releases of every dependency (no lock): is a new release breaking us?
+test-latest: tools
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	env -u PIP_CONSTRAINT .venv-latest/bin/python -m pip install -q --upgrade '.[dev]'
+	.venv-latest/bin/python -m pip list 2>/dev/null | grep -i -E '^(numpy|ml.dtypes|cocotb|gfloat|hypothesis|pytest) '
+	.venv-latest/bin/python -m pytest -n auto -p no:cacheprovider
+
+# The suite with numpy and ml_dtypes at the floors of pyproject.toml (requirements/lock-oldest.txt).
+test-oldest: tools
+	$(MAKE) VENV=.venv-oldest LOCK=requirements/lock-oldest.txt test
+
+# Regenerate requirements/lock.txt and requirements/lock-oldest.txt from the newest releases.
+lock:
+	bash scripts/lock.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_codec.py
@@ -52,11 +70,10 @@ synth:
 tools:
 	@bash scripts/install-tools.sh
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	PIP_CONSTRAINT=$(abspath $(LOCK)) $(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) sim_build regress_out .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-latest .venv-oldest sim_build regress_out .pytest_cache .hypothesis

@@ -99,7 +99,8 @@ def encode_sticky(flat: np.ndarray, table: np.ndarray, keep: int, out: np.ndarra
         np.right_shift(u, shift, out=b)
         np.add(a, b, out=a)
         np.add(a, b, out=a)
-        np.take(table, a, out=out[start : start + u.size], mode="clip")
+        # a < 2**23: a uint64 index is read as int64 (numpy 2.0 refuses to cast uint64 to intp)
+        np.take(table, a.view(np.int64) if utype is np.uint64 else a, out=out[start : start + u.size], mode="clip")
 
 
 # ------------------------------------------------------------------ sr from float32
