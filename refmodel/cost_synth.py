@@ -38,6 +38,7 @@ import numpy as np
 
 from . import cost
 from .cost import KINDS, Datapath
+from .paths import rtl_dir
 from .rtlgen import fma_rtl_params, mx_dot_rtl_params, pack_lanes
 
 __all__ = [
@@ -57,8 +58,8 @@ __all__ = [
     "primitive_priors",
 ]
 
-RTL_DIR = Path(__file__).resolve().parents[1] / "rtl"
-"""Where the RTL lives in the repository."""
+RTL_DIR = rtl_dir()
+"""The RTL synthesized (:func:`refmodel.paths.rtl_dir`)."""
 
 ABC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX,AOI3,OAI3,AOI4,OAI4"
 """The gate set ABC maps onto (plus inverters and the flops kept by ``dfflegalize``)."""

@@ -10,12 +10,11 @@ import re
 from pathlib import Path
 from typing import Callable
 
+from . import paths
 from .describe import FORMAT_COLUMNS, exact_str, format_rows
 from .formats import Format, registered_formats
 
 __all__ = ["SECTIONS", "render", "refresh", "stale_sections"]
-
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def _md_table(columns, rows) -> str:
@@ -78,16 +77,27 @@ def render(text: str) -> str:
 
 
 def _doc_files() -> list[Path]:
-    return sorted(DOCS.glob("*.md"))
+    root = paths.checkout_root()
+    if root is None:
+        raise ValueError("the docs belong to a checkout, not to the installed package; run this in a clone")
+    return sorted((root / "docs").glob("*.md"))
 
 
 def stale_sections() -> list[str]:
-    """Doc files whose generated sections are out of date."""
+    """Doc files whose generated sections are out of date.
+
+    Raises:
+        ValueError: refmodel does not run from a checkout (an installed package has no docs).
+    """
     return [p.name for p in _doc_files() if render(p.read_text()) != p.read_text()]
 
 
 def refresh() -> list[str]:
-    """Rewrite stale generated sections; returns the files changed."""
+    """Rewrite stale generated sections; returns the files changed.
+
+    Raises:
+        ValueError: refmodel does not run from a checkout (an installed package has no docs).
+    """
     changed = []
     for p in _doc_files():
         text = p.read_text()

@@ -14,11 +14,12 @@ from typing import Any
 
 from .encodings import CodeClass, Flag, RoundingMode, Specials
 from .formats import get_format
+from .paths import rtl_dir
 
 __all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params", "mul_rtl_params", "mx_dot_rtl_params", "operand_rtl_params", "pack_lanes"]
 
-DEFS_PATH = Path(__file__).resolve().parents[1] / "rtl" / "include" / "fp8kit_defs.vh"
-"""Where the generated include file lives in the repository."""
+DEFS_PATH = rtl_dir() / "include" / "fp8kit_defs.vh"
+"""Where the generated include file lives (in the checkout's ``rtl/``, else the installed copy)."""
 
 _GUARD = "FP8KIT_DEFS_VH"
 

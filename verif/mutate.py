@@ -58,7 +58,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from verif.common.manifest import INCLUDE_DIRS, MANIFEST, ROOT
+from refmodel import paths
+from verif.common.manifest import MANIFEST, include_dirs, sources_for
 from verif.regress.plan import Case, plan
 
 __all__ = [
@@ -75,7 +76,8 @@ __all__ = [
     "targeted_mutants",
 ]
 
-RTL = ROOT / "rtl"
+RTL = paths.rtl_dir()
+"""The RTL mutated (:func:`refmodel.paths.rtl_dir`)."""
 MODULES = ("lfsr32", "int8_mac", "fp8_mul", "fp8_fma", "fp8_mac", "mx_dot")
 """The mutated files, ``rtl/<module>.v``."""
 DEFAULT_MAX_PER_MODULE = 40
@@ -587,7 +589,7 @@ def _spread(cases: Sequence[Case]) -> list[Case]:
 def affected_cases(module: str, level: str = "quick") -> list[Case]:
     """The cases of ``level`` whose toplevel's sources include ``rtl/<module>.v``, in kill order:
     the module's own cases first, then the others, each spread over configurations."""
-    name = f"rtl/{module}.v"
+    name = f"{module}.v"
     cases = [c for c in plan(level) if name in MANIFEST[c.toplevel]]
     return _spread([c for c in cases if c.toplevel == module]) + _spread([c for c in cases if c.toplevel != module])
 
@@ -642,8 +644,8 @@ def compile_check(rtl_dir: Path, cases: Sequence[Case], timeout: float) -> str:
     ``iverilog -g2005``, else the reason (the first error lines, or the timeout)."""
     builds = sorted({(c.toplevel, c.params) for c in cases})
     for top, params in builds:
-        srcs = [str(rtl_dir / Path(p).name) for p in MANIFEST[top]]
-        incs = [f"-I{rtl_dir / Path(d).name}" for d in INCLUDE_DIRS]
+        srcs = [str(p) for p in sources_for(top, rtl_dir)]
+        incs = [f"-I{d}" for d in include_dirs(rtl_dir)]
         cmd = ["iverilog", "-g2005", "-o", os.devnull, *incs, *(f"-P{top}.{k}={v}" for k, v in params), "-s", top,
                *srcs]
         try:
@@ -676,8 +678,10 @@ def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, 
     """
     t0 = time.perf_counter()
     request = {"rtl_dir": str(rtl_dir), "work": str(work), "log": str(log), "cases": [c.id for c in cases]}
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", "from verif.mutate import _worker; _worker()"], cwd=ROOT, env=env,
+    root = paths.checkout_root()  # from a checkout, the worker imports its verif whether installed or not
+    path = [str(root)] if root else []
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*path, os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", "from verif.mutate import _worker; _worker()"], env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
     with _LIVE_LOCK:
         _LIVE.add(proc)

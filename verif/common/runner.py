@@ -2,8 +2,8 @@
 
 It builds the toplevel with Icarus Verilog through cocotb's own Python runner
 (``cocotb_tools.runner``), in a build directory of its own per parameter set
-(``sim_build/<toplevel>-<param-id>``, safe under xdist), runs the cocotb test
-module with a seed derived from the pytest test id, and then checks the
+(``sim_build/<toplevel>-<param-id>`` under the current directory, safe under xdist), runs the
+cocotb test module with a seed derived from the pytest test id, and then checks the
 results file itself: at least ``expected_tests`` tests ran and none failed.
 cocotb reports a run in which zero tests ran as (0, 0), which must not pass.
 """
@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .manifest import INCLUDE_DIRS, ROOT, sources_for
+from .manifest import include_dirs, sources_for
 
 __all__ = ["SIMULATORS", "SimFailure", "SimResult", "SimToolError", "derive_seed", "param_id", "run_sim",
            "check_simulator"]
@@ -139,6 +139,7 @@ def run_sim(
     parameters: dict[str, int] | None = None,
     *,
     sources: Sequence[os.PathLike | str] | None = None,
+    rtl_dir: os.PathLike | str | None = None,
     extra_env: Mapping[str, str] | None = None,
     expected_tests: int,
     seed: int | None = None,
@@ -153,12 +154,14 @@ def run_sim(
         tb_module: dotted name of the cocotb test module (e.g. ``verif.lfsr32.tb_lfsr32``).
         parameters: Verilog parameter overrides, normally from ``Format.rtl_params()``.
         sources: the Verilog files; default: the manifest's list for ``toplevel``.
+        rtl_dir: the copy of ``rtl/`` for the manifest's files and the include directory; default
+            :func:`refmodel.paths.rtl_dir`.
         extra_env: configuration for the testbench (environment variables only).
         expected_tests: the least number of cocotb tests that must have run.
         seed: the cocotb random seed; default :func:`derive_seed`.
         waves: dump waveforms (an FST file in the build directory).
-        build_dir: default ``sim_build/<toplevel>-<param-id>``; give one per run when several runs
-            share a parameter set in parallel.
+        build_dir: default ``sim_build/<toplevel>-<param-id>`` in the current directory; give one
+            per run when several runs share a parameter set in parallel.
         sim: ``icarus`` (default) or ``verilator`` (>= 5.036).
 
     Returns:
@@ -180,8 +183,10 @@ def run_sim(
         raise SimToolError(f"cocotb is not installed ({exc}): pip install -e '.[dev]'") from exc
 
     params = {k: int(v) for k, v in (parameters or {}).items()}
-    srcs = [Path(s) for s in sources] if sources is not None else sources_for(toplevel)
-    build_dir = Path(build_dir) if build_dir is not None else ROOT / "sim_build" / f"{toplevel}-{param_id(params)}"
+    srcs = [Path(s) for s in sources] if sources is not None else sources_for(toplevel, rtl_dir)
+    if build_dir is None:
+        build_dir = Path.cwd() / "sim_build" / f"{toplevel}-{param_id(params)}"
+    build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
     report_path = build_dir / "report.json"
     report_path.unlink(missing_ok=True)
@@ -191,7 +196,7 @@ def run_sim(
     runner = get_runner(sim)
     runner.build(
         sources=srcs,
-        includes=[ROOT / d for d in INCLUDE_DIRS],
+        includes=include_dirs(rtl_dir),
         parameters=params,
         hdl_toplevel=toplevel,
         build_dir=build_dir,

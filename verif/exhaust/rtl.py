@@ -38,12 +38,13 @@ from refmodel.encodings import CodeClass, RoundingMode
 from refmodel.formats import Format
 from refmodel.int8 import ACC_MAX, ACC_MIN, int8_mac
 from refmodel.rtlgen import fma_rtl_params, mx_dot_rtl_params
-from verif.common.manifest import INCLUDE_DIRS, ROOT, sources_for
+from verif.common.manifest import include_dirs, sources_for
 
 __all__ = ["FmaSweep", "HarnessError", "Int8Sweep", "MulSweep", "MxLaneSweep", "build_harness", "verilator_command"]
 
 HARNESS_SRC = Path(__file__).with_name("harness.cpp")
-BUILD_ROOT = ROOT / "sim_build" / "exhaust"
+BUILD_ROOT = Path("sim_build") / "exhaust"
+"""Where harness builds are cached, under the current directory."""
 MAKE_OPT = "OPT_FAST=-O3 OPT_SLOW=-O1 OPT_GLOBAL=-O2"
 """C++ optimisation of the harness build (Verilator's default for the hot code is -Os)."""
 CHUNK = 1 << 22
@@ -88,12 +89,13 @@ def verilator_command() -> tuple[list[str], dict[str, str]]:
 
 
 def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> Path:
-    """Build (once per parameter set, cached under ``sim_build/exhaust``) and return the harness binary."""
+    """Build (once per parameter set, cached under ``sim_build/exhaust`` of the current directory) and return
+    the harness binary."""
     cmd, env = verilator_command()
     spec = repr((cmd, top, sorted(params.items()), sorted(defines.items()), MAKE_OPT, HARNESS_SRC.read_text(),
                  [p.read_text() for p in sources_for(top)]))
     tag = hashlib.sha1(spec.encode()).hexdigest()[:12]
-    mdir = BUILD_ROOT / f"{top}-{tag}"
+    mdir = (BUILD_ROOT / f"{top}-{tag}").resolve()
     exe = mdir / "harness"
     mdir.mkdir(parents=True, exist_ok=True)
     with open(mdir / ".lock", "w") as lock:
@@ -103,7 +105,7 @@ def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> 
         cflags = " ".join(f"-D{k}={v}" for k, v in {**defines, "VTOP": f"V{top}"}.items())
         cmd += ["--cc", "--exe", "--build", "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
                 "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top, "--Mdir", str(mdir), "-o", "harness",
-                *[f"-I{ROOT / d}" for d in INCLUDE_DIRS], *[f"-G{k}={int(v)}" for k, v in params.items()],
+                *[f"-I{d}" for d in include_dirs()], *[f"-G{k}={int(v)}" for k, v in params.items()],
                 "-CFLAGS", cflags, "-MAKEFLAGS", MAKE_OPT, *map(str, sources_for(top)), str(HARNESS_SRC)]
         run = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         if run.returncode != 0 or not exe.exists():
@@ -472,6 +474,6 @@ def rtl_sweeps(op: str, config: str, modes: list[RoundingMode], sats: list[bool]
     if op == "mx_lane":
         from refmodel.mx import MX_TYPES, get_mx_type
 
-        names = [n for n in MX_TYPES if n != "nvfp4"] if config == "all" else config.split(",")
+        names = [n for n, t in MX_TYPES.items() if not t.tensor_scaled] if config == "all" else config.split(",")
         return [MxLaneSweep(get_mx_type(n).name) for n in names]
     raise ValueError(f"unknown RTL op {op!r}")

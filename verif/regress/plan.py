@@ -85,21 +85,19 @@ class Case:
         """Simulate this case with :func:`verif.common.run_sim` and return its ``SimResult``.
 
         The case's seed (:meth:`seed`) is the cocotb seed and the benches' stimulus seed
-        (``FP8KIT_SEED_TB``/``FP8KIT_TB_SEED``). ``rtl_dir`` takes the manifest's files from another
-        copy of ``rtl/`` (cases with their own ``sources`` keep them).
+        (``FP8KIT_SEED_TB``/``FP8KIT_TB_SEED``). ``rtl_dir`` takes the manifest's files and the include
+        directory from another copy of ``rtl/`` (cases with their own ``sources`` keep them).
 
         Raises:
             verif.common.SimFailure: too few cocotb tests ran, or one failed.
         """
-        from verif.common import run_sim, sources_for
+        from verif.common import run_sim
 
         seed = self.seed(run_seed)
         env = {**dict(self.env), "FP8KIT_SEED_TB": str(seed), "FP8KIT_TB_SEED": str(seed)}
-        sources = list(self.sources) or None
-        if rtl_dir is not None and sources is None:
-            sources = [Path(rtl_dir) / p.name for p in sources_for(self.toplevel)]
-        return run_sim(self.toplevel, self.tb_module, dict(self.params), sources=sources, extra_env=env,
-                       expected_tests=self.expected_tests, seed=seed, waves=waves, build_dir=build_dir, sim=sim)
+        return run_sim(self.toplevel, self.tb_module, dict(self.params), sources=list(self.sources) or None,
+                       rtl_dir=rtl_dir, extra_env=env, expected_tests=self.expected_tests, seed=seed, waves=waves,
+                       build_dir=build_dir, sim=sim)
 
 
 def _case(id_: str, op: str, toplevel: str, tb: str, params: dict, env: dict, expected: int) -> Case:

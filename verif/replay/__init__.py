@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from refmodel import vectors as vec
 
-from ..common.manifest import INCLUDE_DIRS, ROOT, sources_for
+from ..common.manifest import include_dirs, sources_for
 from ..common.runner import SimToolError
 
 __all__ = ["SIMULATORS", "ReplayResult", "bench_path", "build", "replay", "run", "timed_replay"]
@@ -71,7 +71,7 @@ def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, 
     params = {**vec.rtl_params(header), "MAX_CASES": max(int(header["cases"]), 1), "MAX_REPORT": int(max_report)}
     top = f"tb_{module}_replay"
     sources = [str(bench_path(module)), *map(str, sources_for(module))]
-    includes = [f"-I{ROOT / d}" for d in INCLUDE_DIRS]
+    includes = [f"-I{d}" for d in include_dirs()]
     workdir = Path(workdir)
     if simulator == "icarus":
         out = workdir / f"{top}.vvp"
