@@ -258,8 +258,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0 if result.mismatches == 0 else 1
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml's, through the package metadata)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("fp8kit")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fp8kit", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("report", help="the main job: formats table and the golden-model self-check")

@@ -126,10 +126,18 @@ def _write_coverage_text(path: Path, summary: dict) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def _check_pytest(jobs: str) -> None:
+    """Fail unless pytest (and for ``jobs`` other than 1, pytest-xdist) is installed."""
+    from importlib.util import find_spec
+
+    if find_spec("pytest") is None:
+        raise RuntimeError("pytest is not installed: pip install 'fp8kit[sim]'")
+    if jobs != "1" and find_spec("xdist") is None:
+        raise RuntimeError("pytest-xdist is not installed: pip install 'fp8kit[sim]' (or use --jobs 1)")
+
+
 def regress(opts: RegressOptions, console: Console | None = None) -> int:
     """Run the regression; return the exit status (see the module docstring)."""
-    import pytest
-
     console = console or Console()
     try:
         if opts.level not in LEVELS:
@@ -152,6 +160,7 @@ def regress(opts: RegressOptions, console: Console | None = None) -> int:
                 console.print(c.id, highlight=False)
             return 0
         check_simulator(opts.sim)
+        _check_pytest(opts.jobs)
     except (ValueError, RuntimeError, OSError) as exc:
         console.print(f"[bold red]error:[/] {exc}")
         return 2
@@ -167,10 +176,14 @@ def regress(opts: RegressOptions, console: Console | None = None) -> int:
     console.print(f"fp8kit regress: level {opts.level}, {len(cases)} cases (shard {opts.shard}), seed {opts.seed}, "
                   f"simulator {opts.sim}, {opts.jobs} jobs -> {out}", highlight=False)
     live = _Live(console, len(cases))
-    args = [str(CASES_FILE), "-p", "no:cacheprovider", "-p", "no:terminal", "-o", "addopts=", "--junitxml",
-            str(out / "junit.xml"), "-o", "junit_family=xunit1", "--rootdir", str(CASES_FILE.parents[2])]
+    # -c os.devnull: no pytest configuration of the checkout or of a project around the install applies;
+    # rootdir: the directory that holds the verif package
+    args = [str(CASES_FILE), "-c", os.devnull, "--rootdir", str(CASES_FILE.parents[2]), "-p", "no:cacheprovider",
+            "-p", "no:terminal", "--junitxml", str(out / "junit.xml"), "-o", "junit_family=xunit1"]
     if opts.jobs != "1":
         args += ["-n", opts.jobs]
+    import pytest
+
     t0 = time.perf_counter()
     rc = pytest.main(args, plugins=[live])
     wall = time.perf_counter() - t0
