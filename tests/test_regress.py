@@ -80,10 +80,10 @@ def test_list(capsys):
     assert capsys.readouterr().out.split() == sorted(c.id for c in plan("quick") if c.op == "mx_dot")
 
 
-def _run(tmp_path: Path, only: list[str], rtl_dir: str = "") -> tuple[int, str, Path]:
+def _run(tmp_path: Path, only: list[str], rtl_dir: str = "", sim: str = "icarus") -> tuple[int, str, Path]:
     out = tmp_path / "out"
     console = Console(record=True, width=200)
-    rc = regress(RegressOptions(only=tuple(only), out=out, jobs="1", rtl_dir=rtl_dir), console)
+    rc = regress(RegressOptions(only=tuple(only), out=out, jobs="1", rtl_dir=rtl_dir, sim=sim), console)
     return rc, console.export_text(), out
 
 
@@ -121,3 +121,42 @@ def test_failing_run_reports_mismatch_repro_and_waves(tmp_path):
     assert f"--rtl-dir {rtl}" in row["repro"]
     assert list(Path(row["waves"]).glob("*.fst")), "no waveform kept for the failing case"
     assert "reproduce: fp8kit regress" in text
+
+
+def _break_fp8_mul(rtl: Path, fault: str) -> str:
+    """Put ``fault`` into ``rtl/fp8_mul.v``; return the line the simulator must report."""
+    path = rtl / "fp8_mul.v"
+    text = path.read_text()
+    if fault == "missing":
+        path.unlink()
+        return f"{path}: No such file or directory"
+    if fault == "parameter":  # the design no longer has the A_EXP_W that refmodel sets
+        path.write_text(text.replace("A_EXP_W", "A_EXPW"))
+        return "fp8_mul: parameter(s) A_EXP_W not found in the design"
+    lines = text.splitlines(keepends=True)
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("  localparam"))
+    lines[k] = lines[k].rstrip("\n") + " oops;\n"
+    path.write_text("".join(lines))
+    return f"{path}:{k + 1}: syntax error" if fault == "syntax" else f"%Error: {path}:{k + 1}:"
+
+
+@pytest.mark.parametrize("fault, sim", [
+    pytest.param("syntax", "icarus", marks=pytest.mark.rtl), pytest.param("missing", "icarus", marks=pytest.mark.rtl),
+    pytest.param("parameter", "icarus", marks=pytest.mark.rtl),
+    pytest.param("verilator-syntax", "verilator", marks=pytest.mark.lint)])
+def test_build_failure_shows_the_simulator_error(tmp_path, fault, sim):
+    rtl = tmp_path / "rtl"
+    shutil.copytree(ROOT / "rtl", rtl)
+    expected = _break_fp8_mul(rtl, fault)
+    rc, text, out = _run(tmp_path, ["fp8_mul/e4m3fn-x-e4m3fn"], rtl_dir=str(rtl), sim=sim)
+    assert rc == 1
+    (row,) = json.loads((out / "summary.json").read_text())
+    assert (row["outcome"], row["vectors"]) == ("FAIL", 0)
+    assert row["message"].startswith(f"fp8_mul: {sim} build failed: " if fault != "parameter" else expected)
+    assert expected in row["message"]
+    failure = next(ET.parse(out / "junit.xml").getroot().iter("failure"))
+    assert expected in failure.get("message")
+    assert "build log: " in failure.text and "reproduce: fp8kit regress" in failure.text
+    assert f"FAIL fp8_mul/e4m3fn-x-e4m3fn: {row['message']}" in " ".join(text.split())
+    if fault == "syntax":
+        assert "syntax error" in row["message"] and "Command failed with return code: 2" in row["message"]

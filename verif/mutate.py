@@ -60,6 +60,7 @@ from pathlib import Path
 
 from refmodel import paths
 from verif.common.manifest import MANIFEST, include_dirs, sources_for
+from verif.common.runner import error_lines
 from verif.regress.plan import Case, plan
 
 __all__ = [
@@ -653,8 +654,7 @@ def compile_check(rtl_dir: Path, cases: Sequence[Case], timeout: float) -> str:
         except subprocess.TimeoutExpired:
             return f"{top}: iverilog did not finish in {timeout:.0f} s"
         if r.returncode:
-            lines = [ln for ln in (r.stderr + r.stdout).splitlines() if "error" in ln.lower()] or r.stderr.splitlines()
-            return f"{top} {dict(params)}: " + " | ".join(ln.replace(str(rtl_dir) + "/", "") for ln in lines[:3])
+            return f"{top} {dict(params)}: " + " | ".join(error_lines(r.stderr + r.stdout, strip=f"{rtl_dir}{os.sep}"))
     return ""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from verif.common import MANIFEST, SimToolError, run_sim, sources_for
-from verif.common.runner import check_simulator, derive_seed, param_id
+from verif.common.runner import check_simulator, derive_seed, error_lines, param_id
 
 
 def test_param_id_is_stable_and_distinct():
@@ -37,6 +37,19 @@ def test_manifest_names_unknown_toplevel():
     with pytest.raises(KeyError, match="known"):
         sources_for("no_such_module")
     assert all(p.endswith(".v") for files in MANIFEST.values() for p in files)
+
+
+def test_error_lines_are_the_diagnostics_first():
+    icarus = "/w/rtl/fp8_mul.v:70: syntax error\n/w/rtl/fp8_mul.v:70: error: Invalid module instantiation\n"
+    assert error_lines(icarus, strip="/w/") == ["rtl/fp8_mul.v:70: syntax error",
+                                                 "rtl/fp8_mul.v:70: error: Invalid module instantiation"]
+    verilator = ("%Error: a.v:3:5: syntax error, unexpected ';'\n    3 | x;\n      |  ^\n"
+                 "        ... See the manual\n%Error: Exiting due to 1 error(s)\n")
+    assert error_lines(verilator) == ["%Error: a.v:3:5: syntax error, unexpected ';'"]
+    missing = "x.v: No such file or directory\nerror: Unable to find the root module \"t\".\n: Perhaps\n"
+    assert error_lines(missing, limit=5) == ["x.v: No such file or directory",
+                                             'error: Unable to find the root module "t".']
+    assert error_lines("\nmake: *** [all] Stop.\nmore\nlines\n", limit=2) == ["make: *** [all] Stop.", "more"]
 
 
 def test_unknown_simulator_is_refused():

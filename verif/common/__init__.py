@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .manifest import MANIFEST, include_dirs, sources_for
-from .runner import SimFailure, SimResult, SimToolError, run_sim
+from .runner import SimBuildError, SimFailure, SimResult, SimToolError, run_sim
 
-__all__ = ["MANIFEST", "SimFailure", "SimResult", "SimToolError", "include_dirs", "run_sim", "sources_for"]
+__all__ = ["MANIFEST", "SimBuildError", "SimFailure", "SimResult", "SimToolError", "include_dirs", "run_sim",
+           "sources_for"]

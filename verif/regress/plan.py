@@ -89,6 +89,7 @@ class Case:
         directory from another copy of ``rtl/`` (cases with their own ``sources`` keep them).
 
         Raises:
+            verif.common.SimBuildError: the build failed (the simulator's first error lines).
             verif.common.SimFailure: too few cocotb tests ran, or one failed.
         """
         from verif.common import run_sim

@@ -84,7 +84,8 @@ class _Live:
         case_id = report.nodeid.split("[", 1)[-1].rstrip("]")
         outcome = "PASS" if report.passed else ("SKIP" if report.skipped else "FAIL")
         crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
-        message = "" if report.passed else (crash or str(report.longrepr)).strip().splitlines()[0][:300]
+        text = "" if report.passed else (crash or str(report.longrepr)).strip().splitlines()[0]
+        message = text.removeprefix("Failed: ")[:300]
         row = Row(case_id, outcome, int(props.get("vectors", 0)), int(props.get("mismatches", 0)),
                   str(props.get("coverage", "-")), float(report.duration), int(props.get("seed", 0)),
                   str(props.get("repro", "")), str(props.get("waves", "")), message)

@@ -5,7 +5,7 @@ selection in the environment (``FP8KIT_REGRESS_LEVEL``, ``_ONLY``, ``_SHARD``, `
 ``_SIM``, ``_DUT``, ``_RTL_DIR``). Each test records ``vectors``, ``mismatches``, ``coverage`` (hit/defined),
 ``seed`` and ``repro`` (the command that reruns it) as JUnit properties, writes the case's
 coverage to ``<out>/coverage/<case>.json``, and on failure reruns the case with waveforms into
-``<out>/waves/<case>/``.
+``<out>/waves/<case>/``. A case whose build fails fails with the simulator's first error lines.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from verif.common import SimFailure
+from verif.common import SimBuildError, SimFailure
 from verif.regress.plan import Case, parse_shard, plan, select
 
 
@@ -73,6 +73,8 @@ def test_case(case: Case, record_property) -> None:
         result, failure = _run(case, out / "sim" / name, waves=False), None
     except SimFailure as exc:
         result, failure = exc.result, exc
+    except SimBuildError as exc:
+        pytest.fail(f"{exc}\nreproduce: {repro_command(case)}", pytrace=False)
     report = result.report
     bins, hits = report.get("bins", []), report.get("hits", {})
     hit = sum(1 for b in bins if hits.get(b))
