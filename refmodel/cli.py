@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_study_sr)
 
     p = sub.add_parser("quantize", help="quantize a .npy tensor into an MX type or a format, saved as .npz")
-    p.add_argument("format", help="an MX type (mxfp8_e4m3, ..., mxint8, nvfp4) or a format name")
+    p.add_argument("format", help="an MX type (mxfp8_e4m3, ..., mxint8, nvfp4, nvfp4_ue5m3) or a format name")
     p.add_argument("input", help="input .npy (floats)")
     p.add_argument("output", help="output .npz")
     p.add_argument("--axis", type=int, default=-1, help="MX: the blocked axis")

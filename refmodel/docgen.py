@@ -35,7 +35,7 @@ def _block(fmt: Format) -> str:
         f"#### {fmt.name}",
         "```",
         f"layout     {'S.' if fmt.signed else ''}E{fmt.exp_bits}.M{fmt.man_bits}  ({fmt.bits} bits), bias {fmt.bias}",
-        f"specials   {fmt.specials.name.lower()}",
+        f"specials   {fmt.specials.name.lower()}" + ("" if fmt.signed else " (unsigned: negative inputs give NaN)"),
         f"max finite {exact_str(fmt.max_finite)} = {fmt.max_finite:g}  (code {hx(top)})",
         f"min normal 2^{fmt.emin}  (code {hx(0 if fmt.specials.name == 'SCALE' else 1 << fmt.man_bits)})",
     ]
