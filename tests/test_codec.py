@@ -260,15 +260,18 @@ def test_hypothesis_16bit_inputs_match_oracle(fmt, bits, mode, src):
 
 # ------------------------------------------------------------------ vs ml_dtypes
 def _double_rounding_cases(fmt: Format) -> np.ndarray:
+    """The format's boundary values, then :func:`_near_midpoints`."""
+    return np.concatenate([boundary_values(fmt, include_specials=False), _near_midpoints(fmt)])
+
+
+def _near_midpoints(fmt: Format) -> np.ndarray:
     """float64 values just beside each midpoint that float32 would round onto the midpoint."""
-    x = boundary_values(fmt, include_specials=False)
     codes = np.arange(fmt.code_count)
     vals = np.unique(np.abs(decode(codes, fmt, np.float64)))
     vals = vals[np.isfinite(vals)]
     mids = (vals[:-1] + vals[1:]) / 2
     mids = np.concatenate([mids, -mids])
-    near = np.concatenate([mids + np.abs(mids) * 2.0**-40, mids - np.abs(mids) * 2.0**-40])
-    return np.concatenate([x, near])
+    return np.concatenate([mids + np.abs(mids) * 2.0**-40, mids - np.abs(mids) * 2.0**-40])
 
 
 @pytest.mark.parametrize("fmt", ML_NARROW, ids=ids)
@@ -293,15 +296,11 @@ def test_float64_input_is_rounded_once(fmt):
     x = _double_rounding_cases(fmt)
     want = _oracle_codes(x, fmt)
     assert_array_equal(encode(x, fmt), want)
-    near = x[_boundary_count(fmt):]  # the cases beside the midpoints
+    near = _near_midpoints(fmt)
     assert near.size > 0
     # rounded through float32 first, most of them would come out differently: the cases are real
     wrong = encode(near.astype(np.float32), fmt) != _oracle_codes(near, fmt)
     assert wrong.sum() >= near.size // 4
-
-
-def _boundary_count(fmt: Format) -> int:
-    return boundary_values(fmt, include_specials=False).size
 
 
 @pytest.mark.parametrize("fmt", ML_NARROW, ids=ids)
