@@ -37,7 +37,7 @@ from refmodel.codec import classify
 from refmodel.encodings import CodeClass, RoundingMode
 from refmodel.formats import Format
 from refmodel.int8 import ACC_MAX, ACC_MIN, int8_mac
-from refmodel.rtlgen import fma_rtl_params, mx_dot_rtl_params
+from refmodel.rtlgen import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
 from verif.common.manifest import include_dirs, sources_for
 
 __all__ = ["FmaSweep", "HarnessError", "Int8Sweep", "MulSweep", "MxLaneSweep", "build_harness", "verilator_command"]
@@ -159,7 +159,7 @@ class MulSweep(_RtlSweep):
 
     @property
     def params(self) -> dict[str, int]:
-        return {**self.fa.rtl_params("A_"), **self.fb.rtl_params("B_")}
+        return mul_rtl_params(self.fa, self.fb)
 
     @property
     def defines(self) -> dict[str, int]:
