@@ -1,0 +1,113 @@
+"""Child processes that die with their children: each runs in its own process group.
+
+Every external tool fp8kit starts (Yosys and the ABC it forks, iverilog/vvp/verilator builds and runs,
+the exhaust harness, mutation workers) goes through :func:`run` or :func:`popen`. On a timeout or a
+``KeyboardInterrupt`` the whole group is sent ``SIGTERM``, then ``SIGKILL`` after a short grace, and
+reaped, so no grandchild (``berkeley-abc`` under ``yosys``, ``vvp`` under ``make``) keeps running.
+A timeout raises :class:`StepTimeout`, whose message names the step, the limit and how to raise it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["StepTimeout", "run", "popen", "kill_group"]
+
+_GRACE_S = 2.0  # SIGTERM to SIGKILL
+
+
+class StepTimeout(RuntimeError):
+    """A child process ran past its limit; its process group was killed.
+
+    Attributes:
+        step: what was running, e.g. ``"yosys synthesis of fp8_mul (e4m3)"``.
+        timeout: the limit in seconds.
+        raise_hint: how to raise the limit, e.g. ``"--synth-timeout SECONDS"``, or ``None``.
+    """
+
+    def __init__(self, step: str, timeout: float, raise_hint: str | None = None):
+        self.step, self.timeout, self.raise_hint = step, timeout, raise_hint
+        hint = f"; raise the limit with {raise_hint}" if raise_hint else ""
+        super().__init__(f"{step} timed out after {timeout:g} s and was killed with its child processes{hint}")
+
+
+def popen(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen:
+    """``subprocess.Popen(cmd, **kwargs)`` with the child in a new session (its own process group).
+
+    Callers that stream must call :func:`kill_group` on a timeout or interrupt.
+    """
+    if "start_new_session" in kwargs or "process_group" in kwargs or "preexec_fn" in kwargs:
+        raise ValueError("procs.popen sets the process group itself; do not pass "
+                         "start_new_session, process_group or preexec_fn")
+    return subprocess.Popen(list(cmd), start_new_session=True, **kwargs)
+
+
+def kill_group(proc: subprocess.Popen, grace: float = _GRACE_S) -> None:
+    """Kills ``proc``'s process group: ``SIGTERM``, then ``SIGKILL`` after ``grace`` s; reaps ``proc``.
+
+    A group that is already gone is not an error. The ``SIGKILL`` goes to the group even when ``proc``
+    itself exited on ``SIGTERM``, so a grandchild that ignores ``SIGTERM`` is killed too.
+    """
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)  # the child leads its own group (popen's new session)
+        except (ProcessLookupError, PermissionError):
+            break
+        if sig == signal.SIGTERM:
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+    proc.wait()
+
+
+def run(cmd: Sequence[str], *, step: str, timeout: float | None = None, raise_hint: str | None = None,
+        **popen_kwargs: Any) -> subprocess.CompletedProcess:
+    """Runs ``cmd`` to completion in its own process group and returns its captured text output.
+
+    Args:
+        cmd: the program and its arguments.
+        step: names the step in a :class:`StepTimeout` message.
+        timeout: seconds, or ``None`` for no limit.
+        raise_hint: how the user raises ``timeout`` (an option or environment variable).
+        **popen_kwargs: passed to ``subprocess.Popen`` (``cwd``, ``env``, ``input`` as ``stdin`` text
+            via ``input=``); ``stdout``/``stderr`` default to pipes and ``text`` to ``True``.
+
+    Returns:
+        ``CompletedProcess`` with ``returncode``, ``stdout`` and ``stderr``; a non-zero exit is not raised.
+
+    Raises:
+        StepTimeout: ``timeout`` passed; the group was killed.
+        KeyboardInterrupt: re-raised after the group was killed.
+    """
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout for {step} must be a positive number of seconds, got {timeout!r}")
+    data = popen_kwargs.pop("input", None)
+    if data is not None:
+        popen_kwargs.setdefault("stdin", subprocess.PIPE)
+    popen_kwargs.setdefault("stdout", subprocess.PIPE)
+    popen_kwargs.setdefault("stderr", subprocess.PIPE)
+    popen_kwargs.setdefault("text", True)
+    proc = popen(cmd, **popen_kwargs)
+    try:
+        out, err = proc.communicate(data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        _drain(proc)
+        raise StepTimeout(step, timeout, raise_hint) from None
+    except BaseException:
+        kill_group(proc)
+        _drain(proc)
+        raise
+    return subprocess.CompletedProcess(list(cmd), proc.returncode, out, err)
+
+
+def _drain(proc: subprocess.Popen) -> None:
+    """Closes ``proc``'s pipes after a kill (the output is discarded)."""
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()

@@ -1,0 +1,122 @@
+"""refmodel.procs: children run in their own process group and die with it on timeout or interrupt."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+from refmodel import procs
+
+# A child that starts a grandchild which sleeps (and ignores SIGTERM), prints its pid, then sleeps too.
+_SPAWNER = """
+import subprocess, sys, time
+g = subprocess.Popen([sys.executable, "-c",
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"])
+print(g.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    """True once ``pid`` no longer exists (or is a zombie awaiting a reaper that is not us)."""
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _grandchild_pid(tmp_path) -> tuple[list[str], "os.PathLike"]:
+    pidfile = tmp_path / "gpid"
+    script = _SPAWNER.replace("print(g.pid, flush=True)", f"open({str(pidfile)!r}, 'w').write(str(g.pid))")
+    return [sys.executable, "-c", script], pidfile
+
+
+def _wait_for(path, within: float = 10.0) -> int:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        if path.exists() and path.read_text():
+            return int(path.read_text())
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never written")
+
+
+def test_run_returns_captured_text():
+    res = procs.run([sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"],
+                    step="echo")
+    assert (res.returncode, res.stdout, res.stderr) == (3, "out\n", "err\n")
+
+
+def test_run_passes_input():
+    res = procs.run([sys.executable, "-c", "import sys; print(sys.stdin.read().upper())"], step="upper", input="abc")
+    assert res.stdout == "ABC\n"
+
+
+def test_child_runs_in_its_own_group():
+    res = procs.run([sys.executable, "-c", "import os; print(os.getpgid(0))"], step="pgid")
+    assert int(res.stdout) != os.getpgid(0)
+
+
+def test_timeout_kills_the_grandchild(tmp_path):
+    cmd, pidfile = _grandchild_pid(tmp_path)
+    t0 = time.monotonic()
+    with pytest.raises(procs.StepTimeout) as info:
+        procs.run(cmd, step="fake synthesis", timeout=1.5, raise_hint="--synth-timeout SECONDS")
+    assert time.monotonic() - t0 < 15
+    gpid = _wait_for(pidfile)
+    assert _gone(gpid), f"grandchild {gpid} survived the timeout"
+    msg = str(info.value)
+    assert "fake synthesis" in msg and "1.5 s" in msg and "--synth-timeout SECONDS" in msg
+    assert (info.value.step, info.value.timeout, info.value.raise_hint) == ("fake synthesis", 1.5,
+                                                                            "--synth-timeout SECONDS")
+    assert isinstance(info.value, RuntimeError)
+
+
+def test_timeout_message_without_hint():
+    with pytest.raises(procs.StepTimeout, match=r"^nap timed out after 0.2 s and was killed with its child processes$"):
+        procs.run([sys.executable, "-c", "import time; time.sleep(30)"], step="nap", timeout=0.2)
+
+
+def test_keyboard_interrupt_kills_the_group(tmp_path):
+    cmd, pidfile = _grandchild_pid(tmp_path)
+    main_thread = threading.get_ident()
+
+    def interrupt():
+        _wait_for(pidfile)
+        signal.pthread_kill(main_thread, signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        procs.run(cmd, step="interrupted step", timeout=60)
+    assert _gone(_wait_for(pidfile)), "grandchild survived the interrupt"
+
+
+def test_kill_group_on_a_popen(tmp_path):
+    cmd, pidfile = _grandchild_pid(tmp_path)
+    proc = procs.popen(cmd)
+    gpid = _wait_for(pidfile)
+    procs.kill_group(proc, grace=0.2)
+    assert proc.returncode is not None
+    assert _gone(gpid)
+    procs.kill_group(proc)  # a group already gone is not an error
+
+
+@pytest.mark.parametrize("timeout", [0, -1])
+def test_run_refuses_a_non_positive_timeout(timeout):
+    with pytest.raises(ValueError, match=rf"timeout for s must be a positive number of seconds, got {timeout}"):
+        procs.run(["true"], step="s", timeout=timeout)
+
+
+def test_popen_refuses_its_own_group_arguments():
+    with pytest.raises(ValueError, match="start_new_session"):
+        procs.popen(["true"], start_new_session=False)
