@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["StepTimeout", "run", "popen", "kill_group"]
+__all__ = ["Interrupted", "StepTimeout", "run", "popen", "kill_group"]
 
 _GRACE_S = 2.0  # SIGTERM to SIGKILL
 
@@ -33,6 +33,21 @@ class StepTimeout(RuntimeError):
         self.step, self.timeout, self.raise_hint = step, timeout, raise_hint
         hint = f"; raise the limit with {raise_hint}" if raise_hint else ""
         super().__init__(f"{step} timed out after {timeout:g} s and was killed with its child processes{hint}")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A ``KeyboardInterrupt`` that says what the interrupted command kept.
+
+    Raise it ``from`` the original interrupt; ``fp8kit`` prints ``interrupted; kept: <kept>`` (or
+    ``interrupted; nothing kept`` for an empty list) and exits 130.
+
+    Attributes:
+        kept: the paths (or short descriptions) left behind that are complete and usable.
+    """
+
+    def __init__(self, kept: Sequence[str] = ()):
+        self.kept = [str(k) for k in kept]
+        super().__init__("kept: " + ", ".join(self.kept) if self.kept else "nothing kept")
 
 
 def popen(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen:

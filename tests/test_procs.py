@@ -120,3 +120,11 @@ def test_run_refuses_a_non_positive_timeout(timeout):
 def test_popen_refuses_its_own_group_arguments():
     with pytest.raises(ValueError, match="start_new_session"):
         procs.popen(["true"], start_new_session=False)
+
+
+def test_interrupted_is_a_keyboard_interrupt_naming_what_was_kept():
+    exc = procs.Interrupted(["out/junit.xml", "out/summary.json"])
+    assert isinstance(exc, KeyboardInterrupt)
+    assert exc.kept == ["out/junit.xml", "out/summary.json"]
+    assert str(exc) == "kept: out/junit.xml, out/summary.json"
+    assert str(procs.Interrupted()) == "nothing kept"
