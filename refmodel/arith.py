@@ -6,7 +6,8 @@ Semantics (spec-notes section 4; docs/arithmetic.md):
 * :func:`fma` computes ``acc + a*b`` with ONE rounding into the accumulator
   format (any IEEE-style format: float32, float16, bfloat16, customs).
 * NaN results are the canonical positive quiet NaN; NV only for Inf*0,
-  Inf - Inf and a signalling-NaN accumulator.  An infinite operand gives an
+  Inf - Inf and a signalling NaN in any operand (a, b or the accumulator;
+  :func:`refmodel.codec.signalling_nan`).  An infinite operand gives an
   infinite result without flags (saturation does not apply to it).
 * An exact zero sum is +0 (rdn: -0), except that two zero addends of the same
   sign keep it.  Overflow per mode (or +-max when saturating) sets OF and NX.
@@ -31,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .codec import check_codes, code_dtype, random_integers, unpack
+from .codec import check_codes, code_dtype, random_integers, signalling_nan, unpack
 from .encodings import CodeClass, Flag, RoundingMode, Specials, parse_rounding
 from .formats import Format, get_format
 from .rounding import EncodeOptions, bit_length, round_finite
@@ -100,6 +101,7 @@ def _product(a: np.ndarray, b: np.ndarray, fa: Format, fb: Format):
     a_inf, b_inf = ua.cls == CodeClass.INF, ub.cls == CodeClass.INF
     a_zero, b_zero = ua.cls == CodeClass.ZERO, ub.cls == CodeClass.ZERO
     inf_times_zero = (a_inf & b_zero) | (a_zero & b_inf)
+    invalid = inf_times_zero | signalling_nan(a, fa) | signalling_nan(b, fb)
     cls = np.full(sig.shape, CodeClass.NORMAL, np.uint8)
     cls[(ua.cls == CodeClass.SUBNORMAL) | (ub.cls == CodeClass.SUBNORMAL)] = CodeClass.SUBNORMAL
     cls[a_zero | b_zero] = CodeClass.ZERO
@@ -108,7 +110,7 @@ def _product(a: np.ndarray, b: np.ndarray, fa: Format, fb: Format):
     special = cls >= CodeClass.INF
     sig = np.where(special | (cls == CodeClass.ZERO), _U64(0), sig)
     exp = np.where(special, 0, exp)
-    return neg & ~(cls == CodeClass.NAN), sig, exp, cls, inf_times_zero
+    return neg & ~(cls == CodeClass.NAN), sig, exp, cls, invalid
 
 
 @functools.lru_cache(maxsize=16)
@@ -227,8 +229,7 @@ def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
 
     c_nan, c_inf = uc.cls == CodeClass.NAN, uc.cls == CodeClass.INF
     p_nan, p_inf = p_cls == CodeClass.NAN, p_cls == CodeClass.INF
-    quiet_bit = _U64(1 << (fc.man_bits - 1))
-    c_snan = c_nan & ((np.asarray(c, _U64) & quiet_bit) == 0)
+    c_snan = signalling_nan(c, fc)
     clash = p_inf & c_inf & (p_neg != uc.neg)
     nan = c_nan | p_nan | clash
     inf = ~nan & (p_inf | c_inf)
@@ -478,7 +479,7 @@ def sum_products(neg, sig, lsb, cls, invalid, opts: EncodeOptions, rand=None) ->
     """Round ``sum_k (-1)**neg * sig * 2**lsb`` over the last axis once into ``opts.fmt``, with flags.
 
     The exact-sum core of :func:`dot` and of MX dot products: ``cls`` (a
-    :class:`CodeClass` per product) and ``invalid`` (Inf*0 per product) carry
+    :class:`CodeClass` per product) and ``invalid`` (Inf*0 or a signalling-NaN operand, per product) carry
     the special values; rules as :func:`dot`.  Returns flat ``(codes, flags)``
     of the leading shape's size.
     """

@@ -15,9 +15,10 @@ Model (for ``fma_exact``; ``dot_exact`` generalises it to many products):
    gives the canonical quiet NaN ``acc_fmt.nan_code(False)`` (positive,
    exponent all ones, mantissa MSB set: float32 0x7FC00000, float16 0x7E00,
    bfloat16 0x7FC0). NV is raised only for Inf x 0, for infinite addends of
-   opposite signs (Inf - Inf), and for a signalling-NaN accumulator (exponent
-   all ones, mantissa MSB 0, mantissa != 0). A NaN FP8 operand alone raises
-   nothing. Otherwise an infinite addend gives that infinity, with no flag, and
+   opposite signs (Inf - Inf), and for a signalling NaN in any operand: the
+   accumulator, a or b (ieee formats only: exponent all ones, mantissa != 0
+   with its MSB 0, e.g. e5m2 0x7D, float16 0x7D00). A quiet NaN (and every
+   fn/fnuz NaN, which are quiet) alone raises nothing. Otherwise an infinite addend gives that infinity, with no flag, and
    ``saturate`` does not apply.
 3. Finite addends: the product and the sum are exact Fractions. An exact zero
    sum gets its sign from the zero-sign rules (see :func:`dot_exact`); a
@@ -153,7 +154,9 @@ def _finite_code(fmt: Format, negative: bool, mag: Fraction) -> int:
 
 
 def _is_signalling_nan(code: int, fmt: Format) -> bool:
-    """ieee sNaN: exponent all ones, mantissa != 0 with its MSB clear."""
+    """ieee sNaN: exponent all ones, mantissa != 0 with its MSB clear (fn/fnuz/none have none)."""
+    if fmt.specials is not Specials.IEEE:
+        return False
     mant = code & ((1 << fmt.man_bits) - 1)
     field = (code >> fmt.man_bits) & ((1 << fmt.exp_bits) - 1)
     return field == (1 << fmt.exp_bits) - 1 and mant != 0 and not (mant >> (fmt.man_bits - 1)) & 1
@@ -282,12 +285,12 @@ def round_exact(negative: bool, magnitude, fmt, rounding="rne", *, sr_bits=None,
 
 # ---------------------------------------------------------------------- products
 def _product(a: int, b: int, fmt_a: Format, fmt_b: Format) -> tuple[Product, bool]:
-    """The exact product and whether it is the invalid Inf x 0."""
+    """The exact product and whether it is invalid: Inf x 0, or a signalling-NaN operand."""
     va, vb = decode_exact(a, fmt_a), decode_exact(b, fmt_b)
     ca, cb = _operand_class(va, fmt_a), _operand_class(vb, fmt_b)
     classes = {ca, cb}
     negative = va.negative != vb.negative
-    invalid = classes == {"inf", "zero"}
+    invalid = classes == {"inf", "zero"} or _is_signalling_nan(a, fmt_a) or _is_signalling_nan(b, fmt_b)
     if "nan" in classes or invalid:
         return Product(False, "nan", Fraction(0), "nan"), invalid
     if "inf" in classes:
@@ -351,7 +354,7 @@ def dot_exact(acc: int, a_codes: Sequence[int], b_codes: Sequence[int], fmt_a, f
     Semantics (the addends are ``acc`` and every product):
         - NV if any product is Inf x 0, if infinite addends of both signs
           occur (judged over all non-NaN addends, even when another addend is
-          NaN), or if ``acc`` is a signalling NaN.
+          NaN), or if ``acc`` or any operand code is a signalling NaN.
         - Any NaN addend or NV: the canonical NaN ``acc_fmt.nan_code(False)``.
         - Else infinite addends (all of one sign): that Inf, no flags, also
           when saturating.
@@ -408,8 +411,8 @@ def fma_exact(acc: int, a: int, b: int, fmt_a, fmt_b, acc_fmt, rounding="rne", *
     Exactly :func:`dot_exact` with one product. In particular:
     NaN operand or accumulator -> canonical NaN (no flag by itself); Inf x 0
     -> NaN + NV (also when ``acc`` is NaN); an infinite product and an
-    infinite ``acc`` of opposite signs -> NaN + NV; a signalling-NaN ``acc`` ->
-    NaN + NV; an infinite product (finite or same-signed infinite acc) -> Inf of
+    infinite ``acc`` of opposite signs -> NaN + NV; a signalling-NaN ``acc``, ``a`` or
+    ``b`` -> NaN + NV; an infinite product (finite or same-signed infinite acc) -> Inf of
     the product's sign; an infinite acc with a finite product -> the acc; no
     flags and no saturation for infinite results. Zero sums: ``(±0) + (±0)``
     of equal signs keeps the sign, otherwise +0 (rdn: -0); an exact

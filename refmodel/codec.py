@@ -33,7 +33,7 @@ from .tables import (
     table16,
 )
 
-__all__ = ["encode", "decode", "classify", "unpack", "Unpacked", "code_dtype", "check_codes", "random_integers"]
+__all__ = ["encode", "decode", "classify", "signalling_nan", "unpack", "Unpacked", "code_dtype", "check_codes", "random_integers"]
 
 
 # ---------------------------------------------------------------------------- input
@@ -297,6 +297,28 @@ def classify(codes: Any, fmt: "str | Format") -> np.ndarray:
     elif spec is Specials.FNUZ:
         cls[arr == fmt.sign_mask] = CodeClass.NAN
     return cls
+
+
+def signalling_nan(codes: Any, fmt: "str | Format") -> np.ndarray:
+    """Whether each code is a signalling NaN (bool array of the codes' shape).
+
+    Only ``ieee`` formats with at least two mantissa bits have them: exponent
+    field all ones, mantissa nonzero with its MSB (the quiet bit) clear
+    (IEEE 754-2019 section 6.2.1). ``fn``/``fnuz``/``none``/scale formats
+    have none (their single NaN code is quiet).
+
+    Raises:
+        TypeError: non-integer codes.
+        ValueError: a code out of range.
+    """
+    fmt = get_format(fmt)
+    arr = check_codes(codes, fmt).astype(np.uint64)
+    if fmt.specials is not Specials.IEEE or fmt.man_bits < 2:
+        return np.zeros(arr.shape, bool)
+    mag = arr & np.uint64(fmt.mag_mask)
+    top = (mag >> np.uint64(fmt.man_bits)) == (1 << fmt.exp_bits) - 1
+    m_field = mag & np.uint64((1 << fmt.man_bits) - 1)
+    return top & (m_field != 0) & ((m_field >> np.uint64(fmt.man_bits - 1)) == 0)
 
 
 class Unpacked(NamedTuple):

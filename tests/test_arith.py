@@ -325,3 +325,52 @@ def test_fma_ops_is_fma_per_operation():
                          acc_fmt="bfloat16", rounding=int(rm[k]), saturate=bool(sat[k]), **sr)
         assert (int(res[k]), int(flags[k])) == (int(want[0]), int(want[1])), k
     assert set(np.unique(rm).tolist()) == set(range(7)) and (flags != 0).any()
+
+
+# ------------------------------------------------------------- signalling NaNs
+def _e5m2_snan(code: int) -> bool:
+    """e5m2 signalling NaNs, written out: exponent 11111, mantissa 01 (0x7D, 0xFD)."""
+    return code & 0x7F == 0x7D
+
+
+@pytest.mark.parametrize("fc, acc", [(ACCS[0], 0x3F800000), (ACCS[2], 0x7C01), (ACCS[1], 0x7FC0)],
+                         ids=["f32-one", "f16-snan-acc", "bf16-qnan-acc"])
+def test_fma_snan_operands_exhaustive_e5m2(fc, acc):
+    """Every e5m2 x e5m2 pair: an sNaN in a or b (or acc) raises NV with the canonical NaN, fast = oracle."""
+    a, b = (x.reshape(-1) for x in np.meshgrid(np.arange(256), np.arange(256), indexing="ij"))
+    codes, flags = arith.fma(np.full(a.size, acc), a, b, fmt_a=E5M2, acc_fmt=fc)
+    snan = np.array([_e5m2_snan(i) or _e5m2_snan(j) for i, j in zip(a.tolist(), b.tolist())])
+    assert snan.sum() == 2 * 2 * 256 - 4
+    assert (flags[snan] & Flag.NV).all() and (codes[snan] == fc.nan_code(False)).all()
+    for k in range(a.size):
+        want = ref.fma_exact(acc, int(a[k]), int(b[k]), E5M2, E5M2, fc)
+        assert (int(codes[k]), int(flags[k])) == want, (hex(int(a[k])), hex(int(b[k])))
+
+
+def test_snan_operands_float16_bfloat16():
+    """Targeted 16-bit operands: sNaN (quiet bit clear) raises NV in fma, mac and dot; qNaN does not."""
+    f16, bf16, f32 = get_format("float16"), get_format("bfloat16"), ACCS[0]
+    for fmt, one, snans, qnans in [(f16, 0x3C00, [0x7C01, 0x7DFF, 0xFD00], [0x7E00, 0xFFFF]),
+                                   (bf16, 0x3F80, [0x7F81, 0x7FBF, 0xFFA0], [0x7FC0, 0xFFC1])]:
+        nans = np.array(snans + qnans)
+        want_nv = np.array([Flag.NV] * len(snans) + [0] * len(qnans))
+        for a, b in [(nans, np.full(nans.size, one)), (np.full(nans.size, one), nans)]:
+            codes, flags = arith.fma(0x3F800000, a, b, fmt_a=fmt)
+            assert_array_equal(flags, want_nv)
+            assert (codes == f32.nan_code(False)).all()
+            for k in range(nans.size):
+                assert ref.fma_exact(0x3F800000, int(a[k]), int(b[k]), fmt, fmt, f32) == (int(codes[k]), int(flags[k]))
+            dot_codes, dot_flags = arith.dot(np.stack([a, np.full(a.size, one)], 1), np.stack([b, np.full(b.size, one)], 1),
+                                             fmt_a=fmt)
+            assert_array_equal(dot_flags, want_nv)
+            assert (dot_codes == f32.nan_code(False)).all()
+        stream = arith.mac(np.array([one, snans[0], one]), np.array([one, one, one]), fmt_a=fmt)
+        assert stream.flags.tolist() == [0, Flag.NV, Flag.NV]
+        assert stream.acc.tolist() == [0x3F800000, f32.nan_code(False), f32.nan_code(False)]
+
+
+def test_fn_fnuz_nans_are_quiet():
+    """fn/fnuz formats have one NaN code, which is quiet: no NV from it alone."""
+    for name, nan in [("float8_e4m3fn", 0x7F), ("float8_e4m3fn", 0xFF), ("float8_e4m3fnuz", 0x80), ("float8_e5m2fnuz", 0x80)]:
+        codes, flags = arith.fma(0x3F800000, nan, 0x38 if name == "float8_e4m3fn" else 0x40, fmt_a=name)
+        assert (int(codes), int(flags)) == (0x7FC00000, 0), name
