@@ -10,7 +10,7 @@ Where an example runs is :func:`tier`'s rule:
 - ``slow``: the slow suite runs it as written (simulations, synthesis, studies: about a minute or more);
 - ``bounded``: it takes hours as written; the slow suite runs it with ``--list`` appended (the plan it
   would run is resolved and printed, nothing simulated), and :data:`HOURS` names each one;
-- ``ci``: lines that CI itself runs (``make run``, ``make test``, ``pytest -m rtl``: ``.ci/run``;
+- ``ci``: lines that CI itself runs (``make run`` = ``fp8kit regress``, ``make test``, ``pytest -m rtl``: ``.ci/run``;
   ``pip install``, ``apt-get``: ``.ci/wheel-smoke.sh`` and ``.ci/run``); checked here to be exactly those.
 
 Other ``make`` targets run in the checkout (slow). ``a && b`` runs as two commands.
@@ -43,8 +43,9 @@ CI_LINES = {
     "pip install 'fp8kit[sim]'",
     "sudo apt-get install -y iverilog g++ yosys",
     "pytest -m rtl",
+    "fp8kit regress",
 }
-"""The set-up lines .ci/run and .ci/wheel-smoke.sh run themselves."""
+"""The lines .ci/run and .ci/wheel-smoke.sh run themselves (``fp8kit regress`` is ``make run``'s command)."""
 
 HOURS = {
     "fp8kit regress --level full --jobs 16",
