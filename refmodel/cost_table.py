@@ -102,8 +102,7 @@ def datapaths(formats: Sequence[str], accs: Sequence[str], sr_bits: int = 16, mx
             try:
                 fmt = get_format(key)
             except ValueError as exc:
-                raise ValueError(f"unknown format {name!r} ({exc}); also allowed: int8, "
-                                 f"{', '.join(_MX_NAMES)}") from None
+                raise ValueError(f"{exc}; also allowed: int8, {', '.join(_MX_NAMES)}") from None
             if not parsed_accs:
                 raise ValueError("no accumulators given; e.g. --accs float32,bfloat16+sr")
             out += [Datapath("fp_mac", fmt, acc, sr) for acc, sr in parsed_accs]
@@ -133,26 +132,28 @@ def _row(dp: Datapath, cal: Calibration) -> dict[str, Any]:
 
 def cost_rows(dps: Sequence[Datapath], *, calibration: Calibration | None = None, synth: bool = False,
               energy: bool = False, dist: str = "gaussian", cache: Path | None = None,
-              progress: Any = None) -> list[dict[str, Any]]:
+              progress: Any = None, timeout: float | None = None) -> list[dict[str, Any]]:
     """One row per datapath (keys :data:`ROW_KEYS`), areas per MAC in GE.
 
     ``ratio_int8`` divides by the modelled INT8 MAC, ``ratio_int8_synth`` by the
     synthesized one; ``err_pct`` is ``100 * (ge_model / ge_synth - 1)``;
     ``energy`` is NAND2-toggle units per MAC (:func:`refmodel.cost_synth.simulate_energy`).
-    ``synth`` and ``energy`` need Yosys (``energy`` implies ``synth``).
+    ``synth`` and ``energy`` need Yosys (``energy`` implies ``synth``); ``timeout`` is the seconds
+    each Yosys run may take (default :data:`refmodel.cost_synth.SYNTH_TIMEOUT`).
 
     Raises:
         refmodel.cost_synth.YosysMissing: Yosys asked for but not installed.
+        refmodel.procs.StepTimeout: a Yosys run took over ``timeout`` s.
     """
     cal = calibration if calibration is not None else load_calibration()
     base = Datapath("int8_mac")
     todo = list(dps) if base in dps else [base, *dps]
     rows = {dp: _row(dp, cal) for dp in todo}
     if synth or energy:
-        from .cost_synth import simulate_energy, synth as run_synth
+        from .cost_synth import SYNTH_TIMEOUT, simulate_energy, synth as run_synth
 
         for dp in todo:
-            res = run_synth(dp, cache=cache)
+            res = run_synth(dp, cache=cache, timeout=timeout or SYNTH_TIMEOUT)
             r = rows[dp]
             r["ge_synth"] = res.ge / dp.per
             r["err_pct"] = 100.0 * (r["ge_model"] / r["ge_synth"] - 1.0)
@@ -189,20 +190,20 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
 
 # ------------------------------------------------------------------------------- fitting
 def run_fit(*, mx_k: int = 8, ridge: float = 0.2, cache: Path | None = None, out: Path | None = None,
-            progress: Any = None) -> Calibration:
+            progress: Any = None, timeout: float | None = None) -> Calibration:
     """Refit the calibration: synthesize the primitives (the priors) and :func:`calibration_set`,
     fit (:func:`refmodel.cost.fit_calibration`), write ``out`` (default the checked-in file).
 
     Raises:
         refmodel.cost_synth.YosysMissing: Yosys is not installed.
     """
-    from .cost_synth import primitive_priors, synth as run_synth, yosys_version
+    from .cost_synth import SYNTH_TIMEOUT, primitive_priors, synth as run_synth, yosys_version
 
-    priors = primitive_priors(cache=cache)
+    priors = primitive_priors(cache=cache, timeout=timeout or SYNTH_TIMEOUT)
     dps = calibration_set(mx_k)
     results = []
     for dp in dps:
-        results.append(run_synth(dp, cache=cache))
+        results.append(run_synth(dp, cache=cache, timeout=timeout or SYNTH_TIMEOUT))
         if progress:
             progress(dp, results[-1])
     y = [r.ge for r in results]
@@ -323,9 +324,20 @@ def _fmt(v: Any, spec: str) -> str:
 
 def run_cost(args: Any, console: Any) -> int:
     """What ``fp8kit cost`` runs (arguments as :func:`add_arguments` defines them); returns the exit status."""
-    from .cost_synth import YosysMissing
+    from .cost_synth import YosysMissing, cache_dir
+    from .procs import Interrupted
+    from .userpaths import input_file, output_dir, output_file
 
     cache = Path(args.cache_dir) if args.cache_dir else None
+    if args.fit and args.calibration:
+        output_file(args.calibration, "--calibration")
+    elif args.calibration:
+        input_file(args.calibration, "--calibration")
+    if args.plot:
+        for p in (f"{args.plot}-blocks.png", f"{args.plot}-pareto.png"):
+            output_file(p, "--plot", make_parent=True)
+    if args.synth or args.energy or args.fit:
+        output_dir(cache or cache_dir(), "--cache-dir")
     try:
         if args.fit:
             def show(dp: Datapath, res: Any) -> None:
@@ -333,17 +345,23 @@ def run_cost(args: Any, console: Any) -> int:
                               markup=False, highlight=False)
 
             cal = run_fit(mx_k=args.mx_k, ridge=args.ridge, cache=cache,
-                          out=Path(args.calibration) if args.calibration else None, progress=show)
+                          out=Path(args.calibration) if args.calibration else None, progress=show,
+                          timeout=args.synth_timeout)
             console.print(f"constants: {dict(cal.constants)}; max |error| {cal.meta['max_abs_err_pct']}% "
                           f"over {len(cal.meta['configs'])} configurations; written to "
                           f"{args.calibration or CALIBRATION_PATH}", markup=False, highlight=False)
             return 0
         cal = load_calibration(args.calibration) if args.calibration else None
         dps = datapaths(args.formats.split(","), args.accs.split(",") if args.accs else [], args.sr_bits, args.mx_k)
-        rows = cost_rows(dps, calibration=cal, synth=args.synth, energy=args.energy, dist=args.dist, cache=cache)
+        rows = cost_rows(dps, calibration=cal, synth=args.synth, energy=args.energy, dist=args.dist, cache=cache,
+                         timeout=args.synth_timeout)
     except YosysMissing as exc:
         print(f"fp8kit: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if not (args.synth or args.energy or args.fit):
+            raise
+        raise Interrupted([f"{cache or cache_dir()} (every configuration synthesized so far; a rerun reuses it)"]) from None
     if args.json:
         print(rows_json(rows), end="")
     elif args.csv:
@@ -380,12 +398,14 @@ def run_cost(args: Any, console: Any) -> int:
 
 def add_arguments(p: Any) -> None:
     """The ``fp8kit cost`` options."""
+    from .cli import float_arg, int_arg
+
     p.add_argument("--formats", default=",".join(DEFAULT_FORMATS),
                    help="comma-separated: int8, FP formats (e4m3fn, e2m5, float4_e2m1fn, ...), MX types")
     p.add_argument("--accs", default=",".join(DEFAULT_ACCS),
                    help="FP accumulators: float32, float16, bfloat16, eXmY, each optionally +sr or +srR")
-    p.add_argument("--sr-bits", type=int, default=16, help="R of a bare '+sr' accumulator (1...32)")
-    p.add_argument("--mx-k", type=int, default=32, help="MX block length K of the mx_dot instance (1...64); "
+    p.add_argument("--sr-bits", type=int_arg(1, 32), default=16, help="R of a bare '+sr' accumulator (1...32)")
+    p.add_argument("--mx-k", type=int_arg(), default=32, help="MX block length K of the mx_dot instance (1...64); "
                    "--fit default 8")
     p.add_argument("--synth", action="store_true", help="also synthesize each configuration with Yosys (cached)")
     p.add_argument("--energy", action="store_true", help="energy per MAC from the netlist's switching activity "
@@ -396,7 +416,9 @@ def add_arguments(p: Any) -> None:
     out.add_argument("--csv", action="store_true", help="print the rows as CSV")
     p.add_argument("--plot", metavar="PREFIX", help="write PREFIX-blocks.png and PREFIX-pareto.png")
     p.add_argument("--fit", action="store_true", help="refit the calibration constants against synthesis")
-    p.add_argument("--ridge", type=float, default=0.2, help="--fit: pull of the constants towards the primitives")
+    p.add_argument("--ridge", type=float_arg(0.0, inclusive=True), default=0.2, help="--fit: pull of the constants towards the primitives")
     p.add_argument("--calibration", help="calibration JSON to read (or, with --fit, write) instead of the "
                    "checked-in one")
+    p.add_argument("--synth-timeout", type=float_arg(), default=None, metavar="SECONDS",
+                   help="seconds each Yosys run may take before it is killed with ABC (default 600)")
     p.add_argument("--cache-dir", help="synthesis cache (default $FP8KIT_COST_CACHE or ~/.cache/fp8kit/cost)")

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Interrupted", "StepTimeout", "run", "popen", "kill_group"]
+__all__ = ["Interrupted", "StepTimeout", "ToolMissing", "env_seconds", "run", "popen", "kill_group"]
 
 _GRACE_S = 2.0  # SIGTERM to SIGKILL
 
@@ -35,6 +35,11 @@ class StepTimeout(RuntimeError):
         super().__init__(f"{step} timed out after {timeout:g} s and was killed with its child processes{hint}")
 
 
+class ToolMissing(RuntimeError):
+    """An external tool (a simulator, Yosys, pytest-xdist) is missing or unsupported; the message says
+    what to install. ``fp8kit`` reports it as an input error (exit 2): nothing ran."""
+
+
 class Interrupted(KeyboardInterrupt):
     """A ``KeyboardInterrupt`` that says what the interrupted command kept.
 
@@ -48,6 +53,24 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, kept: Sequence[str] = ()):
         self.kept = [str(k) for k in kept]
         super().__init__("kept: " + ", ".join(self.kept) if self.kept else "nothing kept")
+
+
+def env_seconds(name: str, default: float | None) -> float | None:
+    """The time limit in the environment variable ``name`` (seconds), or ``default`` when unset or empty.
+
+    Raises:
+        ValueError: the value is not a positive number; the message names the variable and the value.
+    """
+    text = os.environ.get(name, "")
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise ValueError(f"{name}={text!r}: must be a positive number of seconds (or unset for the default)")
+    return value
 
 
 def popen(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen:

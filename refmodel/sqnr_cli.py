@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 
 from .scaling import (
@@ -26,27 +25,15 @@ __all__ = ["load_tensor", "plot_sqnr", "run_sqnr", "search_table", "tensor_summa
 
 
 def load_tensor(path: str) -> np.ndarray:
-    """Load a ``.npy`` file of floats as float32 (float64 rounds to nearest even; narrower floats widen exactly).
+    """Load a float ``.npy`` (or one-array ``.npz``) as float32 (float64 rounds to nearest even; float16 widens exactly).
 
     Raises:
-        ValueError: the file holds no float dtype (integers, booleans,
-            objects...), or no values.
-        OSError: the file cannot be read.
+        ValueError: the file is missing, unreadable or not a ``.npy``/``.npz``, its dtype is not
+            float16/float32/float64 (:func:`refmodel.userpaths.load_floats`), or it holds no values.
     """
-    arr = np.load(path, allow_pickle=False)
-    dt = arr.dtype
-    is_float = dt.kind == "f" and dt.itemsize <= 8
-    if dt.kind == "V":
-        try:
-            ml_dtypes.finfo(dt)
-            is_float = True
-        except ValueError:
-            pass
-    if not is_float:
-        raise ValueError(
-            f"{path}: dtype {dt} is not a float dtype; allowed: float16, float32, float64 "
-            "and the ml_dtypes floats (bfloat16, float8_*)"
-        )
+    from .userpaths import load_floats
+
+    arr = load_floats(path, "input")
     if not arr.size:
         raise ValueError(f"{path}: the array is empty (shape {arr.shape}); need at least one value")
     with np.errstate(over="ignore", invalid="ignore"):
@@ -144,9 +131,13 @@ def run_sqnr(path: str | None, plot: str | None, n: int, seed: int, console: Any
         0 (the exit status).
 
     Raises:
-        ValueError: a non-float or empty ``.npy``, non-finite values, bad ``n``/``seed``.
-        OSError: the file cannot be read.
+        ValueError: a missing, unreadable, non-float or empty ``.npy``, non-finite values, bad
+            ``n``/``seed``, or a ``plot`` path that cannot be written (checked before the search).
     """
+    if plot:
+        from .userpaths import output_file
+
+        output_file(plot, "--plot", make_parent=True)
     if path is None:
         tensors = [(name, builtin_tensor(name, n, seed)) for name in BUILTIN_DISTRIBUTIONS]
     else:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["input_file", "output_file", "output_dir"]
+__all__ = ["FLOAT_DTYPES", "input_file", "load_floats", "output_file", "output_dir"]
+
+FLOAT_DTYPES = ("float16", "float32", "float64")
+"""The dtypes :func:`load_floats` accepts."""
 
 
 def input_file(path: str | os.PathLike, what: str) -> Path:
@@ -29,11 +32,12 @@ def input_file(path: str | os.PathLike, what: str) -> Path:
     return p
 
 
-def output_file(path: str | os.PathLike, what: str) -> Path:
+def output_file(path: str | os.PathLike, what: str, *, make_parent: bool = False) -> Path:
     """Returns ``Path(path)`` if a file can be written there (replacing any existing file).
 
     The parent directory must exist or be creatable, and be writable; the path itself must not be a
-    directory. Nothing is created.
+    directory. Nothing is created, unless ``make_parent``: then the missing parent directories are
+    made once the checks pass.
 
     Raises:
         ValueError: the path is a directory, an existing non-writable file, or its parent cannot hold it.
@@ -46,6 +50,8 @@ def output_file(path: str | os.PathLike, what: str) -> Path:
     if p.exists() and not os.access(p, os.W_OK):
         raise ValueError(f"{what} {str(p)!r} is not writable")
     _writable_parent(p, what)
+    if make_parent:
+        p.parent.mkdir(parents=True, exist_ok=True)
     return p
 
 
@@ -66,6 +72,53 @@ def output_dir(path: str | os.PathLike, what: str) -> Path:
         return p
     _writable_parent(p, what)
     return p
+
+
+def load_floats(path: str | os.PathLike, what: str):
+    """Loads a float array from a ``.npy`` file, or a ``.npz`` file holding exactly one array.
+
+    The array keeps its dtype, one of :data:`FLOAT_DTYPES`. Refused, naming the dtype and the allowed
+    ones: bool, integers, complex, float128, objects, and the raw-bytes (``V2``) dtype that
+    ``np.save`` writes for ml_dtypes' bfloat16/float8 arrays.
+
+    Raises:
+        ValueError: the file is missing or unreadable (see :func:`input_file`), not a ``.npy``/``.npz``
+            file, a ``.npz`` with other than one array, or the dtype is not allowed.
+    """
+    import zipfile
+
+    import numpy as np
+
+    p = input_file(path, what)
+    with open(p, "rb") as fh:
+        magic = fh.read(6)
+    if magic != b"\x93NUMPY" and not magic.startswith(b"PK\x03\x04"):
+        raise ValueError(f"{what} {str(p)!r} is not a .npy or .npz file (it starts with {magic!r})")
+    try:
+        data = np.load(p, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ValueError(f"{what} {str(p)!r} holds an object array; allowed dtypes: "
+                             f"{', '.join(FLOAT_DTYPES)}") from None
+        raise ValueError(f"{what} {str(p)!r} is not a .npy or .npz file ({exc})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{what} {str(p)!r} is not a .npy or .npz file ({exc})") from None
+    if isinstance(data, np.lib.npyio.NpzFile):
+        with data:
+            if len(data.files) != 1:
+                raise ValueError(f"{what} {str(p)!r} holds {len(data.files)} arrays ({', '.join(data.files) or 'none'}); "
+                                 f"a .npz input must hold exactly one")
+            try:
+                data = data[data.files[0]]
+            except ValueError:  # object array
+                raise ValueError(f"{what} {str(p)!r} holds an object array; allowed dtypes: "
+                                 f"{', '.join(FLOAT_DTYPES)}") from None
+    if data.dtype.name not in FLOAT_DTYPES:
+        extra = (" (raw bytes: np.save writes ml_dtypes types such as bfloat16 this way; save float32)"
+                 if data.dtype.kind == "V" else "")
+        raise ValueError(f"{what} {str(p)!r}: dtype {data.dtype.name} is not a float dtype{extra}; allowed dtypes: "
+                         f"{', '.join(FLOAT_DTYPES)}")
+    return data
 
 
 def _writable_parent(p: Path, what: str) -> None:

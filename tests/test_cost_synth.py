@@ -76,3 +76,44 @@ def test_refit_reproduces_the_checked_in_calibration(tmp_path, cache):
     assert cal.meta["max_abs_err_pct"] <= 15
     if cal.meta["yosys"] == ref.meta["yosys"]:
         assert dict(cal.constants) == pytest.approx(dict(ref.constants), abs=2e-3)
+
+
+FAKE_YOSYS = """#!/bin/sh
+# a Yosys that hangs in "ABC": it starts a child that ignores SIGTERM, writes its pid, and sleeps
+case "$1" in -V) echo "Yosys 0.0 (fake)"; exit 0;; esac
+sh -c 'trap "" TERM; echo $$ > "$FAKE_ABC_PID"; exec sleep 60' &
+wait
+"""
+
+
+def test_a_hanging_synthesis_is_killed_with_its_children(tmp_path, monkeypatch, capsys):
+    import os
+    import time
+
+    yosys = tmp_path / "yosys"
+    yosys.write_text(FAKE_YOSYS)
+    yosys.chmod(0o755)
+    monkeypatch.setenv("FP8KIT_YOSYS", str(yosys))
+    monkeypatch.setenv("FAKE_ABC_PID", str(tmp_path / "abc.pid"))
+    t0 = time.monotonic()
+    assert main(["cost", "--formats", "int8", "--synth", "--synth-timeout", "1.5",
+                 "--cache-dir", str(tmp_path / "cache")]) == 1
+    assert time.monotonic() - t0 < 20
+    err = capsys.readouterr().err
+    assert ("fp8kit: error: yosys synthesis of int8_mac int8 x int32 timed out after 1.5 s and was killed with "
+            "its child processes; raise the limit with --synth-timeout SECONDS") in err
+    assert "Traceback" not in err
+    pid = int((tmp_path / "abc.pid").read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    break
+        except (ProcessLookupError, FileNotFoundError):
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"the fake ABC process {pid} survived the timeout")
+    assert not list((tmp_path / "cache").glob("*/meta.json")), "a killed run must not be cached"

@@ -128,3 +128,14 @@ def test_interrupted_is_a_keyboard_interrupt_naming_what_was_kept():
     assert exc.kept == ["out/junit.xml", "out/summary.json"]
     assert str(exc) == "kept: out/junit.xml, out/summary.json"
     assert str(procs.Interrupted()) == "nothing kept"
+
+
+def test_env_seconds(monkeypatch):
+    monkeypatch.delenv("FP8KIT_X_TIMEOUT", raising=False)
+    assert procs.env_seconds("FP8KIT_X_TIMEOUT", 5.0) == 5.0
+    monkeypatch.setenv("FP8KIT_X_TIMEOUT", "2.5")
+    assert procs.env_seconds("FP8KIT_X_TIMEOUT", None) == 2.5
+    for bad in ("0", "-3", "soon", "inf", "nan"):
+        monkeypatch.setenv("FP8KIT_X_TIMEOUT", bad)
+        with pytest.raises(ValueError, match=rf"FP8KIT_X_TIMEOUT='{bad}': must be a positive number of seconds"):
+            procs.env_seconds("FP8KIT_X_TIMEOUT", None)

@@ -160,3 +160,29 @@ def test_build_failure_shows_the_simulator_error(tmp_path, fault, sim):
     assert f"FAIL fp8_mul/e4m3fn-x-e4m3fn: {row['message']}" in " ".join(text.split())
     if fault == "syntax":
         assert "syntax error" in row["message"] and "Command failed with return code: 2" in row["message"]
+
+
+def test_interrupt_marks_the_junit_so_it_cannot_read_as_a_pass(tmp_path, monkeypatch, capsys):
+    def interrupted_session(args, plugins):  # what pytest leaves after Ctrl-C before any case ended
+        junit = Path(args[args.index("--junitxml") + 1])
+        junit.write_text('<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="0" '
+                         'failures="0" skipped="0" tests="0" time="1.0"/></testsuites>')
+        return pytest.ExitCode.INTERRUPTED
+
+    monkeypatch.setattr(pytest, "main", interrupted_session)
+    out = tmp_path / "out"
+    assert main(["regress", "--only", "int8_mac/*", "--jobs", "1", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert f"fp8kit: interrupted; kept: {out / 'junit.xml'}, {out / 'summary.json'}" in err
+    suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("errors")) == ("1", "1")
+    error = suite.find("testcase/error")
+    assert error.get("message") == "the regression was interrupted after 0 of 1 cases; the run is incomplete"
+    assert json.loads((out / "summary.json").read_text()) == []
+
+
+def test_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    assert main(["regress", "--only", "int8_mac/*", "--out", str(afile)]) == 2
+    assert f"fp8kit: error: --out '{afile}' is a file, not a directory" in capsys.readouterr().err

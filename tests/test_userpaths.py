@@ -93,3 +93,11 @@ def test_output_dir_refuses_a_file(afile):
 def test_output_dir_refuses_a_path_under_a_file(afile):
     with pytest.raises(ValueError, match=r"cannot be created: '.*afile' is a file"):
         userpaths.output_dir(afile / "sub", "--out")
+
+
+def test_output_file_makes_the_parent_only_when_asked_and_after_the_checks(tmp_path, afile):
+    target = tmp_path / "a" / "b" / "out.png"
+    assert userpaths.output_file(target, "--plot", make_parent=True) == target
+    assert target.parent.is_dir() and not target.exists()
+    with pytest.raises(ValueError, match="is a file"):
+        userpaths.output_file(afile / "c" / "out.png", "--plot", make_parent=True)

@@ -48,7 +48,6 @@ import queue
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -58,7 +57,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from refmodel import paths
+from refmodel import paths, procs
+from refmodel.procs import ToolMissing
 from verif.common.manifest import MANIFEST, include_dirs, sources_for
 from verif.common.runner import error_lines
 from verif.regress.plan import Case, plan
@@ -650,9 +650,9 @@ def compile_check(rtl_dir: Path, cases: Sequence[Case], timeout: float) -> str:
         cmd = ["iverilog", "-g2005", "-o", os.devnull, *incs, *(f"-P{top}.{k}={v}" for k, v in params), "-s", top,
                *srcs]
         try:
-            r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            return f"{top}: iverilog did not finish in {timeout:.0f} s"
+            r = procs.run(cmd, step=f"iverilog compile check of {top}", timeout=timeout, raise_hint="--timeout SECONDS")
+        except procs.StepTimeout as exc:
+            return str(exc)
         if r.returncode:
             return f"{top} {dict(params)}: " + " | ".join(error_lines(r.stderr + r.stdout, strip=f"{rtl_dir}{os.sep}"))
     return ""
@@ -663,12 +663,8 @@ _LIVE_LOCK = threading.Lock()
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    proc.wait()
+    """Kills the worker's process group (the worker and every simulator it started)."""
+    procs.kill_group(proc, grace=0.5)
 
 
 def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, log: Path) -> Outcome:
@@ -681,8 +677,8 @@ def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, 
     root = paths.checkout_root()  # from a checkout, the worker imports its verif whether installed or not
     path = [str(root)] if root else []
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*path, os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-c", "from verif.mutate import _worker; _worker()"], env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    proc = procs.popen([sys.executable, "-c", "from verif.mutate import _worker; _worker()"], env=env,
+                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     with _LIVE_LOCK:
         _LIVE.add(proc)
     lines: queue.Queue = queue.Queue()
@@ -743,7 +739,7 @@ def _check_options(opts: MutateOptions) -> None:
     if not opts.timeout > 0:
         raise ValueError(f"--timeout must be > 0 seconds, got {opts.timeout}")
     if shutil.which("iverilog") is None or shutil.which("vvp") is None:
-        raise RuntimeError("iverilog/vvp not found on PATH: `apt-get install iverilog` (or `make tools`)")
+        raise ToolMissing("iverilog/vvp not found on PATH: `apt-get install iverilog` (or `make tools`)")
 
 
 def _run_one(mutant: Mutant | None, cases: Sequence[Case], scratch: Path, logs: Path, timeout: float) -> Outcome:
@@ -786,20 +782,22 @@ def mutate(opts: MutateOptions, console=None) -> int:
     ``<out>/logs/``.
 
     Returns:
-        0 when no mutant survived or erred, 1 otherwise, 2 for bad options, a missing tool, or an
-        unmutated RTL that fails its own cases (the score would mean nothing).
+        0 when no mutant survived or erred, 1 otherwise, 2 for an unmutated RTL that fails its own
+        cases (the score would mean nothing).
+
+    Raises:
+        ValueError: bad options or module names (checked before anything runs).
+        refmodel.procs.ToolMissing: iverilog/vvp not installed.
+        refmodel.procs.Interrupted: on an interrupt, after killing every worker's process group;
+            the logs of the mutants that finished are kept.
     """
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console()
-    try:
-        _check_options(opts)
-        modules = tuple(dict.fromkeys(opts.modules)) or MODULES
-        mutants = generate(modules, max_per_module=opts.max_per_module, seed=opts.seed)
-    except (ValueError, RuntimeError) as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return 2
+    _check_options(opts)
+    modules = tuple(dict.fromkeys(opts.modules)) or MODULES
+    mutants = generate(modules, max_per_module=opts.max_per_module, seed=opts.seed)
     texts = {m: (RTL / f"{m}.v").read_text() for m in modules}
     if opts.list_only:
         table = Table(title=f"fp8kit mutate: {len(mutants)} mutants", title_justify="left")
@@ -844,6 +842,8 @@ def mutate(opts: MutateOptions, console=None) -> int:
                 console.print(f"[{k}/{len(mutants)}] [{style}]{res.status:<10}[/] {mu.id}  {mu.description}"
                               + (f"  <- {res.case}" if res.case else "") + f"  ({res.seconds:.0f} s)",
                               highlight=False)
+    except KeyboardInterrupt:
+        raise procs.Interrupted([str(out / "logs")]) from None
     finally:
         with _LIVE_LOCK:
             for proc in list(_LIVE):

