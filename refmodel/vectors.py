@@ -17,7 +17,9 @@ File layout (docs/vectors.md)::
 Every word is unsigned hex of at most 32 bits; a signed column (``signed`` in its header
 entry) holds the two's complement of its value in its width.  ``$readmemh`` skips the
 ``//`` lines, so a bench reads the count at word 0 and case ``i`` column ``j`` at word
-``1 + i * len(columns) + j``.
+``1 + i * len(columns) + j``.  The header's ``sha256`` field is the SHA-256 of the header's
+other fields and of every byte after line 1; :func:`read` refuses a file whose checksum, case
+count or case lines disagree with its header.
 
 Levels, in the manner of TestFloat: level 1 is every special and boundary combination of the
 operation (deterministic: no seed); level 2 is level 1 plus ``count`` seeded random cases.
@@ -26,14 +28,17 @@ operation (deterministic: no seed); level 2 is level 1 plus ``count`` seeded ran
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
+import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import arith, mx
+from . import arith, mx, userpaths
 from .codec import classify, decode, encode
 from .encodings import CodeClass, RoundingMode, Specials, parse_rounding
 from .formats import Format, get_format
@@ -42,17 +47,23 @@ from .lfsr import draws
 from .rtlgen import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
 
 __all__ = [
+    "BYTES_PER_WORD",
+    "CHECKSUM",
+    "FILE_VERSION",
     "MAGIC",
+    "MEMORY_LIMIT_GIB",
     "OPS",
     "Column",
     "Vectors",
     "as_signed",
     "boundary_codes",
     "generate",
+    "memory_estimate",
     "mx_dot_random_cases",
     "parse_roundings",
     "read",
     "read_header",
+    "regenerate_command",
     "rtl_params",
     "write",
 ]
@@ -64,7 +75,11 @@ OPS: dict[str, str] = {"mul": "fp8_mul", "fma": "fp8_fma", "mac": "fp8_mac", "mx
 MAGIC = "// fp8kit-vectors "
 """The start of a vector file's first line; the JSON header follows on the same line."""
 
-FILE_VERSION = 1
+FILE_VERSION = 2
+"""The layout version: 2 added the ``sha256`` header field (version 1 files are refused)."""
+
+CHECKSUM = "sha256"
+"""The header field holding the SHA-256 of the header's other fields and the body (see :func:`write`)."""
 _ROUNDED_OPS = ("fma", "mac")
 
 
@@ -175,6 +190,70 @@ def _random_codes(rng: np.random.Generator, f: Format, n: int, finite: float = 0
     swap = special & (rng.random(n) < finite)
     codes[swap] = rng.choice(finite_codes, int(swap.sum()))
     return codes
+
+
+# ----------------------------------------------------------------------------- limits
+MEMORY_LIMIT_GIB = 4
+"""The most memory :func:`generate` or :func:`read` may need, estimated before any work (docs/vectors.md, Limits)."""
+
+BYTES_PER_WORD = {"mul": 24, "fma": 26, "mac": 26, "int8_mac": 72, "mx_dot": 52}
+"""Peak bytes per word (one column of one case) of :func:`generate`, measured with ``tracemalloc``."""
+
+READ_BYTES_PER_WORD = 32
+"""Peak bytes per word of :func:`read`: the file's bytes and text, its lines and the uint64 words."""
+
+LEVEL1_BOUND = 1 << 18
+"""At least the level-1 cases of mul, fma, mac or int8_mac (fma's largest set has 220,640)."""
+
+_MAX_COLUMNS = 8
+"""The most columns of a mul, fma, mac or int8_mac case."""
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """``value`` as an int in ``[low, high]``; bools, floats and strings are refused.
+
+    Raises:
+        ValueError: naming ``name``, the value (repr) and the allowed range.
+    """
+    bound = f">= {low}" if high is None else f"in {low}...{high}"
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            or value < low or (high is not None and value > high)):
+        raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+    return int(value)
+
+
+def memory_estimate(op: str, count: int, k: int = 32, mx_type: Any = "mxfp8_e4m3") -> int:
+    """The peak bytes of :func:`generate` for ``op`` with ``count`` random cases (``k``, ``mx_type``: mx_dot).
+
+    ``(level-1 cases + count) x words per case x BYTES_PER_WORD[op]``, where mx_dot has its
+    level-1 blocks counted exactly and ``2k + 4`` words per case, and the other ops at most
+    :data:`LEVEL1_BOUND` level-1 cases of at most 8 words.
+    """
+    if op == "mx_dot":
+        return (_mx_level1_cases(mx.get_mx_type(mx_type)) + count) * (2 * k + 4) * BYTES_PER_WORD[op]
+    return (LEVEL1_BOUND + count) * _MAX_COLUMNS * BYTES_PER_WORD[op]
+
+
+def _check_memory(op: str, count: int, k: int, mx_type: Any) -> None:
+    """Refuses sizes whose :func:`memory_estimate` is over :data:`MEMORY_LIMIT_GIB`, with the sizes that fit.
+
+    Raises:
+        ValueError: naming count (and k), the estimate, the limit and how to proceed.
+    """
+    limit = MEMORY_LIMIT_GIB << 30
+    need = memory_estimate(op, count, k, mx_type)
+    if need <= limit:
+        return
+    base = memory_estimate(op, 0, k, mx_type)
+    sizes = f"count={count} (--count)" + (f" and k={k} (--k)" if op == "mx_dot" else "")
+    if base > limit:  # level 1 alone is too big: only a smaller block helps
+        per_lane = 2 * BYTES_PER_WORD[op] * _mx_level1_cases(mx.get_mx_type(mx_type))
+        advice = f"use k <= {(limit - 2 * per_lane) // per_lane}"
+    else:
+        fits = (limit - base) // (memory_estimate(op, 1, k, mx_type) - base)
+        advice = f"use count <= {fits:,} and more files with other seeds (--seed) for more random cases"
+    raise ValueError(f"{op} vectors with {sizes} need about {need / 2**30:.1f} GiB of memory; the limit is "
+                     f"{MEMORY_LIMIT_GIB} GiB (docs/vectors.md, Limits): {advice}")
 
 
 # ----------------------------------------------------------------------------- mul
@@ -441,6 +520,21 @@ def _mx_boundary_scales(t: mx.MxType) -> np.ndarray:
     return np.stack([sa, totals - sa], axis=1)
 
 
+def _mx_scale_sets(t: mx.MxType) -> tuple[np.ndarray, np.ndarray]:
+    """Scale pairs (few, all): the lane-0 pairs' 12 and the full blocks' 43 (every edge pair and the float32 edges)."""
+    edges = _mx_boundary_scales(t)
+    few = np.concatenate([[[0x7F, 0x7F], [0xFF, 0x7F], [0x7F, 0xFF], [0, 0], [0xFE, 0xFE]], edges])
+    every = np.concatenate([np.stack(np.meshgrid(_EDGE_SCALES, _EDGE_SCALES, indexing="ij"), -1).reshape(-1, 2), edges])
+    return few, every
+
+
+def _mx_level1_cases(t: mx.MxType) -> int:
+    """The level-1 blocks of :func:`_mx_structured`: n**2 lane-0 pairs x few scales + 3n full blocks x all scales."""
+    n = _mx_elem_edges(t)[0].size
+    few, every = _mx_scale_sets(t)
+    return n * n * len(few) + 3 * n * len(every)
+
+
 def _mx_structured(t: mx.MxType, k: int):
     edges, one, tiny = _mx_elem_edges(t)
     sign = 0x80 if t.element is None else t.element.sign_mask
@@ -457,10 +551,7 @@ def _mx_structured(t: mx.MxType, k: int):
         canc_b[:, -1] = 0
     sticky_a = np.full((n, k), tiny)
     sticky_a[:, 0] = edges  # one edge value plus k-1 of the smallest products
-    scales_all = np.concatenate([np.stack(np.meshgrid(_EDGE_SCALES, _EDGE_SCALES, indexing="ij"), -1).reshape(-1, 2),
-                                 _mx_boundary_scales(t)])
-    scales_few = np.concatenate([[[0x7F, 0x7F], [0xFF, 0x7F], [0x7F, 0xFF], [0, 0], [0xFE, 0xFE]],
-                                 _mx_boundary_scales(t)])
+    scales_few, scales_all = _mx_scale_sets(t)
     blocks = []
     for a, b, scales in ((pair_a, pair_b, scales_few),
                          (np.concatenate([fill_a, fill_a, sticky_a]), np.concatenate([fill_b, canc_b, fill_b]),
@@ -618,8 +709,10 @@ def generate(
     if op not in OPS:
         raise ValueError(f"unknown op {op!r}; allowed: {', '.join(OPS)}")
     level, count = _check_count(level, count)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = _check_int("seed", seed, 0)
+    if op == "mx_dot":
+        k = _check_int("k (the mx_dot block size)", k, 1)
+    _check_memory(op, count, k, "mxfp8_e4m3" if fmt is None or op != "mx_dot" else fmt)
     head: dict[str, Any] = {"op": op, "module": OPS[op]}
     if op in ("mul", "fma", "mac"):
         fa = arith.operand_format("float8_e4m3fn" if fmt is None else fmt)
@@ -631,8 +724,7 @@ def generate(
     if op in _ROUNDED_OPS:
         fc = arith.accumulator_format(acc)
         modes = parse_roundings(rounding)
-        if isinstance(sr_bits, bool) or not isinstance(sr_bits, (int, np.integer)) or not 1 <= sr_bits <= 32:
-            raise ValueError(f"sr_bits must be an integer in 1...32, got {sr_bits!r}")
+        sr_bits = _check_int("sr_bits", sr_bits, 1, 32)
         head.update(acc=fc.name, rounding=[m.label for m in modes], sr_bits=int(sr_bits))
         params = fma_rtl_params(fa, fb, fc, sr_bits)
     elif op == "mx_dot" and [m for m in ([] if rounding is None else parse_roundings(rounding))
@@ -645,25 +737,25 @@ def generate(
         cols, data = _mul(fa, fb, level, count, seed)
         params = mul_rtl_params(fa, fb)
     elif op == "fma":
-        cols, data = _fma(fa, fb, fc, modes, int(sr_bits), level, count, seed)
+        cols, data = _fma(fa, fb, fc, modes, sr_bits, level, count, seed)
     elif op == "mac":
-        head["lfsr_seed"] = int(lfsr_seed)
-        cols, data = _mac(fa, fb, fc, modes, int(sr_bits), int(lfsr_seed), level, count, seed)
-        params["SEED"] = int(lfsr_seed)
+        lfsr_seed = _check_int("lfsr_seed (the fp8_mac LFSR SEED)", lfsr_seed, 1, (1 << 32) - 1)
+        head["lfsr_seed"] = lfsr_seed
+        cols, data = _mac(fa, fb, fc, modes, sr_bits, lfsr_seed, level, count, seed)
+        params["SEED"] = lfsr_seed
     elif op == "mx_dot":
         t = mx.get_mx_type("mxfp8_e4m3" if fmt is None else fmt)
         params = mx_dot_rtl_params(t, k)
         del params["PIPE"]  # the replay bench drives the combinational build
-        head.update(mx_type=t.name, k=int(k), element=t.element.name if t.element else "int8",
-                    rounding=["rne"])
-        cols, data = _mx_dot(t, int(k), level, count, seed)
+        head.update(mx_type=t.name, k=k, element=t.element.name if t.element else "int8", rounding=["rne"])
+        cols, data = _mx_dot(t, k, level, count, seed)
     else:
         if fmt is not None:
             raise ValueError("op int8_mac has fixed int8 x int8 + int32 operands: leave fmt unset")
         cols, data = _int8(level, count, seed)
         params = {}
     rows = np.stack([np.asarray(d).astype(np.uint64) for d in data], axis=1)
-    head.update(level=level, seed=int(seed) if level == 2 else None, count=count, cases=int(rows.shape[0]),
+    head.update(level=level, seed=seed if level == 2 else None, count=count, cases=int(rows.shape[0]),
                 rtl_params=params, columns=[dataclasses.asdict(c) for c in cols],
                 fp8kit=_fp8kit_version(), file_version=FILE_VERSION)
     return Vectors(head, rows)
@@ -696,60 +788,267 @@ def rtl_params(header: dict[str, Any]) -> dict[str, int]:
 
 
 # ----------------------------------------------------------------------------- I/O
+MAX_HEADER_BYTES = 1 << 22
+"""The longest header line read (about 250 bytes per column: mx_dot at k = 4096 needs 2 MiB)."""
+
+_DIGEST_LEN = 64
+_HEX_WORD = re.compile(r"[0-9a-fA-F]{1,8}\Z")
+_HEX_TEXT = re.compile(r"[0-9a-fA-F]{1,8}(?: [0-9a-fA-F]{1,8})*\Z")
+_READ_BLOCK = 1 << 16
+"""Lines converted to words at a time by :func:`read` (bounds its temporary lists)."""
+
+
+def _canonical(header: dict[str, Any]) -> bytes:
+    """The header's JSON with sorted keys and no ``sha256`` field: what the checksum covers of it."""
+    fields = {k: v for k, v in header.items() if k != CHECKSUM}
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+class _HashingSink:
+    """A text sink for ``np.savetxt`` that writes UTF-8 to a binary file and feeds a hash."""
+
+    def __init__(self, fh, digest) -> None:
+        self.fh, self.digest = fh, digest
+
+    def write(self, text: str) -> None:
+        data = text.encode()
+        self.digest.update(data)
+        self.fh.write(data)
+
+
+def _check_rows(header: dict[str, Any], rows: np.ndarray) -> None:
+    """Refuses rows that a file of ``header`` cannot hold: another shape, or a word wider than its column."""
+    cols = header["columns"]
+    if rows.ndim != 2 or rows.shape != (header["cases"], len(cols)):
+        raise ValueError(f"rows of shape {rows.shape} do not match the header's {header['cases']} cases x "
+                         f"{len(cols)} columns")
+    over = np.argwhere(rows >> np.array([c["width"] for c in cols], np.uint64) != 0)
+    if over.size:
+        i, j = over[0]
+        raise ValueError(f"case {i}: {cols[j]['name']} = 0x{int(rows[i, j]):x} does not fit its {cols[j]['width']} bits")
+
+
 def write(vectors: Vectors, path: str | Path) -> Path:
-    """Write ``vectors`` as a vector file (the module docstring gives the layout); return the path."""
-    path = Path(path)
-    cols = vectors.header["columns"]
+    """Write ``vectors`` as a vector file (the module docstring gives the layout); return the path.
+
+    The header gets a ``sha256`` field: the SHA-256 of the header's canonical JSON (sorted keys,
+    without ``sha256``), a newline, and every byte after the header line. The file is written
+    under a temporary name and renamed, so an interrupted write leaves no partial file.
+
+    Raises:
+        ValueError: the path cannot be written (a directory, an unwritable file or parent), or
+            the rows do not match the header (shape, a word wider than its column).
+    """
+    path = userpaths.output_file(path, "vector file")
+    header = {k: v for k, v in vectors.header.items() if k != CHECKSUM}
+    rows = np.asarray(vectors.rows, np.uint64)
+    _check_rows(header, rows)
+    cols = header["columns"]
     digits = [max(1, -(-c["width"] // 4)) for c in cols]
-    lines = [MAGIC + json.dumps(vectors.header, separators=(",", ":"))]
+    head = (MAGIC + json.dumps({**header, CHECKSUM: "0" * _DIGEST_LEN}, separators=(",", ":"))).encode()
+    lines = []
     for j, c in enumerate(cols):
         sign = ", signed" if c["signed"] else ""
         lines.append(f"// column {j:3d}  {c['name']:<8} {c['width']:2d}-bit{sign}, {c['role']:<3}  {c['doc']}")
     lines.append(f"// then the number of cases; then one case per line, {len(cols)} hex words")
-    lines.append(f"{vectors.rows.shape[0]:x}")
-    with open(path, "w") as fh:
-        fh.write("\n".join(lines) + "\n")
-        np.savetxt(fh, vectors.rows, fmt=" ".join(f"%0{d}x" for d in digits))
+    lines.append(f"{rows.shape[0]:x}")
+    digest = hashlib.sha256(_canonical(header) + b"\n")
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(head + b"\n")
+            sink = _HashingSink(fh, digest)
+            sink.write("\n".join(lines) + "\n")
+            np.savetxt(sink, rows, fmt=" ".join(f"%0{d}x" for d in digits))
+            fh.seek(len(head) - _DIGEST_LEN - 2)  # the placeholder: the line ends with `"sha256":"0...0"}`
+            fh.write(digest.hexdigest().encode())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
-def read_header(path: str | Path) -> dict[str, Any]:
-    """The JSON header of a vector file.
+def regenerate_command(header: dict[str, Any], out: str = "FILE") -> str:
+    """The ``fp8kit vectors`` command line that writes the file a header describes."""
+    op = header.get("op")
+    args = [f"--op {op}"]
+    if op == "mx_dot":
+        args += [f"--format {header.get('mx_type')}", f"--k {header.get('k')}"]
+    elif op != "int8_mac":
+        args += [f"--format {header.get('fmt_a')}", f"--format-b {header.get('fmt_b')}"]
+    if op in _ROUNDED_OPS:
+        args += [f"--acc {header.get('acc')}", f"--rounding {','.join(header.get('rounding') or [])}",
+                 f"--sr-bits {header.get('sr_bits')}"]
+    if op == "mac":
+        args.append(f"--lfsr-seed {header.get('lfsr_seed')}")
+    args.append(f"--level {header.get('level')}")
+    if header.get("level") == 2:
+        args += [f"--count {header.get('count')}", f"--seed {header.get('seed')}"]
+    return " ".join(["fp8kit vectors", *args, f"--out {out}"])
+
+
+def _header_error(path: Path, header: dict[str, Any]) -> str | None:
+    """What is wrong with a parsed header (a version, op, checksum or column that no writer makes), or None."""
+    version = header.get("file_version")
+    if version == 1:
+        return ("was written before vector files carried a checksum (file_version 1); regenerate it: "
+                + regenerate_command(header, str(path)))
+    if version != FILE_VERSION:
+        return f"file_version {version!r}; this reader takes {FILE_VERSION}"
+    if header.get("op") not in OPS:
+        return f"unknown op {header.get('op')!r} in the header; allowed: {', '.join(OPS)}"
+    digest = header.get(CHECKSUM)
+    if not (isinstance(digest, str) and re.fullmatch(f"[0-9a-f]{{{_DIGEST_LEN}}}", digest)):
+        return f"the header's {CHECKSUM} is {digest!r}, not {_DIGEST_LEN} lowercase hex digits"
+    cases = header.get("cases")
+    if isinstance(cases, bool) or not isinstance(cases, int) or cases < 0:
+        return f"the header's cases is {cases!r}, not an integer >= 0"
+    cols = header.get("columns")
+    if not isinstance(cols, list) or not cols:
+        return f"the header's columns is {cols!r}, not a list of columns"
+    for j, c in enumerate(cols):
+        if not (isinstance(c, dict) and isinstance(c.get("name"), str) and c.get("role") in ("in", "out")
+                and isinstance(c.get("signed"), bool) and type(c.get("width")) is int and 1 <= c["width"] <= 32):
+            return f"header column {j} is {c!r}: it needs a name, a width of 1...32 bits, role in/out and signed"
+    return None
+
+
+def _parse_header(first: bytes, path: Path) -> dict[str, Any]:
+    """The header of line 1 (bytes, with or without its newline).
 
     Raises:
-        ValueError: the first line is not an fp8kit vector header.
+        ValueError: naming the file and the problem (see :func:`read_header`).
     """
-    with open(path) as fh:
-        first = fh.readline()
-    if not first.startswith(MAGIC):
-        raise ValueError(f"{path}: not an fp8kit vector file (the first line must start with {MAGIC.strip()!r})")
+    if not first:
+        raise ValueError(f"{path}: the file is empty, not an fp8kit vector file")
+    text = first.decode("utf-8", errors="replace").rstrip("\r\n")
+    if not text.startswith(MAGIC):
+        raise ValueError(f"{path}: not an fp8kit vector file (line 1 must start with {MAGIC.strip()!r})")
     try:
-        header = json.loads(first[len(MAGIC):])
+        header = json.loads(text[len(MAGIC):])
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: bad JSON header: {exc}") from None
-    if header.get("file_version") != FILE_VERSION:
-        raise ValueError(f"{path}: file_version {header.get('file_version')!r}, this reader takes {FILE_VERSION}")
+        raise ValueError(f"{path}: line 1: bad JSON header: {exc}") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: line 1: the header is {type(header).__name__}, not a JSON object")
+    problem = _header_error(path, header)
+    if problem:
+        raise ValueError(f"{path}: line 1: {problem}")
     return header
 
 
-def read(path: str | Path) -> Vectors:
-    """Read a vector file back (header and uint64 words).
+def read_header(path: str | Path) -> dict[str, Any]:
+    """The JSON header of a vector file (line 1), checked for shape; :func:`read` also checks the body.
 
     Raises:
-        ValueError: a bad header, a word that is not hex, or a word count that disagrees with
-            the case count and the columns.
+        ValueError: no such file, a directory, an empty file, a first line that is not an
+            fp8kit header, a file_version other than 2 (version 1 files predate the checksum:
+            the message gives the command that regenerates them), an unknown op, or a missing
+            checksum, case count or column.
     """
-    header = read_header(path)
-    words = [w for line in Path(path).read_text().splitlines() if not line.startswith("//") for w in line.split()]
+    p = userpaths.input_file(path, "vector file")
+    with open(p, "rb") as fh:
+        return _parse_header(fh.readline(MAX_HEADER_BYTES), p)
+
+
+def read(path: str | Path) -> Vectors:
+    """Read a vector file back (header and uint64 words), refusing any file fp8kit did not write as it is.
+
+    Checks, in order: the header (:func:`read_header`); a size that fits the memory limit; the
+    case count line; every case line (one hex word of at most 8 digits per column, each within
+    its column's width); as many case lines as the header's ``cases``; and last the checksum of
+    the header and the body. The returned header has no ``sha256`` field.
+
+    Raises:
+        ValueError: naming the file, the line and what is wrong: not a vector file, a bad
+            header, an appended line, a truncated file, a removed or added word, a digit that is
+            not hex, a word wider than its column, or a checksum that differs (an edited word or
+            header field).
+    """
+    p = userpaths.input_file(path, "vector file")
+    with open(p, "rb") as fh:
+        header = _parse_header(fh.readline(MAX_HEADER_BYTES), p)
+        width = len(header["columns"])
+        need = header["cases"] * width * READ_BYTES_PER_WORD
+        if need > MEMORY_LIMIT_GIB << 30:
+            raise ValueError(f"{p}: line 1: {header['cases']:,} cases x {width} columns need about "
+                             f"{need / 2**30:.1f} GiB to read; the limit is {MEMORY_LIMIT_GIB} GiB")
+        raw = fh.read(_max_body_bytes(header) + 1)
+        if len(raw) > _max_body_bytes(header):
+            raise ValueError(f"{p}: longer than any file of {header['cases']:,} cases x {width} columns: "
+                             "data appended after the last case")
     try:
-        values = np.array([int(w, 16) for w in words], np.uint64)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    width = len(header["columns"])
-    n = int(values[0]) if values.size else -1
-    if n != header["cases"] or values.size != 1 + n * width:
-        raise ValueError(f"{path}: {values.size} words, expected 1 + {header['cases']} cases x {width} columns")
-    return Vectors(header, values[1:].reshape(n, width))
+        body = raw.decode("ascii").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        line = 2 + raw.count(b"\n", 0, exc.start)
+        raise ValueError(f"{p}: line {line}: byte 0x{raw[exc.start]:02x} is not text (a binary file?)") from None
+    rows = _parse_body(p, header, body.split("\n"))
+    digest = hashlib.sha256(_canonical(header) + b"\n" + body.encode()).hexdigest()
+    if digest != header[CHECKSUM]:
+        raise ValueError(f"{p}: checksum mismatch: the header records {CHECKSUM} {header[CHECKSUM][:16]}..., "
+                         f"the header and body hash to {digest[:16]}...: the file was changed after fp8kit "
+                         "wrote it (an edited word or header field); regenerate it with fp8kit vectors")
+    return Vectors({k: v for k, v in header.items() if k != CHECKSUM}, rows)
+
+
+def _max_body_bytes(header: dict[str, Any]) -> int:
+    """The most bytes after line 1 of a file of this header (CRLF lines and 1 KiB per comment line allowed)."""
+    per_case = sum(-(-c["width"] // 4) + 2 for c in header["columns"]) + 1
+    return (len(header["columns"]) + 2) * 1024 + 16 + header["cases"] * per_case
+
+
+def _parse_body(p: Path, header: dict[str, Any], lines: list[str]) -> np.ndarray:
+    """The case words of the lines after line 1 (``lines`` as split on newlines).
+
+    Raises:
+        ValueError: naming the line: a bad count line, a case line without one hex word per
+            column, a word wider than its column, case lines after the last case, fewer case lines.
+    """
+    if lines and lines[-1] == "":
+        lines.pop()  # the final newline
+    cols = header["columns"]
+    cases, width = header["cases"], len(cols)
+    at = 0
+    while at < len(lines) and lines[at].startswith("//"):
+        at += 1
+    if at == len(lines):
+        raise ValueError(f"{p}: the file ends at line {at + 1} before the case count: truncated")
+    if not _HEX_WORD.match(lines[at].strip()) or int(lines[at], 16) != cases:
+        raise ValueError(f"{p}: line {at + 2}: case count {lines[at].strip()!r}, the header says "
+                         f"{cases:x} (hex) cases")
+    first = at + 1
+    body = lines[first:]
+    if len(body) > cases:
+        raise ValueError(f"{p}: line {first + cases + 2}: {len(body) - cases} line(s) after the last of the "
+                         f"{cases:,} cases: appended data")
+    rows = np.empty((cases, width), np.uint64)
+    for start in range(0, len(body), _READ_BLOCK):
+        block = body[start:start + _READ_BLOCK]
+        words = [line.split() for line in block]
+        flat = [x for w in words for x in w]
+        if len(flat) != len(block) * width or not _HEX_TEXT.match(" ".join(flat)):
+            i = next(i for i, w in enumerate(words) if len(w) != width or not all(map(_HEX_WORD.match, w)))
+            raise ValueError(f"{p}: line {first + start + i + 2}: {_case_problem(words[i], width)}")
+        rows[start:start + len(block)] = np.array([int(x, 16) for x in flat], np.uint64).reshape(len(block), width)
+    if len(body) < cases:
+        raise ValueError(f"{p}: the file ends at line {first + len(body) + 1} after {len(body):,} of the "
+                         f"{cases:,} cases: truncated")
+    over = np.argwhere(rows >> np.array([c["width"] for c in cols], np.uint64) != 0)
+    if over.size:
+        i, j = (int(x) for x in over[0])
+        raise ValueError(f"{p}: line {first + i + 2}: {cols[j]['name']} = {int(rows[i, j]):x} does not fit "
+                         f"its {cols[j]['width']} bits")
+    return rows
+
+
+def _case_problem(words: list[str], width: int) -> str:
+    """Why one case line's words are not ``width`` hex words."""
+    if not words:
+        return "an empty line where a case belongs"
+    bad = next((x for x in words if not _HEX_WORD.match(x)), None)
+    if bad is not None:
+        return f"word {words.index(bad)} {bad[:20]!r} is not hex (1 to 8 digits 0-9a-f)"
+    what = "removed" if len(words) < width else "added"
+    return f"{len(words)} words, a case has {width}: a word was {what} (or the line was cut)"
 
 
 def _signed(words: np.ndarray, width: int) -> np.ndarray:

@@ -67,8 +67,81 @@ def test_read_refuses_other_files(tmp_path: Path) -> None:
         vec.read(other)
     good = vec.write(vec.generate("mul", fmt="float4_e2m1fn"), tmp_path / "v.hex")
     good.write_text(good.read_text() + "0 0 0 0 0 0\n")
-    with pytest.raises(ValueError, match="words, expected"):
+    with pytest.raises(ValueError, match=r"line 266: 1 line\(s\) after the last of the 256 cases: appended"):
         vec.read(good)
+
+
+def test_checksum_covers_header_and_body(tmp_path: Path) -> None:
+    v = vec.generate("mul", fmt="float4_e2m1fn")
+    path = vec.write(v, tmp_path / "v.hex")
+    header = json.loads(path.read_text().splitlines()[0][len(vec.MAGIC):])
+    assert header["file_version"] == 2 and len(header[vec.CHECKSUM]) == 64
+    text = path.read_text()
+    path.write_bytes(text.replace("\n", "\r\n").encode())  # CRLF line ends mean nothing: accepted
+    np.testing.assert_array_equal(vec.read(path).rows, v.rows)
+    for old, new in (('"seed":null', '"seed":0'), ("\nf f 0 4 9 2\n", "\nf f 0 4 9 3\n"),
+                     ("// column   0  a", "// column   0  A")):
+        assert old in text
+        path.write_text(text.replace(old, new, 1))
+        with pytest.raises(ValueError, match="checksum mismatch"):
+            vec.read(path)
+
+
+def test_version_1_files_are_refused_with_the_command_that_regenerates_them(tmp_path: Path, capsys) -> None:
+    v = vec.generate("mac", fmt="float6_e2m3fn", acc="float16", rounding="rtz,sr", sr_bits=5, lfsr_seed=0xACE1,
+                     level=2, count=40, seed=3)
+    path = vec.write(v, tmp_path / "v.hex")
+    lines = path.read_text().splitlines(keepends=True)
+    old = json.loads(lines[0][len(vec.MAGIC):])
+    del old[vec.CHECKSUM]
+    path.write_text(vec.MAGIC + json.dumps({**old, "file_version": 1}) + "\n" + "".join(lines[1:]))
+    with pytest.raises(ValueError, match="before vector files carried a checksum") as info:
+        vec.read(path)
+    command = str(info.value).split("regenerate it: ")[1]
+    assert main(command.split()[1:]) == 0
+    again = vec.read(path)
+    assert again.header == v.header
+    np.testing.assert_array_equal(again.rows, v.rows)
+
+
+def test_write_refuses_rows_that_do_not_match_the_header(tmp_path: Path) -> None:
+    v = vec.generate("mul", fmt="float4_e2m1fn")
+    with pytest.raises(ValueError, match=r"do not match the header's 256 cases x 6 columns"):
+        vec.write(vec.Vectors(v.header, v.rows[:-1]), tmp_path / "v.hex")
+    rows = v.rows.copy()
+    rows[3, 0] = 16
+    with pytest.raises(ValueError, match="case 3: a = 0x10 does not fit its 4 bits"):
+        vec.write(vec.Vectors(v.header, rows), tmp_path / "v.hex")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("op, kw", [
+    ("mul", dict(fmt="float8_e5m2", count=30000)),
+    ("fma", dict(fmt="float8_e5m2", acc="float16", count=30000)),
+    ("mac", dict(count=30000)),
+    ("int8_mac", dict(count=30000)),
+    ("mx_dot", dict(fmt="mxfp8_e5m2", k=64, count=3000)),
+])
+def test_memory_estimate_bounds_the_peak(op: str, kw: dict) -> None:
+    """The estimate the size checks use is above the measured peak (tracemalloc sees numpy's buffers)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        v = vec.generate(op, level=2, **kw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = vec.memory_estimate(op, kw["count"], kw.get("k", 32), kw.get("fmt", "mxfp8_e4m3"))
+    assert peak <= estimate
+    if op != "mx_dot":
+        assert v.header["cases"] - kw["count"] <= vec.LEVEL1_BOUND and len(v.columns) <= 8
+
+
+def test_level1_bound_holds_for_the_largest_sets() -> None:
+    for kw in (dict(op="fma", fmt="float8_e5m2", acc="float16"), dict(op="fma", fmt="float16", acc="float32"),
+               dict(op="mac", fmt="float8_e5m2", fmt_b="float16", acc="float32")):
+        assert vec.generate(**kw).header["cases"] <= vec.LEVEL1_BOUND
 
 
 # ------------------------------------------------------------------------ level 1
@@ -211,6 +284,10 @@ def test_mx_dot_values_match_oracle() -> None:
     (dict(op="int8_mac", fmt="float8_e4m3fn"), "fixed int8"),
     (dict(op="fma", sr_bits=0), "sr_bits"),
     (dict(op="mac", lfsr_seed=0), "seed"),
+    (dict(op="mac", lfsr_seed=2.5), r"lfsr_seed .* must be an integer in 1...4294967295, got 2.5"),
+    (dict(op="mx_dot", k=2.5), r"k \(the mx_dot block size\) must be an integer >= 1, got 2.5"),
+    (dict(op="mx_dot", k=100000), r"count=0 \(--count\) and k=100000 \(--k\) need about 71.5 GiB of memory; the limit is 4 GiB.*use k <= 5593"),
+    (dict(op="fma", level=2, count=10**8), r"count=100000000 \(--count\) need about 19.4 GiB.*use count <= 20,386,737 "),
 ])
 def test_errors(kw: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
