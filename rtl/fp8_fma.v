@@ -130,13 +130,18 @@ module fp8_fma #(
       $display("fp8_fma: A_SPECIALS=%0d / B_SPECIALS=%0d not in 0...3", A_SPECIALS, B_SPECIALS);
       $fatal(1);
     end
-    if (ACC_EXP_W < 2 || ACC_MAN_W < 1 || ACC_EXP_W > 11) begin
-      $display("fp8_fma: ACC_EXP_W=%0d (2...11) / ACC_MAN_W=%0d (>= 1) unsupported",
+    if (ACC_EXP_W < 2 || ACC_MAN_W < 1 || ACC_EXP_W > 11 || CW > 32) begin
+      $display("fp8_fma: ACC_EXP_W=%0d (2...11) / ACC_MAN_W=%0d (>= 1, at most 32 bits) unsupported",
                ACC_EXP_W, ACC_MAN_W);
       $fatal(1);
     end
     if (SR_BITS < 1 || SR_BITS > 32) begin
       $display("fp8_fma: SR_BITS=%0d not in 1...32", SR_BITS);
+      $fatal(1);
+    end
+    if (A_EXP_W + A_MAN_W + 1 > 31 || B_EXP_W + B_MAN_W + 1 > 31) begin
+      $display("fp8_fma: operands are at most 31 bits wide (A %0d, B %0d)", A_EXP_W + A_MAN_W + 1,
+               B_EXP_W + B_MAN_W + 1);
       $fatal(1);
     end
     // the window's top must reach the subnormal boundary however low the product sits
@@ -159,30 +164,30 @@ module fp8_fma #(
   wire [M-1:0]         c_m = acc_i[M-1:0];
 
   wire a_e0 = ~|a_e;
-  wire a_e1 = &a_e;
-  wire a_m0 = ~|a_m;
   wire b_e0 = ~|b_e;
-  wire b_e1 = &b_e;
-  wire b_m0 = ~|b_m;
   wire c_e0 = ~|c_e;
-  wire c_e1 = &c_e;
-  wire c_m0 = ~|c_m;
 
-  // operand classes per specials convention
-  wire a_nan = (A_SPECIALS == 0) ? (a_e1 & ~a_m0) :
-               (A_SPECIALS == 1) ? (a_e1 & (&a_m)) :
-               (A_SPECIALS == 2) ? (a_s & a_e0 & a_m0) : 1'b0;
-  wire a_inf = (A_SPECIALS == 0) ? (a_e1 & a_m0) : 1'b0;
-  wire a_zero = a_e0 & a_m0 & ~a_nan;
-  wire b_nan = (B_SPECIALS == 0) ? (b_e1 & ~b_m0) :
-               (B_SPECIALS == 1) ? (b_e1 & (&b_m)) :
-               (B_SPECIALS == 2) ? (b_s & b_e0 & b_m0) : 1'b0;
-  wire b_inf = (B_SPECIALS == 0) ? (b_e1 & b_m0) : 1'b0;
-  wire b_zero = b_e0 & b_m0 & ~b_nan;
-  wire c_nan = c_e1 & ~c_m0;
-  wire c_inf = c_e1 & c_m0;
-  wire c_snan = c_nan & ~c_m[M-1];
-  wire c_zero = c_e0 & c_m0;
+  // operand classes per specials convention (rtl/include/fp8kit_class.vh)
+  `include "fp8kit_class.vh"
+  // {nan, snan, inf, zero, sub} of each code
+  wire [4:0] a_cls = fp8kit_class(A_SPECIALS, A_EXP_W, A_MAN_W, {{(31-A_EXP_W-A_MAN_W){1'b0}}, a_i});
+  wire [4:0] b_cls = fp8kit_class(B_SPECIALS, B_EXP_W, B_MAN_W, {{(31-B_EXP_W-B_MAN_W){1'b0}}, b_i});
+  // the accumulator's sign does not enter its class (ieee)
+  wire [4:0] c_cls = fp8kit_class(0, ACC_EXP_W, M, {{(33-CW){1'b0}}, acc_i[CW-2:0]});
+  // the subnormal bits are not needed here
+  wire unused_sub = a_cls[0] ^ b_cls[0] ^ c_cls[0];
+  wire a_nan = a_cls[4];
+  wire a_snan = a_cls[3];
+  wire a_inf = a_cls[2];
+  wire a_zero = a_cls[1];
+  wire b_nan = b_cls[4];
+  wire b_snan = b_cls[3];
+  wire b_inf = b_cls[2];
+  wire b_zero = b_cls[1];
+  wire c_nan = c_cls[4];
+  wire c_snan = c_cls[3];
+  wire c_inf = c_cls[2];
+  wire c_zero = c_cls[1];
 
   // ---------------------------------------------------------------- exact product
   wire [A_MAN_W:0] a_sig = {~a_e0, a_m};
@@ -343,7 +348,8 @@ module fp8_fma #(
   wire r_nan = c_nan | p_nan | clash;
   wire r_inf = ~r_nan & (p_inf | c_inf);
   wire r_inf_neg = p_inf ? p_neg : c_s;
-  wire nv = p_invalid | clash | c_snan;
+  // IEEE 754-2019 section 7.2: a signalling NaN in any operand is invalid
+  wire nv = p_invalid | clash | a_snan | b_snan | c_snan;
 
   always @* begin
     if (r_nan) begin

@@ -87,6 +87,11 @@ module fp8_mul #(
       $display("fp8_mul: BIAS must be in 0 .. 2^EXP_W, got A_BIAS %0d B_BIAS %0d", A_BIAS, B_BIAS);
       $fatal(1);
     end
+    if (A_EXP_W + A_MAN_W + 1 > 31 || B_EXP_W + B_MAN_W + 1 > 31) begin
+      $display("fp8_mul: operands are at most 31 bits wide, got A %0d B %0d", A_EXP_W + A_MAN_W + 1,
+               B_EXP_W + B_MAN_W + 1);
+      $fatal(1);
+    end
     if (A_SPECIALS < 0 || A_SPECIALS > 3 || B_SPECIALS < 0 || B_SPECIALS > 3) begin
       $display("fp8_mul: SPECIALS must be 0 ieee, 1 fn, 2 fnuz or 3 none, got A %0d B %0d",
                A_SPECIALS, B_SPECIALS);
@@ -104,43 +109,23 @@ module fp8_mul #(
   wire [B_MAN_W-1:0] b_man  = b_i[B_MAN_W-1:0];
 
   wire a_e_zero = (a_exp == {A_EXP_W{1'b0}});
-  wire a_e_ones = (a_exp == {A_EXP_W{1'b1}});
-  wire a_m_zero = (a_man == {A_MAN_W{1'b0}});
-  wire a_m_ones = (a_man == {A_MAN_W{1'b1}});
   wire b_e_zero = (b_exp == {B_EXP_W{1'b0}});
-  wire b_e_ones = (b_exp == {B_EXP_W{1'b1}});
-  wire b_m_zero = (b_man == {B_MAN_W{1'b0}});
-  wire b_m_ones = (b_man == {B_MAN_W{1'b1}});
 
   // ---------------------------------------------------------------- operand classes
-  reg a_nan, a_inf, a_zero, a_sub;
-  reg b_nan, b_inf, b_zero, b_sub;
-
-  always @* begin
-    a_nan  = 1'b0;
-    a_inf  = 1'b0;
-    case (A_SPECIALS)
-      0:       begin a_inf = a_e_ones & a_m_zero; a_nan = a_e_ones & ~a_m_zero; end  // ieee
-      1:       a_nan = a_e_ones & a_m_ones;                                        // fn
-      2:       a_nan = a_sign & a_e_zero & a_m_zero;                               // fnuz
-      default: a_nan = 1'b0;                                                       // none
-    endcase
-    a_zero = a_e_zero & a_m_zero & ~a_nan;
-    a_sub  = a_e_zero & ~a_m_zero;
-  end
-
-  always @* begin
-    b_nan  = 1'b0;
-    b_inf  = 1'b0;
-    case (B_SPECIALS)
-      0:       begin b_inf = b_e_ones & b_m_zero; b_nan = b_e_ones & ~b_m_zero; end  // ieee
-      1:       b_nan = b_e_ones & b_m_ones;                                        // fn
-      2:       b_nan = b_sign & b_e_zero & b_m_zero;                               // fnuz
-      default: b_nan = 1'b0;                                                       // none
-    endcase
-    b_zero = b_e_zero & b_m_zero & ~b_nan;
-    b_sub  = b_e_zero & ~b_m_zero;
-  end
+  `include "fp8kit_class.vh"
+  // {nan, snan, inf, zero, sub} of each code (rtl/include/fp8kit_class.vh)
+  wire [4:0] a_cls = fp8kit_class(A_SPECIALS, A_EXP_W, A_MAN_W, {{(31-A_EXP_W-A_MAN_W){1'b0}}, a_i});
+  wire [4:0] b_cls = fp8kit_class(B_SPECIALS, B_EXP_W, B_MAN_W, {{(31-B_EXP_W-B_MAN_W){1'b0}}, b_i});
+  // a signalling NaN is a NaN product like any other (fp8_mul has no flags)
+  wire unused_snan = a_cls[3] ^ b_cls[3];
+  wire a_nan = a_cls[4];
+  wire a_inf = a_cls[2];
+  wire a_zero = a_cls[1];
+  wire a_sub = a_cls[0];
+  wire b_nan = b_cls[4];
+  wire b_inf = b_cls[2];
+  wire b_zero = b_cls[1];
+  wire b_sub = b_cls[0];
 
   // ---------------------------------------------------------------- exact product
   wire [A_SIG_W-1:0] a_sig = {~a_e_zero, a_man};

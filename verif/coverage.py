@@ -32,11 +32,11 @@ import numpy as np
 
 from refmodel import arith
 from refmodel.codec import classify, unpack
-from refmodel.encodings import CodeClass, Flag, RoundingMode
+from refmodel.encodings import CodeClass, Flag, RoundingMode, Specials
 from refmodel.formats import Format, get_format
 from refmodel.rounding import bit_length
 
-__all__ = ["defined", "format_classes", "merge", "missed", "sample_fma", "sample_int8_mac", "sample_mac", "sample_mul", "sample_mx_dot"]
+__all__ = ["defined", "format_classes", "merge", "missed", "nan_codes", "sample_fma", "sample_int8_mac", "sample_mac", "sample_mul", "sample_mx_dot"]
 
 _FLAGS = (Flag.NV, Flag.OF, Flag.UF, Flag.NX)
 _RESULT_CLASSES = tuple(CodeClass)
@@ -50,6 +50,22 @@ def format_classes(fmt: Format) -> tuple[CodeClass, ...]:
     have = (True, fmt.has_subnormals, True, fmt.has_inf, fmt.has_nan)
     return tuple(c for c, h in zip((CodeClass.ZERO, CodeClass.SUBNORMAL, CodeClass.NORMAL, CodeClass.INF,
                                     CodeClass.NAN), have) if h)
+
+
+def nan_codes(fmt, signalling: bool) -> np.ndarray:
+    """NaN codes of ``fmt`` (both signs) whose quiet bit, the mantissa MSB of an ieee format, is clear
+    (``signalling``) or set; fn/fnuz/none NaNs are quiet. Formats over 16 bits: edge mantissas only."""
+    if fmt.specials is not Specials.IEEE:
+        return np.array([] if signalling else fmt.nan_codes, np.int64)
+    m = fmt.man_bits
+    half = 1 << (m - 1)
+    if fmt.bits <= 16:
+        man = np.arange(1, half) if signalling else np.arange(half, 1 << m)
+    else:
+        man = np.array([1, half >> 1, half - 1] if signalling else [half, half | 1, (1 << m) - 1])
+    man = man[(man > 0) & (man < 1 << m)]
+    codes = fmt.inf_codes[0] | man
+    return np.concatenate([codes, codes | fmt.sign_mask]).astype(np.int64)
 
 
 def _mode_names(modes: Iterable[int]) -> list[str]:

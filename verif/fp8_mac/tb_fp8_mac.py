@@ -1,4 +1,8 @@
-"""cocotb testbench for rtl/fp8_mac.v against refmodel.arith.mac (stream by stream, step by step)."""
+"""cocotb testbench for rtl/fp8_mac.v against refmodel.arith.mac (stream by stream, step by step).
+
+A second test streams a NaN multiplicand into finite steps: NaN from then on, the sticky NV only
+for a signalling one.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from refmodel import arith, decode, get_format, lfsr
+from refmodel.encodings import Flag
 from refmodel.rtlgen import fma_rtl_params
 from verif import coverage
 from verif.common.tb import check_params, env_int, mismatch_report, write_report
@@ -119,3 +124,33 @@ async def test_streams_match_model(dut):
             total += steps
     write_report(total, mismatches, coverage.defined("mac", modes=modes), hits, lines)
     assert not lines, mismatch_report("fp8_mac streams", lines, total)
+
+
+@cocotb.test()
+async def test_nan_operand_sticky_nv(dut):
+    """A stream of finite pairs with one NaN multiplicand at step k: acc_o is the canonical quiet NaN
+    from step k on, and the sticky NV rises at step k for a signalling NaN, never for a quiet one."""
+    tb = TB(dut)
+    await tb.reset()
+    rng = np.random.default_rng(env_int("FP8KIT_SEED_TB", 1) + 1)
+    fmts = (tb.fmt_a, tb.fmt_b)
+    finite = [np.flatnonzero(np.isfinite(decode(np.arange(f.code_count), f))) for f in fmts]
+    qnan = tb.acc.nan_code(False)
+    steps, k = 8, 4
+    lines, total = [], 0
+    for which, fmt in enumerate(fmts):
+        for signalling in (True, False):
+            for code in rng.permutation(coverage.nan_codes(fmt, signalling))[:4]:
+                ops = [rng.choice(c, steps) for c in finite]
+                ops[which][k] = code
+                rm = int(rng.integers(0, 7))
+                got_acc, got_flags = await tb.stream(ops[0], ops[1], rm, int(rng.integers(0, 2)))
+                nv = (got_flags.astype(np.int64) & int(Flag.NV)) != 0
+                want_nv = (np.arange(steps) >= k) & signalling
+                if not (np.all(got_acc[k:] == qnan) and np.array_equal(nv, want_nv)):
+                    lines.append(f"{'ab'[which]}=0x{int(code):X} at step {k} rm={rm}: acc_o "
+                                 f"{[hex(int(x)) for x in got_acc]}, NV {nv.astype(int).tolist()}, "
+                                 f"expected NaN 0x{qnan:X} from step {k} and NV {want_nv.astype(int).tolist()}")
+                total += steps
+    write_report(total, len(lines), examples=lines)
+    assert not lines, mismatch_report("fp8_mac NaN operands", lines, total)
