@@ -76,10 +76,13 @@ def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] =
             ) -> set[str]:
     """Every reachable bin of ``op`` for one configuration (formats, rounding modes run, saturation values run).
 
-    Unreachable bins are left out by construction: OF only in the modes where max_acc + max_a * max_b
-    overflows, UF (and ``edge:underflow_to_zero``) only when a product can be finer than the
-    accumulator's subnormal step, cancellation depths only up to the wider of the accumulator and the
-    product significands. For mx_dot, ``fmt_a`` is the element format (None for MXINT8): NV needs Inf
+    Unreachable bins are left out by construction, each decided by the model on a witness in the
+    modes run: OF only in the modes where max_acc + max_a * max_b overflows, UF only when a product
+    can be finer than the accumulator's subnormal step, ``edge:underflow_to_zero`` only when, in
+    some mode run, the smallest non-zero product (either sign, acc = 0; sr with r = 0) rounds to
+    zero with UF (never under rto, which rounds an inexact value to an odd code; under rmm only
+    when that product is below half the subnormal step), cancellation depths only up to the wider
+    of the accumulator and the product significands. For mx_dot, ``fmt_a`` is the element format (None for MXINT8): NV needs Inf
     elements.
 
     Raises:
@@ -100,6 +103,7 @@ def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] =
                 for z in format_classes(fc)}
         bins |= {f"result:rm={m},res={c.name}" for m in names for c in _RESULT_CLASSES}
         of, uf = _overflow_modes(fa, fb, fc, modes), _underflow_reachable(fa, fb, fc)
+        uz = _underflow_to_zero_modes(fa, fb, fc, modes)
         bins |= {f"flags:rm={m},{f.name}" for m in names for f in _FLAGS
                  if f in (Flag.NV, Flag.NX) or (f is Flag.OF and m in of) or (f is Flag.UF and uf)}
         if int(RoundingMode.SR) in modes:
@@ -107,7 +111,7 @@ def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] =
         span = max(fc.man_bits, fa.man_bits + fb.man_bits + 1)  # deepest possible loss of leading bits
         bins |= {f"align:{b}" for b in _ALIGN}
         bins |= {f"cancel:{b}" for b, need in zip(_CANCEL, (0, 0, 1, 2, 8)) if span >= need}
-        bins |= {f"edge:{b}" for b in _EDGES if (b != "overflow" or of) and (b != "underflow_to_zero" or uf)}
+        bins |= {f"edge:{b}" for b in _EDGES if (b != "overflow" or of) and (b != "underflow_to_zero" or uz)}
         return bins
     if op == "mac":
         names = _mode_names(modes)
@@ -138,6 +142,29 @@ def _overflow_modes(fa: Format, fb: Format, fc: Format, modes: Iterable[int]) ->
             if int(flags) & int(Flag.OF):
                 out.add(RoundingMode(int(m)).name.lower())
     return out
+
+
+def _underflow_to_zero_modes(fa: Format, fb: Format, fc: Format, modes: Iterable[int]) -> set[str]:
+    """The modes in which the smallest non-zero product, alone (acc = +-0) and of either sign,
+    rounds to zero with UF (sr: r = 0, the truncation).
+
+    With subnormal operands every finite sum is a multiple of that product, so rounding, monotone
+    in the magnitude, sends some tiny value to zero exactly when it sends this one there."""
+    a, b = _smallest_code(fa), _smallest_code(fb)
+    out = set()
+    for m in modes:
+        sr = {"sr_bits": 16, "rand": 0} if int(m) == int(RoundingMode.SR) else {}  # sr truncating
+        for neg in (0, 1):
+            res, flags = arith.fma(neg * fc.sign_mask, a | neg * fa.sign_mask, b, fmt_a=fa, fmt_b=fb, acc_fmt=fc,
+                                   rounding=int(m), saturate=False, **sr)
+            if int(flags) & int(Flag.UF) and int(res) & fc.mag_mask == 0:
+                out.add(RoundingMode(int(m)).name.lower())
+    return out
+
+
+def _smallest_code(fmt: Format) -> int:
+    """The code of the smallest positive value: 1 (min subnormal), else the min normal code."""
+    return 1 if fmt.has_subnormals else 1 << fmt.man_bits
 
 
 def _underflow_reachable(fa: Format, fb: Format, fc: Format) -> bool:
