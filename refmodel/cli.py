@@ -19,6 +19,7 @@ import numpy as np
 from .codec import decode, encode
 from .encodings import RoundingMode
 from .formats import get_format
+from .procs import ToolMissing
 
 ROUNDING_CHOICES = [m.label for m in RoundingMode]
 
@@ -445,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lengths", default="256,1024,4096,16384", help="comma-separated lengths (<= 65536)")
     p.add_argument("--accs", default="bfloat16,float16,e5m7,e6m5", help="accumulator formats")
     p.add_argument("--modes", default="rne,rtz,sr")
-    p.add_argument("--trials", type=int_arg(1, 1 << 12), default=8)
+    p.add_argument("--trials", type=int_arg(2, 1 << 12), default=8)
     p.add_argument("--sr-bits", type=int_arg(1, 32), default=16)
     p.add_argument("--seed", type=int_arg(0), default=0)
     p.add_argument("--plot", help="write a PNG plot (needs matplotlib: pip install 'fp8kit[plot]')")
@@ -563,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         kept = getattr(exc, "kept", None)
         print(f"fp8kit: interrupted; {'kept: ' + ', '.join(kept) if kept else 'nothing kept'}", file=sys.stderr)
         return 130
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, ToolMissing) as exc:  # a bad argument or input, a missing tool: nothing ran
         if args.debug:
             raise
         print(f"fp8kit: error: {did_you_mean(str(exc))}", file=sys.stderr)

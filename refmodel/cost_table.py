@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,14 +133,17 @@ def _row(dp: Datapath, cal: Calibration) -> dict[str, Any]:
 
 def cost_rows(dps: Sequence[Datapath], *, calibration: Calibration | None = None, synth: bool = False,
               energy: bool = False, dist: str = "gaussian", cache: Path | None = None,
-              progress: Any = None, timeout: float | None = None) -> list[dict[str, Any]]:
+              progress: Any = None, timeout: float | None = None, synth_mx: bool = True,
+              jobs: int = 1) -> list[dict[str, Any]]:
     """One row per datapath (keys :data:`ROW_KEYS`), areas per MAC in GE.
 
     ``ratio_int8`` divides by the modelled INT8 MAC, ``ratio_int8_synth`` by the
     synthesized one; ``err_pct`` is ``100 * (ge_model / ge_synth - 1)``;
     ``energy`` is NAND2-toggle units per MAC (:func:`refmodel.cost_synth.simulate_energy`).
     ``synth`` and ``energy`` need Yosys (``energy`` implies ``synth``); ``timeout`` is the seconds
-    each Yosys run may take (default :data:`refmodel.cost_synth.SYNTH_TIMEOUT`).
+    each Yosys run may take (default :data:`refmodel.cost_synth.SYNTH_TIMEOUT`); ``synth_mx=False``
+    leaves the MX rows unsynthesized (``ge_synth`` None: an ``mx_dot`` at K = 32 takes minutes to tens
+    of minutes in ABC); ``jobs`` Yosys runs go in parallel.
 
     Raises:
         refmodel.cost_synth.YosysMissing: Yosys asked for but not installed.
@@ -152,8 +156,13 @@ def cost_rows(dps: Sequence[Datapath], *, calibration: Calibration | None = None
     if synth or energy:
         from .cost_synth import SYNTH_TIMEOUT, simulate_energy, synth as run_synth
 
-        for dp in todo:
-            res = run_synth(dp, cache=cache, timeout=timeout or SYNTH_TIMEOUT)
+        from concurrent.futures import ThreadPoolExecutor
+
+        chosen = [dp for dp in todo if synth_mx or dp.kind != "mx_dot"]
+        with ThreadPoolExecutor(max(1, jobs)) as pool:  # each thread waits on its own Yosys process
+            results = pool.map(lambda d: run_synth(d, cache=cache, timeout=timeout or SYNTH_TIMEOUT), chosen)
+            done = list(zip(chosen, results))
+        for dp, res in done:
             r = rows[dp]
             r["ge_synth"] = res.ge / dp.per
             r["err_pct"] = 100.0 * (r["ge_model"] / r["ge_synth"] - 1.0)
@@ -354,7 +363,7 @@ def run_cost(args: Any, console: Any) -> int:
         cal = load_calibration(args.calibration) if args.calibration else None
         dps = datapaths(args.formats.split(","), args.accs.split(",") if args.accs else [], args.sr_bits, args.mx_k)
         rows = cost_rows(dps, calibration=cal, synth=args.synth, energy=args.energy, dist=args.dist, cache=cache,
-                         timeout=args.synth_timeout)
+                         timeout=args.synth_timeout, synth_mx=args.synth_mx, jobs=args.synth_jobs)
     except YosysMissing as exc:
         print(f"fp8kit: error: {exc}", file=sys.stderr)
         return 2
@@ -390,6 +399,9 @@ def run_cost(args: Any, console: Any) -> int:
             cells += [", ".join(f"{b} {v:,.0f}" for b, v in top)]
             table.add_row(*cells)
         console.print(table)
+    skipped = [r["format"] for r in rows if r["datapath"] == "mx_dot" and r["ge_synth"] is None]
+    if (args.synth or args.energy) and skipped:
+        print(f"not synthesized (add --synth-mx; minutes each): {', '.join(skipped)}", file=sys.stderr)
     if args.plot:
         for p in plot_rows(rows, args.plot):
             console.print(f"plot written to {p}", markup=False, highlight=False)
@@ -421,4 +433,8 @@ def add_arguments(p: Any) -> None:
                    "checked-in one")
     p.add_argument("--synth-timeout", type=float_arg(), default=None, metavar="SECONDS",
                    help="seconds each Yosys run may take before it is killed with ABC (default 600)")
+    p.add_argument("--synth-mx", action="store_true", help="also synthesize the MX rows (mx_dot; about 2 min "
+                   "(mxfp4) to over 10 min (mxfp8) each at K=32; docs/cost-model.md)")
+    p.add_argument("--synth-jobs", type=int_arg(1, 64), default=os.cpu_count() or 1, metavar="N",
+                   help="Yosys runs in parallel (default: one per CPU)")
     p.add_argument("--cache-dir", help="synthesis cache (default $FP8KIT_COST_CACHE or ~/.cache/fp8kit/cost)")
