@@ -54,9 +54,9 @@ def add_parser(sub) -> None:
     p.add_argument("--shard", default="1/1", help="run shard i of n (chunks k with k %% n == i-1)")
     p.add_argument("--resume", action="store_true", help="skip the chunks that OUT's checkpoints record as done")
     p.add_argument("--out", default="exhaust_out", help="checkpoints (one JSON per sweep) and summary.json")
-    p.add_argument("--jobs", "-j", type=int, default=2, help="model worker processes")
+    p.add_argument("--jobs", "-j", type=int, default=2, help="worker processes, 1...64")
     p.add_argument("--cache", help="RTL sweeps: keep expected records here (.npy per chunk) for reruns at harness speed")
-    p.add_argument("--max-chunks", type=int, help="stop each sweep after this many chunks (a bounded slice)")
+    p.add_argument("--max-chunks", type=int, help="stop each sweep after this many chunks, >= 1 (a bounded slice)")
     p.add_argument("--only-index", type=int, help="check one vector (as a mismatch's repro line prints it)")
     p.add_argument("--list", action="store_true", help="list the selected sweeps and their sizes, run nothing")
     p.set_defaults(func=cmd_exhaust)
@@ -93,39 +93,65 @@ def build_sweeps(op: str, config: str, rounding: str = "all", sat: str = "both",
     return rtl_sweeps(op, config, modes, sats, sr_bits, acc_step)
 
 
-def cmd_exhaust(args: argparse.Namespace) -> int:
-    from .sweep import parse_shard, run_one, run_sweep
+def _selected(args: argparse.Namespace) -> list:
+    """The sweeps of ``--level`` or of ``--op``/``--config``.
 
+    Raises:
+        ValueError: both or neither given, or what :func:`build_sweeps` refuses.
+    """
+    if args.level:
+        if args.op or args.config:
+            raise ValueError("--level runs a preset list; leave out --op and --config")
+        preset = NIGHTLY if args.level == "nightly" else CI
+        return [s for op, cfg, rnd, sat, extra in preset for s in build_sweeps(op, cfg, rnd, sat, **extra)]
+    if not args.op:
+        raise ValueError("give --op (and --config) or --level")
+    return build_sweeps(args.op, args.config, args.rounding, args.sat, args.sr_bits, args.acc_step)
+
+
+def _check_shard(shard: tuple[int, int], sweeps: list) -> None:
+    """Refuses a shard that holds no chunk of any selected sweep (it would pass with 0 vectors)."""
+    most = max(-(-s.size // s.chunk) for s in sweeps)
+    if shard[0] > most:
+        raise ValueError(f"--shard {shard[0]}/{shard[1]} holds no chunk: the largest selected sweep has {most} "
+                         f"chunks, so use n <= {most}")
+
+
+def cmd_exhaust(args: argparse.Namespace) -> int:
+    """Run the selected sweeps; exit 1 on a mismatch, 2 (ValueError) on bad arguments or a bad checkpoint."""
+    from refmodel import procs, userpaths
+
+    from .sweep import check_sizes, parse_shard, run_one, run_sweep
+
+    shard = parse_shard(args.shard)
     try:
-        shard = parse_shard(args.shard)
-        if args.level:
-            if args.op or args.config:
-                raise ValueError("--level runs a preset list; leave out --op and --config")
-            preset = NIGHTLY if args.level == "nightly" else CI
-            sweeps = [s for op, cfg, rnd, sat, extra in preset for s in build_sweeps(op, cfg, rnd, sat, **extra)]
-        else:
-            if not args.op:
-                raise ValueError("give --op (and --config) or --level")
-            sweeps = build_sweeps(args.op, args.config, args.rounding, args.sat, args.sr_bits, args.acc_step)
-    except (ValueError, KeyError) as exc:
-        raise SystemExit(f"fp8kit exhaust: {exc}")
+        sweeps = _selected(args)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
     if args.list:
         for s in sweeps:
             print(f"{s.key}: {s.size:,} vectors in {-(-s.size // s.chunk)} chunks")
         return 0
     if args.only_index is not None:
         if len(sweeps) != 1:
-            raise SystemExit("fp8kit exhaust: --only-index needs one sweep (one config, one --rounding, one --sat)")
+            raise ValueError("--only-index needs one sweep (one config, one --rounding, one --sat)")
         res = run_one(sweeps[0], args.only_index)
         print(json.dumps(res, indent=1))
         return 0 if res["ok"] else 1
     max_chunks = CI_CHUNKS if args.level == "ci" else args.max_chunks
-    out = Path(args.out)
-    rows, failed = [], 0
+    check_sizes(args.jobs, max_chunks)
+    _check_shard(shard, sweeps)
+    out = userpaths.output_dir(args.out, "--out")
+    cache = userpaths.output_dir(args.cache, "--cache") if args.cache else None
+    rows, failed, kept = [], 0, []
     for s in sweeps:
         t0 = time.perf_counter()
-        r = run_sweep(s, out, shard=shard, resume=args.resume, jobs=args.jobs,
-                      cache=Path(args.cache) if args.cache else None, max_chunks=max_chunks)
+        try:
+            r = run_sweep(s, out, shard=shard, resume=args.resume, jobs=args.jobs, cache=cache,
+                          max_chunks=max_chunks)
+        except procs.Interrupted as exc:
+            raise procs.Interrupted(kept + exc.kept) from exc
+        kept.append(f"{r.checkpoint} ({r.chunks_done}/{r.chunks_total} chunks of {r.key})")
         wall = time.perf_counter() - t0
         rows.append({"sweep": r.key, "vectors": r.vectors, "mismatches": r.mismatches,
                      "chunks": f"{r.chunks_done}/{r.chunks_total}", "wall_s": round(wall, 2),

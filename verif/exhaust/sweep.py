@@ -5,16 +5,22 @@ chunks k with k % n == i - 1. Model-side sweeps (encode, sr) check whole chunks 
 processes. RTL sweeps compute each chunk's expected records in worker processes, in order, and a
 writer thread streams them into one harness process that compares in simulation. After every
 chunk ``<out>/<key>.json`` (``<key>.shard<i>of<n>.json`` for a shard) records the chunks done, the counts and the first mismatches, so
-``--resume`` continues where a run stopped.
+``--resume`` continues where a run stopped. A checkpoint carries the SHA-256 of everything else in
+it (the sweep's arguments, its chunk list and its counts); ``--resume`` refuses one whose checksum,
+sweep or chunk list does not hold. The harness runs in its own process group (``refmodel.procs``)
+and is killed on an error or an interrupt; an interrupt raises ``procs.Interrupted`` naming the
+checkpoint and the chunks it keeps.
 """
 
 from __future__ import annotations
 
 import collections
 import dataclasses
+import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -23,12 +29,19 @@ from pathlib import Path
 
 import numpy as np
 
+from refmodel import procs
 from verif.regress.plan import parse_shard
 
-__all__ = ["SweepResult", "parse_shard", "run_one", "run_sweep"]
+__all__ = ["SweepResult", "check_sizes", "parse_shard", "run_one", "run_sweep"]
 
 MAX_EXAMPLES = 20
 """Mismatches kept in the checkpoint and printed per sweep."""
+
+MAX_JOBS = 64
+"""The most worker processes (``--jobs``): each holds up to two chunks of records in memory."""
+
+CHECKSUM = "sha256"
+"""The checkpoint field holding the SHA-256 of its other fields' canonical JSON."""
 
 
 @dataclasses.dataclass
@@ -42,6 +55,7 @@ class SweepResult:
     examples: list[dict]
     chunks_done: int
     chunks_total: int
+    checkpoint: Path
 
 
 def _chunk_range(sweep, k: int) -> tuple[int, int]:
@@ -84,18 +98,20 @@ def _ordered(pool, fn, jobs, window: int):
         yield res
 
 
+def _digest(state: dict) -> str:
+    """SHA-256 (hex) of a checkpoint's fields but ``sha256``, as JSON with sorted keys."""
+    fields = {k: v for k, v in state.items() if k != CHECKSUM}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 class _Checkpoint:
-    def __init__(self, path: Path, sweep, shard: tuple[int, int], resume: bool) -> None:
+    def __init__(self, path: Path, sweep, shard: tuple[int, int], resume: bool, mine: list[int]) -> None:
         self.path = path
         self.state = {"key": sweep.key, "args": sweep.args, "size": sweep.size, "chunk": sweep.chunk,
                       "shard": f"{shard[0]}/{shard[1]}", "done": [], "vectors": 0, "mismatches": 0,
                       "seconds": 0.0, "examples": []}
         if resume and path.exists():
-            old = json.loads(path.read_text())
-            same = all(old.get(f) == self.state[f] for f in ("key", "size", "chunk", "shard"))
-            if not same:
-                raise ValueError(f"{path} belongs to another sweep or shard; use another --out or drop --resume")
-            self.state = old
+            self.state = _load(path, self.state, mine)
         self.done = set(self.state["done"])
 
     def add(self, k: int, vectors: int, bad: int, examples: list[dict], seconds: float) -> None:
@@ -106,9 +122,44 @@ class _Checkpoint:
         st["mismatches"] += bad
         st["seconds"] += seconds
         st["examples"] = (st["examples"] + examples)[:MAX_EXAMPLES]
+        st[CHECKSUM] = _digest(st)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(st, indent=1))
         os.replace(tmp, self.path)
+
+
+def _load(path: Path, fresh: dict, mine: list[int]) -> dict:
+    """The checkpoint at ``path`` if it is intact and belongs to the sweep and shard of ``fresh``.
+
+    Raises:
+        ValueError: naming the file: not a checkpoint (not a file, not JSON, not an object), no
+            another sweep or shard, no checksum or one that differs (the file was edited), or a
+            chunk list or count that this shard cannot have.
+    """
+    how = "rerun without --resume (or with another --out) to start the sweep again"
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"checkpoint {path} cannot be read ({exc}); {how}") from None
+    if not isinstance(old, dict):
+        raise ValueError(f"checkpoint {path} holds a JSON {type(old).__name__}, not a checkpoint; {how}")
+    if any(old.get(f) != fresh[f] for f in ("key", "args", "size", "chunk", "shard")):
+        raise ValueError(f"{path} belongs to another sweep or shard; use another --out or drop --resume")
+    if CHECKSUM not in old:
+        raise ValueError(f"checkpoint {path} has no {CHECKSUM} checksum (written before checkpoints carried "
+                         f"one, or edited); {how}")
+    if old[CHECKSUM] != _digest(old):
+        raise ValueError(f"checkpoint {path}: checksum mismatch: it was edited after fp8kit wrote it "
+                         f"(its done list, counts or arguments); {how}")
+    done, vectors, bad = old.get("done"), old.get("vectors"), old.get("mismatches")
+    if not (isinstance(done, list) and done == sorted(set(done)) and set(done) <= set(mine)
+            and all(type(k) is int for k in done)):
+        raise ValueError(f"checkpoint {path}: its done list is not a sorted set of this shard's chunks; {how}")
+    most = sum(min(fresh["chunk"], fresh["size"] - k * fresh["chunk"]) for k in done)
+    if not (type(vectors) is int and type(bad) is int and 0 <= bad <= vectors <= most):
+        raise ValueError(f"checkpoint {path}: {vectors!r} vectors and {bad!r} mismatches cannot come from "
+                         f"{len(done)} chunks of at most {fresh['chunk']:,} vectors; {how}")
+    return old
 
 
 def _example(sweep, index: int, got: int, want: int) -> dict:
@@ -141,25 +192,55 @@ class _Progress:
             print(file=sys.stderr)
 
 
+def check_sizes(jobs: int, max_chunks: int | None) -> None:
+    """Refuses ``jobs`` outside 1...MAX_JOBS and a ``max_chunks`` that is not None or >= 1."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        raise ValueError(f"--jobs must be an integer in 1...{MAX_JOBS}, got {jobs!r}")
+    if max_chunks is not None and (isinstance(max_chunks, bool) or not isinstance(max_chunks, int) or max_chunks < 1):
+        raise ValueError(f"--max-chunks must be an integer >= 1 (leave it out for every chunk), got {max_chunks!r}")
+
+
+def _quiet_worker() -> None:
+    """Pool workers leave Ctrl-C to the parent, which terminates the pool (no worker tracebacks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool = False, jobs: int = 2,
               cache: Path | None = None, quiet: bool = False, max_chunks: int | None = None) -> SweepResult:
     """Run (or continue) one sweep over this shard's chunks; ``max_chunks`` stops early (CI slices).
 
     Raises:
-        ValueError: a checkpoint of another sweep under ``--resume``.
+        ValueError: ``jobs`` outside 1...MAX_JOBS, ``max_chunks`` < 1, or under ``resume`` a
+            checkpoint that is damaged, edited (checksum) or of another sweep.
         verif.exhaust.rtl.HarnessError: the harness cannot be built or stops early.
+        refmodel.procs.Interrupted: Ctrl-C; it names the checkpoint and the chunks it keeps.
     """
+    check_sizes(jobs, max_chunks)
     out.mkdir(parents=True, exist_ok=True)
     name = sweep.key if shard == (1, 1) else f"{sweep.key}.shard{shard[0]}of{shard[1]}"
-    ckpt = _Checkpoint(out / f"{name}.json", sweep, shard, resume)
     n_chunks = -(-sweep.size // sweep.chunk)
     mine = [k for k in range(n_chunks) if k % shard[1] == shard[0] - 1]
+    ckpt = _Checkpoint(out / f"{name}.json", sweep, shard, resume, mine)
     todo = [k for k in mine if k not in ckpt.done][:max_chunks]
     progress = _Progress(sweep, len(todo), quiet)
+    try:
+        _run_chunks(sweep, todo, jobs, cache, ckpt, progress)
+    except KeyboardInterrupt as exc:
+        progress.close()
+        kept = f"{ckpt.path} ({len(ckpt.done)}/{len(mine)} chunks of {sweep.key} done; --resume continues)"
+        raise procs.Interrupted([kept] if ckpt.done else []) from exc
+    progress.close()
+    st = ckpt.state
+    return SweepResult(sweep.key, st["vectors"], st["mismatches"], st["seconds"], st["examples"], len(ckpt.done),
+                       len(mine), ckpt.path)
+
+
+def _run_chunks(sweep, todo: list[int], jobs: int, cache, ckpt: _Checkpoint, progress: _Progress) -> None:
+    """Check the chunks ``todo`` in worker processes (model sweeps) or through the harness (RTL sweeps)."""
     ctx = multiprocessing.get_context("fork")
     t_last = time.perf_counter()
     if hasattr(sweep, "check"):
-        with ctx.Pool(jobs) as pool:
+        with ctx.Pool(jobs, initializer=_quiet_worker) as pool:
             for k, n, bad in _ordered(pool, _check_job, [(sweep, k) for k in todo], 2 * jobs):
                 now = time.perf_counter()
                 ckpt.add(k, n, len(bad), [_example(sweep, *m) for m in bad], now - t_last)
@@ -167,17 +248,19 @@ def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool
                 progress.step(n, ckpt.state["mismatches"])
     elif todo:
         exe = sweep.harness()
-        with ctx.Pool(jobs) as pool:
+        with ctx.Pool(jobs, initializer=_quiet_worker) as pool:
             _stream(sweep, exe, pool, todo, cache, ckpt, progress)
-    progress.close()
-    st = ckpt.state
-    return SweepResult(sweep.key, st["vectors"], st["mismatches"], st["seconds"], st["examples"], len(ckpt.done),
-                       len(mine))
 
 
 def _stream(sweep, exe: Path, pool, todo: list[int], cache, ckpt: _Checkpoint, progress: _Progress) -> None:
-    with subprocess.Popen([str(exe)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0) as proc:
+    proc = procs.popen([str(exe)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    try:
         done, rc, errors = _feed_and_read(sweep, proc, pool, todo, cache, ckpt, progress)
+    except BaseException:
+        procs.kill_group(proc)  # an interrupt or an error: the harness must not outlive the sweep
+        raise
+    finally:
+        proc.stdout.close()
     if errors:
         raise errors[0]
     if rc != 0 or done != len(todo):
@@ -241,7 +324,7 @@ def run_one(sweep, index: int) -> dict:
     exe = sweep.harness()
     outer = np.ascontiguousarray(sweep.outer, np.uint64)
     data = (np.uint64(outer.size).tobytes() + outer.tobytes() + np.array([index, 1, want], np.uint64).tobytes())
-    run = subprocess.run([str(exe)], input=data, capture_output=True, check=False)
+    run = procs.run([str(exe)], step=f"exhaust harness run of {sweep.key} index {index}", input=data, text=False)
     lines = run.stdout.decode().split("\n")
     got = want
     for line in lines:

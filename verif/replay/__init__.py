@@ -5,19 +5,22 @@ output in the simulator and end with the line ``<N> vectors, <M> mismatches``.  
 the DUT parameters from the file's header, recomputed by refmodel (``refmodel.vectors.rtl_params``),
 builds the bench with Icarus (``iverilog -g2005 -P...``, the default) or Verilator (``verilator
 --binary -G...``: a build of seconds, then a hundred times Icarus' speed on the datapath modules),
-runs it, and checks that the bench saw every case.
+runs it, and checks that the bench saw every case.  The file is read and checked in full first
+(``refmodel.vectors.read``: header, every case line, the checksum), so a damaged file is refused as
+such and never reported as an RTL mismatch.  The build and the run go through ``refmodel.procs``
+(their own process group, killed with their children on a timeout or an interrupt).
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from refmodel import procs
 from refmodel import vectors as vec
 
 from ..common.manifest import include_dirs, sources_for
@@ -30,6 +33,7 @@ SIMULATORS = ("icarus", "verilator")
 _INSTALL = {"iverilog": "Icarus Verilog (apt-get install iverilog)", "vvp": "Icarus Verilog (apt-get install iverilog)",
             "verilator": "Verilator (apt-get install verilator)"}
 _SUMMARY = re.compile(r"^(\d+) vectors, (\d+) mismatches$", re.MULTILINE)
+_TIMEOUT_HINT = "--timeout SECONDS (fp8kit replay) or timeout= (verif.replay.replay)"
 
 
 class ReplayResult(NamedTuple):
@@ -58,17 +62,19 @@ def _check_simulator(simulator: str) -> str:
     return simulator
 
 
-def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, simulator: str = "icarus") -> Path:
+def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, simulator: str = "icarus",
+          timeout: float | None = None) -> Path:
     """Compile the bench for a vector header under ``workdir``; return the executable (vvp file or binary).
 
     Raises:
         SimToolError: the simulator is missing.
         ValueError: an unknown simulator, parameters that disagree with refmodel, an unknown op.
+        refmodel.procs.StepTimeout: the build ran past ``timeout`` seconds (it was killed).
         RuntimeError: the compiler failed (its output is in the message).
     """
     _check_simulator(simulator)
-    module = vec.OPS[header["op"]]
     params = {**vec.rtl_params(header), "MAX_CASES": max(int(header["cases"]), 1), "MAX_REPORT": int(max_report)}
+    module = vec.OPS[header["op"]]  # rtl_params refused an unknown op
     top = f"tb_{module}_replay"
     sources = [str(bench_path(module)), *map(str, sources_for(module))]
     includes = [f"-I{d}" for d in include_dirs()]
@@ -82,23 +88,27 @@ def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, 
         out = obj / f"V{top}"
         cmd = [_tool("verilator"), "--binary", "-Wno-fatal", "-Wno-lint", "-Wno-style", *includes, "--top-module", top,
                *(f"-G{k}={v}" for k, v in params.items()), "-Mdir", str(obj), *sources]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    tool = "iverilog" if simulator == "icarus" else "verilator"
+    proc = procs.run(cmd, step=f"{tool} build of {top}", timeout=timeout, raise_hint=_TIMEOUT_HINT)
     if proc.returncode:
         raise RuntimeError(f"{simulator} build failed ({proc.returncode}):\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}")
     return out
 
 
-def run(sim: str | Path, vector_file: str | Path, cases: int) -> ReplayResult:
+def run(sim: str | Path, vector_file: str | Path, cases: int, *, timeout: float | None = None) -> ReplayResult:
     """Run a built bench (a ``.vvp`` file on vvp, else the Verilator binary) and parse its summary line.
 
     Raises:
         SimToolError: vvp is missing.
+        refmodel.procs.StepTimeout: the run passed ``timeout`` seconds (it was killed).
         RuntimeError: the simulation failed, printed no summary, or counted other than ``cases``
             vectors (a harness that skipped cases must not pass).
     """
     plusarg = f"+vectors={Path(vector_file).resolve()}"
-    cmd = [_tool("vvp"), "-n", str(sim), plusarg] if str(sim).endswith(".vvp") else [str(sim), plusarg]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    vvp = str(sim).endswith(".vvp")
+    cmd = [_tool("vvp"), "-n", str(sim), plusarg] if vvp else [str(sim), plusarg]
+    step = f"{'vvp' if vvp else 'verilated'} run of {Path(sim).stem.lstrip('V')}"
+    proc = procs.run(cmd, step=step, timeout=timeout, raise_hint=_TIMEOUT_HINT)
     output = proc.stdout + proc.stderr
     found = _SUMMARY.findall(output)
     if proc.returncode or len(found) != 1:
@@ -110,14 +120,16 @@ def run(sim: str | Path, vector_file: str | Path, cases: int) -> ReplayResult:
 
 
 def replay(vector_file: str | Path, *, max_report: int = 20, workdir: str | Path | None = None,
-           simulator: str = "icarus") -> ReplayResult:
+           simulator: str = "icarus", timeout: float | None = None) -> ReplayResult:
     """Check the RTL module named in a vector file against every case of it.
 
     Args:
-        vector_file: a file written by :func:`refmodel.vectors.write` (``fp8kit vectors``).
-        max_report: mismatches printed in full (all are counted).
+        vector_file: a file written by :func:`refmodel.vectors.write` (``fp8kit vectors``); it is
+            read and checked in full (:func:`refmodel.vectors.read`) before anything is built.
+        max_report: mismatches printed in full (all are counted), 0 or more.
         workdir: where the compiled bench goes; default a temporary directory.
         simulator: ``icarus`` (default) or ``verilator``.
+        timeout: seconds each of the build and the run may take (``None``: no limit).
 
     Returns:
         :class:`ReplayResult`; ``mismatches == 0`` means the RTL matches refmodel on every case.
@@ -125,22 +137,36 @@ def replay(vector_file: str | Path, *, max_report: int = 20, workdir: str | Path
     Raises:
         SimToolError: the simulator is missing (the message names ``apt-get install iverilog``
             or ``verilator``).
-        ValueError: not a vector file, an unknown simulator, or parameters that disagree with refmodel.
+        ValueError: not a vector file or a damaged one (an appended or missing line, a removed
+            word, a digit that is not hex, an edited header: the message names the file and the
+            line), an unknown simulator, a bad ``max_report`` or ``timeout``, or parameters that
+            disagree with refmodel.
+        refmodel.procs.StepTimeout: the build or the run passed ``timeout`` (it was killed).
         RuntimeError: compilation or simulation failed, or not every case was compared.
     """
-    header = vec.read_header(vector_file)
-    _check_simulator(simulator)
+    header = _checked(vector_file, simulator, max_report, timeout)
     with tempfile.TemporaryDirectory() as tmp:
-        sim = build(header, tmp if workdir is None else workdir, max_report=max_report, simulator=simulator)
-        return run(sim, vector_file, int(header["cases"]))
+        sim = build(header, tmp if workdir is None else workdir, max_report=max_report, simulator=simulator,
+                    timeout=timeout)
+        return run(sim, vector_file, int(header["cases"]), timeout=timeout)
 
 
-def timed_replay(vector_file: str | Path, workdir: str | Path,
-                 simulator: str = "icarus") -> tuple[ReplayResult, float, float]:
+def _checked(vector_file: str | Path, simulator: str, max_report: Any, timeout: Any) -> dict[str, Any]:
+    """The header of a fully checked vector file, after the other arguments are checked."""
+    _check_simulator(simulator)
+    if isinstance(max_report, bool) or not isinstance(max_report, int) or max_report < 0:
+        raise ValueError(f"max_report (--max-report) must be an integer >= 0, got {max_report!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0):
+        raise ValueError(f"timeout (--timeout) must be a positive number of seconds, got {timeout!r}")
+    return vec.read(vector_file).header
+
+
+def timed_replay(vector_file: str | Path, workdir: str | Path, simulator: str = "icarus",
+                 timeout: float | None = None) -> tuple[ReplayResult, float, float]:
     """:func:`replay` with the wall-clock seconds of the build and of the simulation, separately."""
-    header = vec.read_header(vector_file)
+    header = _checked(vector_file, simulator, 20, timeout)
     t0 = time.perf_counter()
-    sim = build(header, workdir, simulator=simulator)
+    sim = build(header, workdir, simulator=simulator, timeout=timeout)
     t1 = time.perf_counter()
-    result = run(sim, vector_file, int(header["cases"]))
+    result = run(sim, vector_file, int(header["cases"]), timeout=timeout)
     return result, t1 - t0, time.perf_counter() - t1
