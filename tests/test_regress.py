@@ -67,12 +67,13 @@ def test_bad_shard(text, match):
 
 def test_bad_arguments_exit_2(capsys, tmp_path):
     assert main(["regress", "--level", "nightly", "--out", str(tmp_path)]) == 2
-    assert "unknown level 'nightly'; allowed: quick, full" in capsys.readouterr().out
+    assert "fp8kit: error: argument --level: invalid choice: 'nightly' (choose from 'quick', 'full')" in \
+        capsys.readouterr().err
     assert main(["regress", "--only", "nope/*", "--out", str(tmp_path)]) == 2
-    assert "--only 'nope/*' matches no case" in capsys.readouterr().out
+    assert "fp8kit: error: --only 'nope/*' matches no case" in capsys.readouterr().err
     assert main(["regress", "--shard", "5/4", "--out", str(tmp_path)]) == 2
     assert main(["regress", "--sim", "xsim", "--out", str(tmp_path)]) == 2
-    assert "unknown simulator 'xsim'" in capsys.readouterr().out
+    assert "fp8kit: error: unknown simulator 'xsim'" in capsys.readouterr().err
 
 
 def test_list(capsys):
