@@ -32,7 +32,7 @@ import numpy as np
 from refmodel import procs
 from verif.regress.plan import parse_shard
 
-__all__ = ["SweepResult", "check_sizes", "parse_shard", "run_one", "run_sweep"]
+__all__ = ["SweepResult", "check_sizes", "load_checkpoint", "parse_shard", "run_one", "run_sweep"]
 
 MAX_EXAMPLES = 20
 """Mismatches kept in the checkpoint and printed per sweep."""
@@ -104,12 +104,30 @@ def _digest(state: dict) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def _shard_chunks(sweep, shard: tuple[int, int]) -> list[int]:
+    """The chunks of ``sweep`` in shard ``i/n``: k with k % n == i - 1."""
+    return [k for k in range(-(-sweep.size // sweep.chunk)) if k % shard[1] == shard[0] - 1]
+
+
+def _fresh_state(sweep, shard: tuple[int, int]) -> dict:
+    return {"key": sweep.key, "args": sweep.args, "size": sweep.size, "chunk": sweep.chunk,
+            "shard": f"{shard[0]}/{shard[1]}", "done": [], "vectors": 0, "mismatches": 0,
+            "seconds": 0.0, "examples": []}
+
+
+def load_checkpoint(path: str | Path, sweep, shard: tuple[int, int] = (1, 1)) -> dict:
+    """The checkpoint at ``path`` of ``sweep`` (shard ``i/n``) as ``--resume`` reads it.
+
+    Raises:
+        ValueError: naming the file: what ``--resume`` refuses (see :func:`_load`).
+    """
+    return _load(Path(path), _fresh_state(sweep, shard), _shard_chunks(sweep, shard))
+
+
 class _Checkpoint:
     def __init__(self, path: Path, sweep, shard: tuple[int, int], resume: bool, mine: list[int]) -> None:
         self.path = path
-        self.state = {"key": sweep.key, "args": sweep.args, "size": sweep.size, "chunk": sweep.chunk,
-                      "shard": f"{shard[0]}/{shard[1]}", "done": [], "vectors": 0, "mismatches": 0,
-                      "seconds": 0.0, "examples": []}
+        self.state = _fresh_state(sweep, shard)
         if resume and path.exists():
             self.state = _load(path, self.state, mine)
         self.done = set(self.state["done"])
@@ -218,8 +236,7 @@ def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool
     check_sizes(jobs, max_chunks)
     out.mkdir(parents=True, exist_ok=True)
     name = sweep.key if shard == (1, 1) else f"{sweep.key}.shard{shard[0]}of{shard[1]}"
-    n_chunks = -(-sweep.size // sweep.chunk)
-    mine = [k for k in range(n_chunks) if k % shard[1] == shard[0] - 1]
+    mine = _shard_chunks(sweep, shard)
     ckpt = _Checkpoint(out / f"{name}.json", sweep, shard, resume, mine)
     todo = [k for k in mine if k not in ckpt.done][:max_chunks]
     progress = _Progress(sweep, len(todo), quiet)
