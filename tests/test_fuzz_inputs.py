@@ -3,7 +3,8 @@
 - ``vectors.read`` on a vector file changed at random (bytes flipped, inserted or deleted, lines
   removed, repeated or swapped, the file cut short): it returns exactly what was written (a change
   that means nothing, such as CRLF line ends) or raises ``ValueError`` naming the file; nothing else.
-- The exhaust checkpoint loader on a checkpoint changed the same ways: the same contract.
+- ``verif.exhaust.sweep.load_checkpoint`` (what ``--resume`` reads) on a checkpoint changed the same
+  ways: the same contract.
 - ``fp8kit`` argument lists drawn from each command's own options and from bad values: no traceback,
   exit status 0, 1 or 2, a status 2 printed as ``fp8kit: error: ...``, and an argument list holding a
   value no option allows always refused (status 2).
@@ -97,6 +98,39 @@ def test_vector_file_fuzz(tmp_path):
     check()
     assert seen["refused"] > 100, seen
 
+
+
+def test_checkpoint_fuzz(tmp_path):
+    import json
+
+    from verif.exhaust import sweep as sweep_mod
+    from verif.exhaust.cli import build_sweeps
+
+    s = build_sweeps("encode", "float8_e5m2", "rmm", "1")[0]
+    mine = list(range(-(-s.size // s.chunk)))
+    ck = sweep_mod._Checkpoint(tmp_path / "ck.json", s, (1, 1), False, mine)
+    for k in (0, 3, 4):
+        ck.add(k, s.chunk, k, [], 1.5)
+    original = ck.path.read_bytes()
+    want = json.loads(original)
+    assert sweep_mod.load_checkpoint(ck.path, s) == want
+    seen = {"refused": 0}
+
+    @_FUZZ
+    @given(_mutations(original))
+    def check(data):
+        path = tmp_path / "fuzzed.json"
+        path.write_bytes(data)
+        try:
+            back = sweep_mod.load_checkpoint(path, s)
+        except ValueError as exc:
+            assert str(path) in str(exc), f"the message does not name the file: {exc}"
+            seen["refused"] += 1
+            return
+        assert back == want, "a changed checkpoint was taken as a different state without an error"
+
+    check()
+    assert seen["refused"] > 100, seen
 
 # --- the fp8kit argument parser and the commands behind it ---------------------------------------
 

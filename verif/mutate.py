@@ -417,7 +417,10 @@ TARGETED: dict[str, tuple[Named | Stuck, ...]] = {
         Named("tiny_before_rounding", "tininess detected before rounding",
               "tiny = sub & ~((e_msb == K_EMIN - K_ONE) & all1_2 & inc2);", "tiny = sub;"),
         Named("sat_ignored", "sat_i ignored", "to_max = to_max | sat_i;", "to_max = to_max;"),
-        Named("snan_not_invalid", "signaling NaN accumulator does not raise NV", "clash | c_snan;", "clash;"),
+        Named("snan_not_invalid", "no signalling NaN operand raises NV", "clash | a_snan | b_snan | c_snan;",
+              "clash;"),
+        Named("snan_operand_valid", "a signalling NaN multiplicand does not raise NV (only the accumulator)",
+              "clash | a_snan | b_snan | c_snan;", "clash | c_snan;"),
         Named("inf_clash_valid", "+Inf + -Inf not invalid", "wire clash = p_inf & c_inf & (p_neg != c_s);",
               "wire clash = 1'b0;"),
         *_FLAG_STUCK,
@@ -502,8 +505,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("int8_mac", "acc_d = sum[33] ? 32'h8000_0000 : 32'h7FFF_FFFF;",
      "acc_d = sum[32] ? 32'h8000_0000 : 32'h7FFF_FFFF;"):
         "used only on overflow, where sum[33:31] is 001 or 110: bit 32 equals bit 33",
-    ("fp8_mul", "b_nan  = 1'b0;", "b_nan  = 1'b1;"):
-        "a default that every branch of the case on B_SPECIALS overwrites",
     ("fp8_fma", "localparam [EW-1:0] K_ACC_OFF = V_ACC_OFF[EW-1:0];",
      "localparam [EW-1:0] K_ACC_OFF = V_ACC_OFF[EW-2:0];"):
         "ACC_BIAS + M < 2^(EW-1): bit EW-1 of the constant is 0",

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from refmodel.arith import accumulator_format, fma, mul, operand_format
-from refmodel.codec import classify
+from refmodel.codec import classify, signalling_nan
 from refmodel.encodings import CodeClass, RoundingMode
 from refmodel.formats import Format
 from refmodel import procs
@@ -204,13 +204,18 @@ class MulSweep(_RtlSweep):
 
 @functools.lru_cache(maxsize=8)
 def _product_classes(fa: Format, fb: Format) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pid per pair a << bits_b | b, representative a, representative b) of the distinct products."""
+    """(pid per pair a << bits_b | b, representative a, representative b) of the distinct products.
+
+    Two pairs share a class when fp8_fma cannot tell them apart: the same exact product, and the same
+    answer to "is an operand a NaN" and "is an operand a signalling NaN" (NV).
+    """
     pairs = np.arange(1 << (fa.bits + fb.bits), dtype=np.int64)
     a, b = pairs >> fb.bits, pairs & (fb.code_count - 1)
     p = mul(a, b, fa, fb)
     nan_operand = (classify(a, fa) == CodeClass.NAN) | (classify(b, fb) == CodeClass.NAN)
+    snan_operand = signalling_nan(a, fa) | signalling_nan(b, fb)  # raises NV whatever the accumulator
     key = np.stack([p.sign.astype(np.int64), p.exp.astype(np.int64), p.sig.astype(np.int64),
-                    p.cls.astype(np.int64), nan_operand.astype(np.int64)], axis=1)
+                    p.cls.astype(np.int64), nan_operand.astype(np.int64), snan_operand.astype(np.int64)], axis=1)
     _, first, pid = np.unique(key, axis=0, return_index=True, return_inverse=True)
     return pid.reshape(-1), a[first], b[first]
 
