@@ -44,6 +44,7 @@ import numpy as np
 from .encodings import Specials
 from .formats import Format, get_format
 from .lfsr import LEAP, POLY
+from .rtlgen import FmaWidths, check_fma_window, fma_widths
 
 __all__ = [
     "CELL_GE",
@@ -140,11 +141,7 @@ class Datapath:
             lo, hi = SR_BITS_RANGE
             if not isinstance(self.sr_bits, int) or not (self.sr_bits == 0 or lo <= self.sr_bits <= hi):
                 raise ValueError(f"sr_bits {self.sr_bits!r} out of range; allowed: 0 (rne) or {lo}...{hi}")
-            w = fma_widths(self.fmt, self.fmt, self.acc, self.sr_bits)
-            lp_min = 2 * (1 - self.fmt.bias) - 2 * self.fmt.man_bits
-            if lp_min - w.s - 2 + w.fw < 1 - (self.acc.bias):
-                raise ValueError(f"operand {self.fmt.name} (bias {self.fmt.bias}) is too small for the "
-                                 f"{self.acc.name} accumulator window (rtl/fp8_fma.v bias check)")
+            check_fma_window(self.fmt, self.fmt, self.acc, self.sr_bits)
         else:
             if self.mx is None:
                 raise ValueError("an mx_dot datapath needs the MX type name")
@@ -216,39 +213,6 @@ def _check_acc(acc: Any) -> None:
 
 
 # ------------------------------------------------------------------------------- widths
-class FmaWidths(NamedTuple):
-    """Widths of ``rtl/fp8_fma.v``, derived as its localparams are.
-
-    ``pw`` product significand bits, ``s`` product LSB position in the window,
-    ``dmax`` largest accumulator LSB position, ``fw`` window bits, ``rw``
-    remainder bits below the kept M+1, ``ew`` exponent arithmetic bits, ``cw``
-    accumulator code bits, ``m`` accumulator mantissa bits, ``r`` sr bits of the
-    instance (1 when rounding rne).
-    """
-
-    pw: int
-    s: int
-    dmax: int
-    fw: int
-    rw: int
-    ew: int
-    cw: int
-    m: int
-    r: int
-
-
-def fma_widths(fa: Format, fb: Format, acc: Format, sr_bits: int) -> FmaWidths:
-    """The fp8_fma window widths for operands ``fa``, ``fb``, accumulator ``acc`` and R = max(sr_bits, 1)."""
-    r = max(int(sr_bits), 1)
-    m = acc.man_bits
-    pw = fa.man_bits + fb.man_bits + 2
-    s = m + r + 4
-    dmax = s + pw + r + 3
-    fw = dmax + m + 3
-    ew = max(acc.exp_bits, fa.exp_bits, fb.exp_bits) + 10
-    return FmaWidths(pw, s, dmax, fw, fw - 1 - m, ew, acc.bits, m, r)
-
-
 class MxWidths(NamedTuple):
     """Widths of ``rtl/mx_dot.v``: ``pw`` product significand bits, ``shmax`` largest
     product shift, ``tw`` product magnitude bits, ``aw`` exact-sum accumulator bits."""

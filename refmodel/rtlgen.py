@@ -10,10 +10,10 @@ freshness by a test. Modules copy them into ``localparam``s.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .encodings import CodeClass, Flag, RoundingMode, Specials
-from .formats import get_format
+from .formats import Format, get_format
 from .paths import rtl_dir
 
 __all__ = ["DEFS_PATH", "render_defs", "write_defs", "rtl_param_overrides", "fma_rtl_params", "mul_rtl_params", "mx_dot_rtl_params", "operand_rtl_params", "pack_lanes"]
@@ -106,6 +106,55 @@ def mul_rtl_params(fmt_a: Any, fmt_b: Any) -> dict[str, int]:
     return {**operand_rtl_params(fmt_a, "A_"), **operand_rtl_params(fmt_b, "B_")}
 
 
+class FmaWidths(NamedTuple):
+    """Widths of ``rtl/fp8_fma.v``, derived as its localparams are.
+
+    ``pw`` product significand bits, ``s`` product LSB position in the window,
+    ``dmax`` largest accumulator LSB position, ``fw`` window bits, ``rw``
+    remainder bits below the kept M+1, ``ew`` exponent arithmetic bits, ``cw``
+    accumulator code bits, ``m`` accumulator mantissa bits, ``r`` sr bits of the
+    instance (1 when rounding rne).
+    """
+
+    pw: int
+    s: int
+    dmax: int
+    fw: int
+    rw: int
+    ew: int
+    cw: int
+    m: int
+    r: int
+
+
+def fma_widths(fa: Format, fb: Format, acc: Format, sr_bits: int) -> FmaWidths:
+    """The fp8_fma window widths for operands ``fa``, ``fb``, accumulator ``acc`` and R = max(sr_bits, 1)."""
+    r = max(int(sr_bits), 1)
+    m = acc.man_bits
+    pw = fa.man_bits + fb.man_bits + 2
+    s = m + r + 4
+    dmax = s + pw + r + 3
+    fw = dmax + m + 3
+    ew = max(acc.exp_bits, fa.exp_bits, fb.exp_bits) + 10
+    return FmaWidths(pw, s, dmax, fw, fw - 1 - m, ew, acc.bits, m, r)
+
+
+def check_fma_window(fa: Format, fb: Format, acc: Format, sr_bits: int) -> None:
+    """``rtl/fp8_fma.v``'s bias check: the window's top reaches the accumulator's subnormal boundary
+    however low the product sits (``LP_MIN - S - 2 + FW >= EMIN``).
+
+    Raises:
+        ValueError: operand biases too large for this accumulator, naming the formats.
+    """
+    w = fma_widths(fa, fb, acc, sr_bits)
+    lp_min = (1 - fa.bias) + (1 - fb.bias) - fa.man_bits - fb.man_bits
+    if lp_min - w.s - 2 + w.fw < 1 - acc.bias:
+        raise ValueError(f"operands {fa.name} (bias {fa.bias}) x {fb.name} (bias {fb.bias}) reach products "
+                         f"below the {acc.name} accumulator window of fp8_fma (its bias check): the smallest "
+                         f"product 2^{lp_min} sits more than {w.fw - w.s - 2} bits under the accumulator's "
+                         f"2^{1 - acc.bias}; use a wider accumulator (more exponent bits)")
+
+
 def fma_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int = 16) -> dict[str, int]:
     """The parameter set of ``fp8_fma`` / ``fp8_mac`` for two operand formats and an accumulator.
 
@@ -114,13 +163,16 @@ def fma_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int = 16) -> d
 
     Raises:
         ValueError: an operand the RTL cannot take (:func:`operand_rtl_params`), an
-            accumulator without IEEE specials, or with a non-default bias.
+            accumulator without IEEE specials, or with a non-default bias, or operands whose
+            products reach below the accumulator's window (:func:`check_fma_window`).
     """
     fc = get_format(acc_fmt)
     if fc.specials is not Specials.IEEE or fc.bias != (1 << (fc.exp_bits - 1)) - 1:
         raise ValueError(f"{fc.name} cannot be an RTL accumulator: it needs IEEE specials and the IEEE bias")
-    return {**mul_rtl_params(fmt_a, fmt_b), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
-            "SR_BITS": int(sr_bits)}
+    params = {**mul_rtl_params(fmt_a, fmt_b), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
+              "SR_BITS": int(sr_bits)}
+    check_fma_window(get_format(fmt_a), get_format(fmt_b), fc, int(sr_bits))
+    return params
 
 
 def mx_dot_rtl_params(mx_type: Any, k: int = 32, pipe: int = 0) -> dict[str, int]:
