@@ -33,9 +33,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .codec import check_codes, code_dtype, random_integers, signalling_nan, unpack
-from .encodings import CodeClass, Flag, RoundingMode, Specials, parse_rounding
+from .encodings import CodeClass, Flag, RoundingMode, Specials
 from .formats import Format, get_format
-from .rounding import EncodeOptions, bit_length, round_finite
+from .rounding import EncodeOptions, bit_length, round_finite, rounding_mode
 
 __all__ = ["Product", "mul", "fma", "fma_ops", "mac", "MacResult", "dot", "sum_products", "operand_format", "accumulator_format"]
 
@@ -240,8 +240,8 @@ def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
 
 
 def _sr_options(fc: Format, rounding: Any, sr_bits: Any, saturate: bool) -> EncodeOptions:
-    mode = parse_rounding(rounding)
-    return EncodeOptions(fc, mode, bool(saturate), "canonical", sr_bits=sr_bits if mode is RoundingMode.SR else None)
+    mode = rounding_mode(rounding)
+    return EncodeOptions(fc, mode, saturate, "canonical", sr_bits=sr_bits if mode is RoundingMode.SR else None)
 
 
 def fma(
@@ -309,21 +309,69 @@ def fma_ops(acc: Any, a: Any, b: Any, rm: Any, sat: Any, rand: Any = None, *, fm
 
     Element k is ``fma(acc[k], a[k], b[k], rounding=rm[k], saturate=sat[k])``, with ``rand[k]`` as
     the random integer where ``rm[k]`` is sr (``sr_bits`` then required). One :func:`fma` call per
-    (mode, sat) pair present. Arrays are 1-D of one length; results are int64 codes and flags.
+    (mode, sat) pair present. Every array is 1-D (scalars count as length 1) and all have one
+    length; results are int64 codes and flags.
 
     Raises:
-        ValueError: as :func:`fma`; an ``rm`` value that is not a RoundingMode.
+        TypeError: non-integer codes (as :func:`fma`).
+        ValueError: as :func:`fma`; arrays of different lengths (``rand`` too, where given or
+            needed); an ``rm`` that is not an integer RoundingMode code 0...6 (56.7, 7, "rne");
+            a ``sat`` that is not 0/1 or a bool.
     """
-    acc, a, b, rm, sat = (np.asarray(x, np.int64).reshape(-1) for x in (acc, a, b, rm, sat))
-    res = np.zeros(acc.size, np.int64)
-    flags = np.zeros(acc.size, np.int64)
+    named = {"acc": acc, "a": a, "b": b, "rm": rm, "sat": sat}
+    arrays = {name: np.asarray(x).reshape(-1) for name, x in named.items()}
+    rm, sat = _op_codes(arrays["rm"]), _op_sats(arrays["sat"])
+    if rand is not None or (rm == RoundingMode.SR).any():
+        arrays["rand"] = np.asarray(rand).reshape(-1) if rand is not None else np.zeros(0, np.int64)
+    lengths = {name: arr.size for name, arr in arrays.items()}
+    if len(set(lengths.values())) != 1:
+        shown = ", ".join(f"{name} {size}" for name, size in lengths.items())
+        raise ValueError(f"fma_ops needs arrays of one length (one element per operation), got {shown}")
+    n = lengths["acc"]
+    res = np.zeros(n, np.int64)
+    flags = np.zeros(n, np.int64)
     for mode in np.unique(rm).tolist():
         for s in np.unique(sat[rm == mode]).tolist():
             sel = np.flatnonzero((rm == mode) & (sat == s))
-            sr = {"sr_bits": sr_bits, "rand": np.asarray(rand).reshape(-1)[sel]} if mode == RoundingMode.SR else {}
-            res[sel], flags[sel] = fma(acc[sel], a[sel], b[sel], fmt_a=fmt_a, fmt_b=fmt_b, acc_fmt=acc_fmt,
-                                       rounding=RoundingMode(mode), saturate=bool(s), **sr)
+            sr = {"sr_bits": sr_bits, "rand": arrays["rand"][sel]} if mode == RoundingMode.SR else {}
+            res[sel], flags[sel] = fma(arrays["acc"][sel], arrays["a"][sel], arrays["b"][sel], fmt_a=fmt_a,
+                                       fmt_b=fmt_b, acc_fmt=acc_fmt, rounding=RoundingMode(mode), saturate=bool(s),
+                                       **sr)
     return res, flags
+
+
+def _op_codes(rm: np.ndarray) -> np.ndarray:
+    """Per-operation rounding-mode codes: integers 0...6, else ValueError naming the first bad one."""
+    k, value = _first_bad(rm, lambda x: (x >= 0) & (x <= max(RoundingMode)))
+    if k is not None:
+        allowed = ", ".join(f"{m.value} ({m.label})" for m in RoundingMode)
+        raise ValueError(f"rm[{k}] = {value!r} is not a rounding-mode code; allowed: {allowed}")
+    return rm.astype(np.int64)
+
+
+def _op_sats(sat: np.ndarray) -> np.ndarray:
+    """Per-operation saturation bits: bools or the integers 0/1, else ValueError naming the first bad one."""
+    k, value = (None, None) if sat.dtype.kind == "b" else _first_bad(sat, lambda x: (x == 0) | (x == 1))
+    if k is not None:
+        raise ValueError(f"sat[{k}] = {value!r} is not a saturation bit; allowed: 0, 1, False, True")
+    return sat.astype(np.int64)
+
+
+def _first_bad(arr: np.ndarray, ok) -> tuple[int | None, Any]:
+    """Index and value of the first element that is not an integer passing ``ok`` (None, None if all pass).
+
+    Arrays of another kind (floats, strings) fail as a whole; their first non-integral element is named.
+    """
+    if arr.dtype.kind in "iu":
+        bad = ~ok(arr)
+    elif arr.dtype.kind == "f":
+        bad = np.ones(arr.shape, bool) if (arr == np.floor(arr)).all() else arr != np.floor(arr)
+    else:
+        bad = np.ones(arr.shape, bool)
+    if not bad.any():
+        return None, None
+    k = int(np.argmax(bad))
+    return k, arr[k:k + 1].tolist()[0]
 
 
 # ------------------------------------------------------------------------------ mac
@@ -370,7 +418,9 @@ def mac(
         the flags sticky since the clear.
 
     Raises:
-        ValueError: as :func:`fma`, plus a zero LFSR seed or an empty stream axis.
+        TypeError: as :func:`fma`, or a seed that is not an integer (2.5, "3", True).
+        ValueError: as :func:`fma`, plus a seed outside 1...2**32 - 1 (0 included) or an
+            empty stream axis.
     """
     fa = operand_format(fmt_a)
     fb = fa if fmt_b is None else operand_format(fmt_b)
@@ -381,9 +431,10 @@ def mac(
         raise ValueError("mac needs operand arrays with a non-empty last (stream) axis")
     lead, steps = a_arr.shape[:-1], a_arr.shape[-1]
     acc = np.broadcast_to(check_codes(acc_init, fc), lead).astype(np.int64)
+    seeds = _lfsr_seeds(lfsr_seed, lead)
     if opts.mode is RoundingMode.SR:
         if rand is None:
-            rand = _lfsr_rand(lfsr_seed, lead, steps, int(opts.sr_bits))  # type: ignore[arg-type]
+            rand = _lfsr_rand(seeds, lead, steps, int(opts.sr_bits))  # type: ignore[arg-type]
         rand = random_integers(rand, None, a_arr.shape, int(opts.sr_bits))  # type: ignore[arg-type]
     elif rand is not None or sr_bits is not None:
         raise ValueError(f"sr_bits and rand are only used with rounding='sr', not {opts.mode.label!r}")
@@ -405,10 +456,9 @@ def mac(
                      np.moveaxis(flags.reshape((steps,) + lead), 0, -1).reshape(shape))
 
 
-def _lfsr_rand(seed: Any, lead: tuple[int, ...], steps: int, sr_bits: int) -> np.ndarray:
+def _lfsr_rand(seeds: np.ndarray, lead: tuple[int, ...], steps: int, sr_bits: int) -> np.ndarray:
     from .lfsr import draws
 
-    seeds = np.broadcast_to(np.asarray(seed), lead)
     unique = np.unique(seeds)
     if unique.size == 1:
         return np.broadcast_to(draws(int(unique[0]), steps, sr_bits), lead + (steps,))
@@ -416,6 +466,19 @@ def _lfsr_rand(seed: Any, lead: tuple[int, ...], steps: int, sr_bits: int) -> np
     for idx in np.ndindex(*lead):
         out[idx] = draws(int(seeds[idx]), steps, sr_bits)
     return out
+
+
+def _lfsr_seeds(seed: Any, lead: tuple[int, ...]) -> np.ndarray:
+    """The per-stream seeds (int64, shape ``lead``), each checked by :func:`refmodel.lfsr.check_seed`."""
+    from .lfsr import check_seed
+
+    arr = np.asarray(seed, dtype=object)
+    for value in set(arr.reshape(-1).tolist()):
+        check_seed(value, "lfsr_seed")
+    try:
+        return np.broadcast_to(arr.astype(np.int64), lead)
+    except ValueError:
+        raise ValueError(f"lfsr_seed of shape {arr.shape} does not broadcast to the streams' shape {lead}") from None
 
 
 # ------------------------------------------------------------------------------ dot
@@ -444,15 +507,18 @@ def dot(
 
     Args:
         a, b: operand codes, shape ``(..., K)``; the sum runs over the last axis.
-        scale_exp: an integer power of two applied to the exact sum before
-            rounding (MX block scales), broadcast to the leading shape.
+        scale_exp: the integer exponent of a power of two applied to the exact
+            sum before rounding (MX block scales), broadcast to the leading
+            shape; any integer, exactly (a huge one gives the overflow or
+            underflow it implies, with its flags); floats (also 2.0),
+            strings and bools are refused.
         Other arguments as :func:`fma`; ``rand`` has the leading shape.
 
     Returns:
         ``(codes, flags)`` of the leading shape.
 
     Raises:
-        ValueError: as :func:`fma`, or an empty sum axis.
+        ValueError: as :func:`fma`, an empty sum axis, or a non-integer ``scale_exp``.
     """
     fa = operand_format(fmt_a)
     fb = fa if fmt_b is None else operand_format(fmt_b)
@@ -470,9 +536,44 @@ def dot(
     elif rand is not None or sr_bits is not None:
         raise ValueError(f"sr_bits and rand are only used with rounding='sr', not {opts.mode.label!r}")
     p_neg, p_sig, p_exp, p_cls, invalid = _product_fields(a_arr, b_arr, fa, fb)
-    lsb = p_exp.astype(np.int64) - fa.man_bits - fb.man_bits + np.asarray(scale_exp, np.int64)[..., None]
+    lsb = p_exp.astype(np.int64) - fa.man_bits - fb.man_bits + _scale_exponents(scale_exp, lead)[..., None]
     code, flags = sum_products(p_neg, p_sig, lsb, p_cls, invalid, opts, r)
     return code.reshape(lead), flags.reshape(lead)
+
+
+SCALE_EXP_CLAMP = 1 << 40
+"""``|scale_exp|`` beyond this is clamped to it in :func:`dot`: with operands of at most 16 bits and
+accumulators of at most 32, any nonzero sum scaled by ``2**(+-2**40)`` already overflows, or lies
+far below half the smallest subnormal (and below ``2**-33`` of it, which no sr draw can round up),
+so the code and the flags are those of the unclamped exponent."""
+
+
+def _scale_exponents(scale_exp: Any, lead: tuple[int, ...]) -> np.ndarray:
+    """``scale_exp`` as int64 of shape ``lead``, every integer accepted exactly (clamped to +-SCALE_EXP_CLAMP).
+
+    Raises:
+        ValueError: a non-integer (1.5, 2.0, "3", True, None), named, or a shape that does not broadcast.
+    """
+    arr = np.asarray(scale_exp)
+    if arr.dtype.kind == "u":
+        clamped = np.minimum(arr, SCALE_EXP_CLAMP).astype(np.int64)
+    elif arr.dtype.kind == "i":
+        clamped = np.clip(arr, -SCALE_EXP_CLAMP, SCALE_EXP_CLAMP).astype(np.int64)
+    else:
+        clamped = _clamped_python_ints(np.asarray(scale_exp, dtype=object))
+    try:
+        return np.broadcast_to(clamped, lead)
+    except ValueError:
+        raise ValueError(f"scale_exp of shape {arr.shape} does not broadcast to the leading shape {lead}") from None
+
+
+def _clamped_python_ints(arr: np.ndarray) -> np.ndarray:
+    """An object array of Python ints (any size) clamped to +-SCALE_EXP_CLAMP as int64; ValueError otherwise."""
+    for value in arr.reshape(-1).tolist():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"scale_exp must hold integers (a power of two's exponent), got {value!r}")
+    values = [min(max(v, -SCALE_EXP_CLAMP), SCALE_EXP_CLAMP) for v in arr.reshape(-1).tolist()]
+    return np.asarray(values, np.int64).reshape(arr.shape)
 
 
 def sum_products(neg, sig, lsb, cls, invalid, opts: EncodeOptions, rand=None) -> tuple[np.ndarray, np.ndarray]:
@@ -488,8 +589,9 @@ def sum_products(neg, sig, lsb, cls, invalid, opts: EncodeOptions, rand=None) ->
     neg2, sig2, cls2 = neg.reshape(-1, k), sig.reshape(-1, k), cls.reshape(-1, k)
     lsb2 = np.broadcast_to(lsb, sig.shape).reshape(-1, k)
     live = sig2 != 0
-    lsb_min = int(lsb2[live].min()) if live.any() else 0
-    s_neg, s_sig, s_exp = _exact_sums(neg2, sig2, np.where(live, lsb2 - lsb_min, 0))
+    lsb_min = np.where(live, lsb2, np.iinfo(np.int64).max).min(axis=1, initial=np.iinfo(np.int64).max)
+    lsb_min = np.where(live.any(axis=1), lsb_min, 0)  # per row: rows scaled far apart stay cheap
+    s_neg, s_sig, s_exp = _exact_sums(neg2, sig2, np.where(live, lsb2 - lsb_min[:, None], 0))
     s_exp = s_exp + lsb_min
     rounded = round_finite(s_neg, s_sig, s_exp, opts, rand)
     code = rounded.code

@@ -337,9 +337,38 @@ def _check_codes(a_codes, b_codes) -> None:
         raise ValueError(f"a_codes and b_codes differ in length: {len(a_codes)} != {len(b_codes)}")
 
 
+def _scaled(products: Fraction, scale_exp: int, acc_fmt: Format) -> Fraction:
+    """``products * 2**scale_exp``, or a stand-in that rounds identically when the power is too big to form.
+
+    With ``|acc| < 2**(emax + 1)``: a scaled sum of magnitude ``>= 2**(emax + 4)`` overflows in
+    every mode whatever the accumulator adds, so ``2**(emax + 4)`` with the sum's sign stands in.
+    A scaled sum below ``2**(emin - 2M - 64)`` is far below every quantum the accumulator plus it
+    can round at (the smallest unbounded quantum is ``2**(emin - 2M)``; sr reads 32 bits below it),
+    so ``2**(emin - 2M - 64)`` with its sign stands in.
+    """
+    if products == 0:
+        return products
+    if -64 <= scale_exp <= 64:
+        return products * _pow2(scale_exp)
+    top = _floor_log2(abs(products)) + scale_exp
+    emax = (1 << acc_fmt.exp_bits) - 2 - acc_fmt.bias
+    low = _emin(acc_fmt) - 2 * acc_fmt.man_bits - 64
+    if top >= emax + 4:
+        return _pow2(emax + 4) * (1 if products > 0 else -1)
+    if top < low - 1:
+        return _pow2(low - 1) * (1 if products > 0 else -1)
+    return products * _pow2(scale_exp)
+
+
+def _check_scale_exp(scale_exp) -> int:
+    if isinstance(scale_exp, bool) or not isinstance(scale_exp, int):
+        raise ValueError(f"scale_exp must be an integer, got {scale_exp!r}")
+    return scale_exp
+
+
 def dot_exact(acc: int, a_codes: Sequence[int], b_codes: Sequence[int], fmt_a, fmt_b, acc_fmt,
-              rounding="rne", *, sr_bits=None, rand=None, saturate=False) -> tuple[int, int]:
-    """``acc + sum_i a_i * b_i`` computed exactly and rounded ONCE into ``acc_fmt``.
+              rounding="rne", *, sr_bits=None, rand=None, saturate=False, scale_exp: int = 0) -> tuple[int, int]:
+    """``acc + 2**scale_exp * sum_i a_i * b_i`` computed exactly and rounded ONCE into ``acc_fmt``.
 
     Args:
         acc: the accumulator code (a code of ``acc_fmt``).
@@ -350,6 +379,8 @@ def dot_exact(acc: int, a_codes: Sequence[int], b_codes: Sequence[int], fmt_a, f
         acc_fmt: the accumulator format, specials ``ieee``.
         rounding, sr_bits, rand, saturate: as :func:`round_exact` (one draw
             ``rand`` for the one rounding).
+        scale_exp: any Python integer; the products' sum (not ``acc``) is
+            scaled by ``2**scale_exp`` exactly.
 
     Semantics (the addends are ``acc`` and every product):
         - NV if any product is Inf x 0, if infinite addends of both signs
@@ -375,6 +406,7 @@ def dot_exact(acc: int, a_codes: Sequence[int], b_codes: Sequence[int], fmt_a, f
     mode = parse_rounding(rounding)
     sr_bits, rand = _sr_args(mode, sr_bits, rand)
     _check_codes(a_codes, b_codes)
+    scale_exp = _check_scale_exp(scale_exp)
 
     v_acc = decode_exact(acc, acc_fmt)
     products = [_product(a, b, fmt_a, fmt_b) for a, b in zip(a_codes, b_codes)]
@@ -397,7 +429,9 @@ def dot_exact(acc: int, a_codes: Sequence[int], b_codes: Sequence[int], fmt_a, f
     if all(mag == 0 for _, mag in addends):
         signs = [neg for neg, _ in addends]
         return _sign(acc_fmt, any(signs) if rdn else all(signs)), 0
-    total = sum((-mag if neg else mag for neg, mag in addends), Fraction(0))
+    products_sum = sum((-mag if neg else mag for neg, mag in addends[1:]), Fraction(0))
+    acc_value = -v_acc.magnitude if v_acc.negative else v_acc.magnitude
+    total = acc_value + _scaled(products_sum, scale_exp, acc_fmt)
     if total == 0:
         return _sign(acc_fmt, rdn), 0
     return round_exact(total < 0, abs(total), acc_fmt, mode, sr_bits=sr_bits, rand=rand,

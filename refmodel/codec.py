@@ -14,9 +14,9 @@ from typing import Any, NamedTuple
 import ml_dtypes
 import numpy as np
 
-from .encodings import CodeClass, RoundingMode, Specials, parse_rounding
+from .encodings import CodeClass, RoundingMode, Specials
 from .formats import Format, get_format
-from .rounding import EncodeOptions, code_dtype
+from .rounding import EncodeOptions, code_dtype, rounding_mode
 from .tables import (
     CHUNK,
     FLOAT64,
@@ -156,8 +156,8 @@ def encode(
             integer >= 2**sr_bits, NaN into a format with no NaN.
     """
     fmt = get_format(fmt)
-    mode = parse_rounding(rounding)
-    opts = EncodeOptions(fmt, mode, bool(saturate), nan, e8m0_rule, sr_bits if mode is RoundingMode.SR else None)
+    mode = rounding_mode(rounding)
+    opts = EncodeOptions(fmt, mode, saturate, nan, e8m0_rule, sr_bits if mode is RoundingMode.SR else None)
     if mode is not RoundingMode.SR and (rand is not None or rng is not None or sr_bits is not None):
         raise ValueError(f"sr_bits, rand and rng are only used with rounding='sr', not {mode.label!r}")
     arr = as_float_array(x)
@@ -228,7 +228,9 @@ def check_codes(codes: Any, fmt: Format) -> np.ndarray:
     """
     arr = np.asarray(codes)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"codes must be integers, got dtype {arr.dtype}")
+        first = arr.reshape(-1)[:1].tolist()[0] if arr.size else None
+        raise TypeError(f"codes must be integers, got {first!r} (dtype {arr.dtype}); allowed: integer codes "
+                        f"0...{fmt.code_count - 1} of {fmt.name}")
     if arr.size and (arr.dtype.itemsize * 8 > fmt.bits or arr.dtype.kind == "i"):
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi >= fmt.code_count:

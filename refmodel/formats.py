@@ -15,6 +15,7 @@ code is ``2**(e - bias)`` and the all-ones code is NaN.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import re
 from typing import Any, Iterator
@@ -431,5 +432,12 @@ def get_format(name: "str | Format | Any") -> Format:
         return Format.custom(int(match.group(1)), int(match.group(2)))
     elif key in by_short:
         return by_short[key]
-    valid = ", ".join(list(_REGISTERED) + list(FORMAT_ALIASES))
-    raise ValueError(f"unknown format {name!r}; valid names: {valid}; or use Format.custom()")
+    names = list(_REGISTERED) + list(FORMAT_ALIASES)
+    raise ValueError(f"unknown format {name!r}{did_you_mean(key, names)}; valid names: {', '.join(names)}; "
+                     "or use Format.custom()")
+
+
+def did_you_mean(word: str, names: "list[str]") -> str:
+    """``" (did you mean 'x'?)"`` (or ``'x' or 'y'``) for the close matches of ``word`` (difflib), else ``""``."""
+    close = difflib.get_close_matches(word, names, n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""

@@ -43,6 +43,7 @@ __all__ = [
     "POLY",
     "Lfsr32",
     "advance",
+    "check_seed",
     "draws",
     "leap",
     "step",
@@ -79,6 +80,16 @@ def _check_state(value: object, name: str = "seed") -> int:
             f"(0x1 .. 0xFFFFFFFF); got {state}"
         )
     return state
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """A valid LFSR seed as an int: an integer (not a bool) with ``1 <= value <= 2**32 - 1``.
+
+    Raises:
+        TypeError: not an integer (2.5, "3", True...), named.
+        ValueError: 0 or wider than 32 bits, named.
+    """
+    return _check_state(value, name)
 
 
 def _check_count(value: object, name: str = "n") -> int:

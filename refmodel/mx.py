@@ -125,6 +125,25 @@ class MxArray:
     scale_rule: str = "ocp"
     tensor_scale: float | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse what would be stored wrongly: codes outside their width, shapes that do not fit.
+
+        Raises:
+            TypeError: non-integer scale or element codes, a non-int block or axis.
+            ValueError: an unknown type, a block outside 1...MAX_BLOCK, an axis out of range,
+                a scale code outside 0...255, an element code outside ``[0, 2**elem_bits)``,
+                scale or element arrays whose shapes do not fit ``shape``, ``axis`` and ``block``.
+        """
+        t = get_mx_type(self.mx_type)
+        self.block = _check_block(self.block)
+        self.shape = tuple(int(n) for n in self.shape)
+        self.axis = _check_axis(self.axis, len(self.shape))
+        blocks = -(-self.shape[self.axis] // self.block)
+        want_s = self.shape[:self.axis] + (blocks,) + self.shape[self.axis + 1:]
+        want_e = self.shape[:self.axis] + (blocks * self.block,) + self.shape[self.axis + 1:]
+        self.scales = _check_mx_codes(self.scales, "scale", 8, want_s)
+        self.elements = _check_mx_codes(self.elements, "element", t.elem_bits, want_e)
+
     def to_bytes(self) -> bytes:
         """Packed storage (docs/mx.md): scale codes, [NVFP4: float32 tensor scale, little endian], elements.
 
@@ -204,12 +223,34 @@ def _unpack(buf: np.ndarray, n: int, bits: int) -> np.ndarray:
     return codes.reshape(-1)[:n].astype(np.uint8)
 
 
+MAX_BLOCK = 1 << 16
+"""The largest block size (docs/mx.md): OCP MX uses 32, NVFP4 16; larger blocks are allowed up to here."""
+
+MAX_PADDED_ELEMENTS = 1 << 28
+"""``quantize(pad=True)`` refuses padding that would grow a tensor past this many elements (docs/mx.md)."""
+
+
 def _check_block(block: Any) -> int:
     if isinstance(block, bool) or not isinstance(block, (int, np.integer)):
         raise TypeError(f"block must be an int >= 1, got {block!r}")
-    if block < 1:
-        raise ValueError(f"block must be >= 1, got {block}")
+    if not 1 <= block <= MAX_BLOCK:
+        raise ValueError(f"block must be in 1...{MAX_BLOCK} (OCP MX: 32, NVFP4: 16), got {block}")
     return int(block)
+
+
+def _check_mx_codes(codes: Any, what: str, bits: int, shape: tuple[int, ...]) -> np.ndarray:
+    """``codes`` checked: integers in ``[0, 2**bits)`` of ``shape``; returned as uint8."""
+    arr = np.asarray(codes)
+    if arr.dtype.kind not in "iu":
+        first = arr.reshape(-1)[:1].tolist()[0] if arr.size else None
+        raise TypeError(f"{what} codes must be integers, got {first!r} (dtype {arr.dtype})")
+    if arr.shape != shape:
+        raise ValueError(f"{what} codes of shape {arr.shape} do not fit: expected {shape}")
+    if arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi >= 1 << bits:
+            raise ValueError(f"{what} code {lo if lo < 0 else hi} is out of range: allowed 0...{(1 << bits) - 1}")
+    return arr.astype(np.uint8, copy=False)
 
 
 def _check_axis(axis: Any, ndim: int) -> int:
@@ -269,6 +310,10 @@ def quantize(
         if not pad:
             raise ValueError(f"axis {axis} has length {length}, not a multiple of block {block}; "
                              "pass pad=True to pad with zeros")
+        padded = arr.size // length * (-(-length // block) * block)
+        if padded > max(arr.size, MAX_PADDED_ELEMENTS):
+            raise ValueError(f"padding axis {axis} (length {length}) to block {block} would grow the tensor from "
+                             f"{arr.size} to {padded} elements; the limit is {MAX_PADDED_ELEMENTS} (use a smaller block)")
     if nan_policy not in NAN_POLICIES:
         raise ValueError(f"unknown nan_policy {nan_policy!r}; allowed: {', '.join(NAN_POLICIES)}")
     if arr.dtype.itemsize == 2:

@@ -24,10 +24,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .encodings import RoundingMode, Specials
-from .formats import Format
+from .encodings import RoundingMode, Specials, parse_rounding
+from .formats import Format, did_you_mean
 
-__all__ = ["EncodeOptions", "Rounded", "round_finite", "encode_float64", "code_dtype", "bit_length", "MAX_SIG_BITS"]
+__all__ = ["EncodeOptions", "Rounded", "round_finite", "encode_float64", "code_dtype", "bit_length", "MAX_SIG_BITS",
+           "check_bool", "rounding_mode"]
 
 MAX_SIG_BITS = 63
 _RNE, _RMM, _RTZ, _RDN, _RUP, _RTO = (RoundingMode.RNE, RoundingMode.RMM, RoundingMode.RTZ, RoundingMode.RDN,
@@ -35,6 +36,34 @@ _RNE, _RMM, _RTZ, _RDN, _RUP, _RTO = (RoundingMode.RNE, RoundingMode.RMM, Roundi
 _SCALE = Specials.SCALE
 E8M0_RULES = ("ml_dtypes", "even", "up")
 NAN_POLICIES = ("ml_dtypes", "canonical")
+
+
+def rounding_mode(rounding: "str | int | RoundingMode") -> RoundingMode:
+    """:func:`refmodel.encodings.parse_rounding`, with "did you mean" for a misspelt name.
+
+    Raises:
+        ValueError: an unknown name or code (or a bool, a float...), named, with the allowed ones.
+    """
+    try:
+        return parse_rounding(rounding)
+    except ValueError as exc:
+        if not isinstance(rounding, str):
+            raise
+        hint = did_you_mean(rounding.strip().lower(), [m.label for m in RoundingMode])
+        raise ValueError(f"{exc}{hint}") from None
+
+
+def check_bool(value: object, name: str) -> bool:
+    """``value`` as a bool: True/False (also numpy's) or the integers 0 and 1, nothing else.
+
+    Raises:
+        ValueError: any other value (``"no"``, 2, 0.5, None...), named.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{name} must be a bool (True or False, or 0/1), got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -61,6 +90,7 @@ class EncodeOptions:
     sr_bits: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "saturate", check_bool(self.saturate, "saturate"))
         if self.nan not in NAN_POLICIES:
             raise ValueError(f"nan must be one of {NAN_POLICIES}, got {self.nan!r}")
         if self.e8m0_rule not in E8M0_RULES:

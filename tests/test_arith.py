@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
@@ -374,3 +374,40 @@ def test_fn_fnuz_nans_are_quiet():
     for name, nan in [("float8_e4m3fn", 0x7F), ("float8_e4m3fn", 0xFF), ("float8_e4m3fnuz", 0x80), ("float8_e5m2fnuz", 0x80)]:
         codes, flags = arith.fma(0x3F800000, nan, 0x38 if name == "float8_e4m3fn" else 0x40, fmt_a=name)
         assert (int(codes), int(flags)) == (0x7FC00000, 0), name
+
+
+# ------------------------------------------------------------------- scale_exp
+@given(
+    k=st.one_of(st.integers(-400, 400), st.integers(-(2**80), 2**80),
+                st.sampled_from([2**50, 2**62, 2**63 - 1, 2**63, 2**70, -(2**63), -(2**40) - 1, 2**40])),
+    rows=st.lists(st.tuples(st.integers(0, 255), st.integers(0, 255), st.integers(0, 255), st.integers(0, 255)),
+                  min_size=1, max_size=4),
+    fc=st.sampled_from(ACCS),
+    mode=st.sampled_from(MODES + ["sr"]),
+    sat=st.booleans(),
+    r=st.integers(0, 255),
+)
+@settings(max_examples=150)
+def test_dot_scale_exp_every_integer_against_oracle(k, rows, fc, mode, sat, r):
+    """Any integer scale_exp (far beyond int64 too) is applied exactly: overflow and underflow with their flags."""
+    a = np.array([[x[0], x[1]] for x in rows])
+    b = np.array([[x[2], x[3]] for x in rows])
+    kw = {"sr_bits": 8, "rand": np.full(len(rows), r)} if mode == "sr" else {}
+    codes, flags = arith.dot(a, b, fmt_a=E4M3, fmt_b=E5M2, acc_fmt=fc, rounding=mode, saturate=sat, scale_exp=k, **kw)
+    for i in range(len(rows)):
+        neutral = 0 if mode == "rdn" else fc.sign_mask  # the zero addend that leaves the zero-sign rules alone
+        want = ref.dot_exact(neutral, a[i].tolist(), b[i].tolist(), E4M3, E5M2, fc, mode, saturate=sat,
+                             scale_exp=k, **({"sr_bits": 8, "rand": r} if mode == "sr" else {}))
+        assert (int(codes[i]), int(flags[i])) == want, (k, rows[i])
+
+
+def test_dot_scale_exp_huge_values_of_the_issue():
+    """2**50...2**62 overflowed silently to the unscaled sum; 2**63 - 1 gave +0; 2**70 raised OverflowError."""
+    one = encode(np.float64(1.0), E4M3).astype(np.int64)
+    a = np.full((1, 2), one)
+    for k in [2**50, 2**62, 2**63 - 1, 2**70]:
+        assert arith.dot(a, a, fmt_a=E4M3, scale_exp=k) == (0x7F800000, Flag.OF | Flag.NX)
+        assert arith.dot(a, a, fmt_a=E4M3, scale_exp=-k) == (0, Flag.UF | Flag.NX)
+    rows = np.tile(a, (3, 1))
+    codes, flags = arith.dot(rows, rows, fmt_a=E4M3, scale_exp=np.array([2**62, 1, -(2**62)]))
+    assert codes.tolist() == [0x7F800000, 0x40800000, 0] and flags.tolist() == [5, 0, 3]
