@@ -52,6 +52,7 @@ HOURS = {
     "fp8kit regress --level full --shard 1/4 --seed 7",
     "fp8kit mutate",
     "fp8kit mutate --all",
+    "fp8kit mutate --module fp8_fma",
     "fp8kit mutate --module mx_dot --max-per-module 100 --seed 7 --jobs 4 --out mutate_mx",
 }
 """Examples that take hours (or tens of minutes) as written: the slow suite runs them with --list."""
