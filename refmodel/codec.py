@@ -16,7 +16,7 @@ import numpy as np
 
 from .encodings import CodeClass, RoundingMode, Specials
 from .formats import Format, get_format
-from .rounding import EncodeOptions, code_dtype, rounding_mode
+from .rounding import EncodeOptions, code_dtype, round_finite, rounding_mode
 from .tables import (
     CHUNK,
     FLOAT64,
@@ -47,10 +47,14 @@ def as_float_array(x: Any) -> np.ndarray:
         raise TypeError(f"complex input is not allowed (got dtype {dt}); pass real values")
     if dt.kind == "b":
         raise TypeError("boolean input is not allowed; pass numeric values")
-    if dt.kind in "iu" or dt.name in ("int2", "int4", "uint2", "uint4"):
+    if _is_integer_dtype(dt):
         wide = arr.astype(np.int64) if dt.kind == "V" else arr
-        if wide.size and (np.abs(wide.astype(np.float64)) > 2.0**53).any():
-            raise ValueError("integer inputs beyond 2**53 are not exact in float64; pass floats")
+        inexact = ~_exact_in_float64(wide)
+        if inexact.any():
+            idx = np.unravel_index(int(np.argmax(inexact)), wide.shape)
+            raise ValueError(f"integer input {int(wide[idx])} at index {tuple(int(i) for i in idx)} is not exact in "
+                             "float64 (|v| > 2**53 and not a multiple of the float64 spacing there); "
+                             "encode takes such integers exactly")
         return wide.astype(np.float64)
     if dt.kind == "f" and dt.itemsize > 8:
         raise TypeError(f"{dt} input is not supported; pass float64")
@@ -66,6 +70,36 @@ def as_float_array(x: Any) -> np.ndarray:
         f"input of dtype {dt} is not numeric; allowed: float16, bfloat16, float32, "
         "float64, the ml_dtypes float types and integers"
     )
+
+
+def _is_integer_dtype(dt: np.dtype) -> bool:
+    return dt.kind in "iu" or dt.name in ("int2", "int4", "uint2", "uint4")
+
+
+def _exact_in_float64(wide: np.ndarray) -> np.ndarray:
+    """Whether each (u)int64-range integer is exactly a float64 (bool array)."""
+    f = wide.astype(np.float64)
+    top = 2.0**64 if wide.dtype.kind == "u" else 2.0**63
+    fits = f < top  # a float64 of 2**63 (2**64) is beyond the dtype: the integer rounded up to it
+    back = np.where(fits, f, 0.0).astype(wide.dtype)
+    return fits & (back == wide)
+
+
+def _integer_fields(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integers (any int/uint dtype) as exact ``(neg, sig < 2**63, exp)`` for :func:`round_finite`.
+
+    Magnitudes of 2**63 and above (int64's minimum, large uint64) keep their lowest bit as a sticky bit
+    one place down, 40 or more bits below any rounding position of a <= 32-bit format.
+    """
+    wide = arr.astype(np.int64) if arr.dtype.kind == "V" else arr
+    if wide.dtype.kind == "u":
+        neg, mag = np.zeros(wide.shape, bool), wide.astype(np.uint64)
+    else:
+        wide = wide.astype(np.int64)
+        neg, mag = wide < 0, np.abs(wide).astype(np.uint64)  # abs(-2**63) wraps to itself: 2**63 as uint64
+    big = (mag >> np.uint64(63)) != 0
+    sig = np.where(big, (mag >> np.uint64(1)) | (mag & np.uint64(1)), mag)
+    return neg, sig, big.astype(np.int64)
 
 
 def random_integers(
@@ -127,8 +161,9 @@ def encode(
 
     Args:
         x: array-like of float16, bfloat16, float32, float64, any ml_dtypes
-            float type, or integers (|v| <= 2**53); any shape.  Each element is
-            rounded once from its exact value (never through another type).
+            float type, or integers (any int8...int64/uint8...uint64 value,
+            rounded exactly, never through float64); any shape.  Each element
+            is rounded once from its exact value (never through another type).
         fmt: a :class:`Format` or a name accepted by :func:`get_format`.
         rounding: ``"rne"`` (ties to even), ``"rtz"``, ``"rdn"`` (toward -inf),
             ``"rup"`` (toward +inf), ``"rmm"`` (ties away), ``"rto"`` (round to
@@ -160,7 +195,12 @@ def encode(
     opts = EncodeOptions(fmt, mode, saturate, nan, e8m0_rule, sr_bits if mode is RoundingMode.SR else None)
     if mode is not RoundingMode.SR and (rand is not None or rng is not None or sr_bits is not None):
         raise ValueError(f"sr_bits, rand and rng are only used with rounding='sr', not {mode.label!r}")
-    arr = as_float_array(x)
+    raw = np.asarray(x)
+    if _is_integer_dtype(raw.dtype):  # exact for every int64/uint64 value, never through float64
+        r = random_integers(rand, rng, raw.shape, int(sr_bits)) if mode is RoundingMode.SR else None  # type: ignore[arg-type]
+        code = round_finite(*_integer_fields(raw), opts, r).code
+        return code.astype(code_dtype(fmt)).reshape(raw.shape)
+    arr = as_float_array(raw)
     _check_no_nan(arr, fmt)
     out_dtype = code_dtype(fmt)
     flat = np.ascontiguousarray(arr).reshape(-1)

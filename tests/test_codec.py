@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import ml_dtypes
 import numpy as np
@@ -373,3 +374,54 @@ def test_classify_agrees_with_the_oracle(fmt):
         else:
             want = CodeClass.INF if ref.kind == "inf" else CodeClass.NAN
         assert cls == want, hex(code)
+
+
+# ------------------------------------------------------------ integer inputs, exactly
+_INT_EDGES = [0, 1, -1, 2**53 - 1, 2**53, 2**53 + 1, 2**53 + 2, 2**53 + 3, -(2**53) - 1, 2**62 + 1, 2**63 - 1, -(2**63),
+              -(2**63) + 1, 2**24 + 1, 2**24 + 3, -(2**24) - 1, 65519, 65520, 448, 464, 465, 2**127 >> 70]
+_INT_TARGETS = ["float32", "bfloat16", "float16", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e8m0fnu",
+                "float8_e5m3fnu", "float4_e2m1fn"]
+_INT_MODES = ["rne", "rtz", "rdn", "rup", "rmm", "rto"]
+
+
+def _oracle_int(v: int, fmt: str, mode: str, **kw) -> int:
+    from refmodel.oracle import OracleValue, encode_exact
+
+    return encode_exact(OracleValue(v < 0, "finite", Fraction(abs(v))), get_format(fmt), mode, **kw)
+
+
+@pytest.mark.parametrize("fmt", _INT_TARGETS)
+@pytest.mark.parametrize("mode", _INT_MODES)
+def test_integer_inputs_exact_at_the_edges(fmt, mode):
+    """int64 edges (2**53 + 1 rounded up by rup, 2**63 - 1, -2**63) and uint64 up to 2**64 - 1, against the oracle."""
+    ints = np.array(_INT_EDGES, np.int64)
+    got = encode(ints, fmt, rounding=mode).tolist()
+    assert got == [_oracle_int(v, fmt, mode) for v in _INT_EDGES]
+    uints = [2**63, 2**64 - 1, 2**64 - 2**40, 2**63 + 1, 5]
+    got = encode(np.array(uints, np.uint64), fmt, rounding=mode).tolist()
+    assert got == [_oracle_int(v, fmt, mode) for v in uints]
+
+
+def test_integer_input_of_the_issue():
+    """2**53 + 1 into float32 with rup is above 2**53 (it returned 2**53, below the input)."""
+    for mode, want in [("rup", 0x5A000001), ("rto", 0x5A000001), ("rtz", 0x5A000000), ("rne", 0x5A000000)]:
+        assert encode(np.array([2**53 + 1], np.int64), "float32", rounding=mode).item() == want
+
+
+@given(v=st.integers(-(2**63), 2**63 - 1), fmt=st.sampled_from(_INT_TARGETS), mode=st.sampled_from(_INT_MODES + ["sr"]),
+       r=st.integers(0, 2**12 - 1), sat=st.booleans())
+def test_integer_inputs_against_oracle(v, fmt, mode, r, sat):
+    kw = {"sr_bits": 12, "rand": r} if mode == "sr" else {}
+    got = encode(np.array([v], np.int64), fmt, rounding=mode, saturate=sat, **kw).item()
+    assert got == _oracle_int(v, fmt, mode, saturate=sat, **kw)
+
+
+def test_integers_not_exact_in_float64_are_named_where_float64_is_used():
+    """mx.quantize reads integers through float64: 2**53 + 1 is refused by name, 2**53 + 2 (exact) accepted."""
+    from refmodel.codec import as_float_array
+
+    assert as_float_array(np.array([2**53 + 2, -(2**63)], np.int64)).tolist() == [2.0**53 + 2, -(2.0**63)]
+    with pytest.raises(ValueError, match=r"integer input 9007199254740993 at index \(1,\) is not exact in float64"):
+        as_float_array(np.array([0, 2**53 + 1], np.int64))
+    with pytest.raises(ValueError, match=r"18446744073709551615"):
+        as_float_array(np.array([2**64 - 1], np.uint64))
