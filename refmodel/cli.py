@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import re
 import sys
 from pathlib import Path
@@ -556,6 +557,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # the reader went away (`fp8kit table ... | head`): stop quietly, as SIGPIPE would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt as exc:
         if args.debug:
             raise

@@ -313,7 +313,14 @@ class Format:
         Returns ``{prefix+"EXP_W", prefix+"MAN_W", prefix+"BIAS", prefix+"SPECIALS"}``,
         and ``prefix+"SIGNED": 0`` for an unsigned format other than a scale
         (UE5M3); a signed format's SIGNED is the RTL default, 1, and not written.
+
+        Raises:
+            ValueError: a prefix that does not make Verilog identifiers (empty, or a letter or
+                ``_`` followed by letters, digits and ``_``).
         """
+        if not isinstance(prefix, str) or not re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)?", prefix):
+            raise ValueError(f"RTL parameter prefix {prefix!r} does not make Verilog identifiers; allowed: empty, "
+                             "or a letter or _ followed by letters, digits and _ (A_, B_, ACC_)")
         params = {
             f"{prefix}EXP_W": self.exp_bits,
             f"{prefix}MAN_W": self.man_bits,

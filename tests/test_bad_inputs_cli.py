@@ -12,7 +12,7 @@ import ml_dtypes
 import numpy as np
 import pytest
 
-from tests.badinput import CliCase, check_cli, ids
+from badinput import CliCase, check_cli, ids
 
 C = CliCase
 NOT_FLOAT = r"is not a float dtype.*allowed dtypes: float16, float32, float64"
@@ -96,6 +96,10 @@ CASES = [
     C("rtl-params-format-ambiguous", ["rtl-params", "e5m3"], r"format name 'e5m3' is ambiguous"),
     C("rtl-params-format-typo", ["rtl-params", "bfloat61"], r"unknown format 'bfloat61'.*did you mean 'bfloat16'"),
     C("rtl-params-format-missing", ["rtl-params"], r"required: format"),
+    C("rtl-params-prefix-not-identifier", ["rtl-params", "float8_e4m3fn", "--prefix", "@@bad@@"],
+      r"prefix '@@bad@@' does not make Verilog identifiers"),
+    C("rtl-params-prefix-digit", ["rtl-params", "float8_e4m3fn", "--prefix", "1A_"], r"prefix '1A_'"),
+    C("replay-timeout-zero", ["replay", "{tmp}/x.hex", "--timeout", "0"], r"--timeout.*'0'"),
     # cost
     C("cost-format-typo", ["cost", "--formats", "int8,e4m3fm"], r"unknown format 'e4m3fm'.*did you mean 'float8_e4m3fn'"),
     C("cost-calibration-missing", ["cost", "--calibration", "{tmp}/nope.json"],

@@ -102,6 +102,8 @@ CASES = [
     ApiCase("mx-block-huge", lambda: mx.quantize(np.ones(10), "mxfp8_e4m3", block=10**9, pad=True), ValueError, r"block must be in 1\.\.\.65536.*got 1000000000"),
     ApiCase("mx-pad-grows", lambda: mx.quantize(np.ones((1 << 15, 1), np.float32), "mxfp8_e4m3", block=1 << 14, pad=True), ValueError, r"from 32768 to 536870912 elements; the limit is 268435456"),
     ApiCase("mx-block-float", lambda: mx.quantize(np.ones(32), "mxfp8_e4m3", block=32.0), TypeError, r"32\.0"),
+    ApiCase("rtl-params-prefix", lambda: get_format("float8_e5m2").rtl_params("A-"), ValueError, r"prefix 'A-' does not make Verilog identifiers"),
+    ApiCase("rtl-params-prefix-int", lambda: get_format("float8_e5m2").rtl_params(1), ValueError, r"prefix 1 does not"),
     ApiCase("mx-from-bytes-len", lambda: mx.MxArray.from_bytes(b"\0" * 3, "mxfp8_e4m3", (32,)), ValueError, r"3 bytes"),
 ]
 
