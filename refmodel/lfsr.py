@@ -40,6 +40,7 @@ import numpy as np
 
 __all__ = [
     "LEAP",
+    "MAX_COUNT",
     "POLY",
     "Lfsr32",
     "advance",
@@ -58,6 +59,9 @@ LEAP = 32
 """Single steps per operation (leap-forward distance)."""
 
 _MASK32 = 0xFFFFFFFF
+
+MAX_COUNT = 1 << 30
+"""The most words or draws one call returns (4 GiB of uint32; the walk needs about twice that)."""
 
 
 # ----------------------------------------------------------------------------
@@ -92,11 +96,13 @@ def check_seed(value: object, name: str = "seed") -> int:
     return _check_state(value, name)
 
 
-def _check_count(value: object, name: str = "n") -> int:
-    """A non-negative count."""
+def _check_count(value: object, name: str = "n", most: int | None = MAX_COUNT) -> int:
+    """A count in ``0...most`` (words returned: ``MAX_COUNT``; ``None``: no upper bound)."""
     count = _check_int(value, name)
     if count < 0:
         raise ValueError(f"{name} must be >= 0, got {count}")
+    if most is not None and count > most:
+        raise ValueError(f"{name} must be at most {most} (2**30 words, 4 GiB), got {count}")
     return count
 
 
@@ -239,7 +245,7 @@ def advance(state: int, steps: int) -> int:
         ValueError: ``state`` is 0 or wider than 32 bits, or ``steps`` is negative.
     """
     x = _check_state(state, "state")
-    remaining = _check_count(steps, "steps")
+    remaining = _check_count(steps, "steps", most=None)
     i = 0
     while remaining:
         if remaining & 1:
@@ -293,7 +299,7 @@ def draws(seed: int, n: int, r_bits: int) -> np.ndarray:
 
     Raises:
         TypeError: an argument is not an integer.
-        ValueError: ``seed`` is 0 or wider than 32 bits, ``n`` is negative, or
+        ValueError: ``seed`` is 0 or wider than 32 bits, ``n`` is negative or above ``MAX_COUNT``, or
             ``r_bits`` is outside 1..32.
     """
     r_bits = _check_r_bits(r_bits)

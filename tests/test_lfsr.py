@@ -449,6 +449,10 @@ def test_bad_n():
         words(1, -1)
     with pytest.raises(ValueError, match="n must be >= 0, got -5"):
         draws(1, -5, 8)
+    with pytest.raises(ValueError, match=r"n must be at most 1073741824 \(2\*\*30 words, 4 GiB\), got 1073741825"):  # refused before any allocation
+        words(1, (1 << 30) + 1)
+    with pytest.raises(ValueError, match=r"got 10000000000"):
+        Lfsr32(1).draws(10**10, 8)
     with pytest.raises(TypeError, match="n must be an integer"):
         words(1, 2.0)
     with pytest.raises(ValueError, match="steps must be >= 0, got -1"):
