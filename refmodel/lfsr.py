@@ -276,7 +276,7 @@ def words(seed: int, n: int) -> np.ndarray:
 
     Raises:
         TypeError: ``seed`` or ``n`` is not an integer.
-        ValueError: ``seed`` is 0 or wider than 32 bits, or ``n`` is negative.
+        ValueError: ``seed`` is 0 or wider than 32 bits, or ``n`` is negative or above ``MAX_COUNT``.
     """
     start = _check_state(seed)
     return _orbit(start, _check_count(n), _leap_power_tables)
@@ -324,7 +324,7 @@ def words_reference(seed: int, n: int) -> np.ndarray:
 
     Raises:
         TypeError: ``seed`` or ``n`` is not an integer.
-        ValueError: ``seed`` is 0 or wider than 32 bits, or ``n`` is negative.
+        ValueError: ``seed`` is 0 or wider than 32 bits, or ``n`` is negative or above ``MAX_COUNT``.
     """
     state = _check_state(seed)
     out = []
@@ -381,7 +381,7 @@ class Lfsr32:
 
         Raises:
             TypeError: ``n`` is not an integer.
-            ValueError: ``n`` is negative.
+            ValueError: ``n`` is negative or above ``MAX_COUNT``.
         """
         out = words(self._state, n)
         if out.size:
@@ -393,7 +393,7 @@ class Lfsr32:
 
         Raises:
             TypeError: an argument is not an integer.
-            ValueError: ``n`` is negative or ``r_bits`` is outside 1..32.
+            ValueError: ``n`` is negative or above ``MAX_COUNT``, or ``r_bits`` is outside 1..32.
         """
         r_bits = _check_r_bits(r_bits)
         out = self.words(n)
