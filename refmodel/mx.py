@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import arith
-from .codec import as_float_array, decode, encode, unpack
+from .codec import as_float_array, decode, encode, signalling_nan, unpack
 from .encodings import CodeClass, RoundingMode
 from .formats import Format, get_format
 from .rounding import EncodeOptions
@@ -444,14 +444,17 @@ def dequantize(m: MxArray, dtype: Any = np.float32) -> np.ndarray:
 
 # ------------------------------------------------------------------------------ dot
 def _element_fields(m: MxArray, t: MxType):
-    """Elements as exact ``(neg, sig, lsb, cls)`` along the blocked axis moved last."""
+    """Elements as exact ``(neg, sig, lsb, cls, snan)`` along the blocked axis moved last.
+
+    ``snan`` marks signalling NaNs (:func:`refmodel.codec.signalling_nan`: E5M2 0x7D and 0xFD only).
+    """
     codes = np.moveaxis(m.elements, m.axis, -1)
     if t.element is None:
         k = codes.view(np.int8).astype(np.int64)
         cls = np.where(k == 0, CodeClass.ZERO, CodeClass.NORMAL).astype(np.uint8)
-        return k < 0, np.abs(k).astype(np.uint64), np.full(k.shape, _INT8_LSB, np.int64), cls
+        return k < 0, np.abs(k).astype(np.uint64), np.full(k.shape, _INT8_LSB, np.int64), cls, np.zeros(k.shape, bool)
     u = unpack(codes, t.element)
-    return u.neg, u.sig, u.exp - t.element.man_bits, u.cls
+    return u.neg, u.sig, u.exp - t.element.man_bits, u.cls, signalling_nan(codes, t.element)
 
 
 def _scale_exponents(m: MxArray, t: MxType) -> tuple[np.ndarray, np.ndarray]:
@@ -471,9 +474,13 @@ def _check_pair(a: MxArray, b: MxArray) -> tuple[MxType, MxType]:
 
 
 def _dot_fields(fa, sa, fb, sb):
-    """Exact products of aligned elements with both scales applied, as sum_products inputs."""
-    na, ga, la, ca = fa
-    nb, gb, lb, cb = fb
+    """Exact products of aligned elements with both scales applied, as sum_products inputs.
+
+    A product is invalid (NaN with NV) for Inf * 0 and for a signalling-NaN element on either side,
+    whatever the scales (IEEE 754-2019 section 7.2).
+    """
+    na, ga, la, ca, qa = fa
+    nb, gb, lb, cb, qb = fb
     ea, nan_a = sa
     eb, nan_b = sb
     neg = na ^ nb
@@ -482,7 +489,7 @@ def _dot_fields(fa, sa, fb, sb):
     nan = (ca == CodeClass.NAN) | (cb == CodeClass.NAN) | nan_a | nan_b
     zero_a, zero_b = ca == CodeClass.ZERO, cb == CodeClass.ZERO
     inf_a, inf_b = ca == CodeClass.INF, cb == CodeClass.INF
-    invalid = (inf_a & zero_b) | (zero_a & inf_b)
+    invalid = (inf_a & zero_b) | (zero_a & inf_b) | qa | qb
     cls = np.full(sig.shape, CodeClass.NORMAL, np.uint8)
     cls[zero_a | zero_b] = CodeClass.ZERO
     cls[inf_a | inf_b] = CodeClass.INF
@@ -498,8 +505,9 @@ def dot(a: MxArray, b: MxArray) -> tuple[np.ndarray, np.ndarray]:
     """``sum_i X_A * X_B * P_i^A * P_i^B`` over the blocked axis, exact, rounded once (rne) to float32.
 
     Both arrays must be blocked along their last axis with equal shapes and
-    block sizes.  A NaN scale or element gives NaN; Inf*0 and Inf-Inf NaN
-    with NV (flags as :func:`refmodel.arith.fma`).
+    block sizes.  A NaN scale or element gives NaN; Inf*0 and a
+    signalling-NaN element (E5M2 0x7D/0xFD), whatever the scales, and
+    Inf-Inf give NaN with NV (flags as :func:`refmodel.arith.fma`).
 
     Returns:
         ``(float32 codes as uint32, flags)`` of the leading shape.

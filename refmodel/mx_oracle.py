@@ -53,13 +53,18 @@ and rounded ONCE, to nearest even, to float32 (non-saturating: overflow gives
 +-Inf). Specials, in this order: a NaN scale on either side, or any NaN
 element (E4M3 0x7F/0xFF, E5M2 exponent all ones with mantissa != 0), gives the
 canonical quiet NaN 0x7FC00000; so does an invalid product Inf x 0 (E5M2
-elements) and infinite products of both signs (+Inf + -Inf); otherwise
+elements, also under a NaN scale), infinite products of both signs (+Inf +
+-Inf; a NaN scale makes its products NaN, not Inf) and a signalling
+NaN element (E5M2 only: exponent all ones, mantissa nonzero with its MSB
+clear, i.e. 0x7D and 0xFD; IEEE 754-2019 section 7.2; with any scale, the
+NaN scale included); otherwise
 infinite products of one sign give that Inf (0x7F800000 / 0xFF800000);
 otherwise, if every product is zero, the result is -0 when every product is
 -0 and +0 otherwise; an exact zero sum of nonzero products is +0; anything
 else is the rounded exact sum (a nonzero sum that rounds to zero keeps its
 sign). :func:`dot_blocks_flags` and :func:`dot_vectors_flags` also give the IEEE
-flags of spec-notes section 4 (NV for Inf x 0 and Inf - Inf only; OF, UF with
+flags of spec-notes section 4 (NV for Inf x 0, Inf - Inf and a signalling-NaN
+element only; OF, UF with
 tininess after rounding, NX from the one rounding).
 """
 
@@ -69,7 +74,7 @@ import numbers
 from collections.abc import Sequence
 from fractions import Fraction
 
-from .encodings import Flag
+from .encodings import Flag, Specials
 from .formats import Format, get_format
 from .oracle import OracleValue, decode_exact, encode_exact, exact_value_of_float
 
@@ -355,6 +360,21 @@ def _dot_terms(blocks_a, blocks_b, mx_type_a: str, mx_type_b: str):
     return terms
 
 
+def _is_signalling(code: int, mx_type: str) -> bool:
+    """An ieee element's signalling NaN: exponent all ones, mantissa nonzero with its MSB clear."""
+    fmt = element_format(mx_type)
+    if fmt is None or fmt.specials is not Specials.IEEE:
+        return False  # MXINT8, fn (E4M3) and none (FP6, FP4) elements have no signalling NaN
+    mant = code & ((1 << fmt.man_bits) - 1)
+    field = (code >> fmt.man_bits) & ((1 << fmt.exp_bits) - 1)
+    return field == (1 << fmt.exp_bits) - 1 and mant != 0 and not (mant >> (fmt.man_bits - 1)) & 1
+
+
+def _any_signalling(blocks: Sequence, mx_type: str) -> bool:
+    """Whether any element code of the ``(scale, codes)`` blocks is a signalling NaN."""
+    return any(_is_signalling(c, mx_type) for _, codes in blocks for c in codes)
+
+
 def dot_vectors_flags(blocks_a: Sequence, blocks_b: Sequence, mx_type_a: str,
                       mx_type_b: str) -> tuple[int, int]:
     """The float32 dot product of two MX vectors, with its IEEE flags.
@@ -369,8 +389,9 @@ def dot_vectors_flags(blocks_a: Sequence, blocks_b: Sequence, mx_type_a: str,
         ``sum_blocks X_A * X_B * sum_i P_i^A * P_i^B`` computed exactly and
         rounded once (rne, overflow to +-Inf), with the specials of the module
         docstring. Flags (spec-notes section 4 bits): NV only for Inf x 0 and
-        for infinite products of both signs; a NaN scale or NaN element alone
-        raises nothing; OF | NX on overflow; NX when inexact; UF when inexact
+        for a signalling-NaN element on either side (whatever the scales), and
+        for infinite products of both signs (a NaN scale's products are NaN); a NaN scale or a quiet NaN element
+        alone raises nothing; OF | NX on overflow; NX when inexact; UF when inexact
         and tiny after rounding (the sum rounded to 24 bits with an unbounded
         exponent is below 2**-126).
 
@@ -379,19 +400,21 @@ def dot_vectors_flags(blocks_a: Sequence, blocks_b: Sequence, mx_type_a: str,
     """
     terms = _dot_terms(blocks_a, blocks_b, mx_type_a, mx_type_b)
     any_nan = False
-    invalid = False
+    invalid = _any_signalling(blocks_a, mx_type_a) or _any_signalling(blocks_b, mx_type_b)
     inf_signs = set()
     for xx, pa, pb in terms:
-        if xx is None or pa.kind == "nan" or pb.kind == "nan":
+        if pa.kind == "nan" or pb.kind == "nan":
             any_nan = True
             continue
-        negative = pa.negative != pb.negative
         if pa.kind == "inf" or pb.kind == "inf":
             other = pb if pa.kind == "inf" else pa
             if other.kind == "finite" and other.magnitude == 0:
-                invalid = True  # Inf x 0
-            else:
-                inf_signs.add(negative)
+                invalid = True  # Inf x 0, whatever the scales
+                continue
+        if xx is None:  # a NaN scale: a NaN product (its Inf, if any, is NaN too)
+            any_nan = True
+        elif pa.kind == "inf" or pb.kind == "inf":
+            inf_signs.add(pa.negative != pb.negative)
     if len(inf_signs) == 2:
         invalid = True  # +Inf + -Inf
     if invalid:
@@ -460,7 +483,7 @@ def dot_blocks(scale_a: int, codes_a: Sequence[int], scale_b: int, codes_b: Sequ
 
     Returns:
         The float32 code: canonical NaN 0x7FC00000 for a NaN scale, a NaN
-        element, Inf x 0 or +Inf + -Inf; +-Inf for infinite products of one
+        element (quiet or signalling), Inf x 0 or +Inf + -Inf; +-Inf for infinite products of one
         sign; -0 only when every product is -0; else the exact sum rounded
         once to nearest even (overflow to +-Inf).
 

@@ -497,6 +497,55 @@ def test_matmul_matches_reference(mx_type):
         np.testing.assert_array_equal(d_flags, flags[i])
 
 
+def _lane_against_oracle(ta: str, tb: str, ca: np.ndarray, cb: np.ndarray, sa: int, sb: int) -> np.ndarray:
+    """mx.dot of one-element blocks (codes ca, cb; scale codes sa, sb) equals the oracle pair by pair; its flags."""
+    n = ca.size
+    a = mx.MxArray(ta, 1, 1, (n, 1), np.full((n, 1), sa, np.uint8), ca.astype(np.uint8)[:, None])
+    b = mx.MxArray(tb, 1, 1, (n, 1), np.full((n, 1), sb, np.uint8), cb.astype(np.uint8)[:, None])
+    codes, flags = mx.dot(a, b)
+    want = np.array([dot_vectors_flags([(sa, [int(x)])], [(sb, [int(y)])], ta, tb) for x, y in zip(ca, cb)])
+    np.testing.assert_array_equal(codes, want[:, 0].astype(np.uint32), err_msg=f"{ta} x {tb}, scales {sa}, {sb}")
+    np.testing.assert_array_equal(flags, want[:, 1].astype(np.uint8), err_msg=f"{ta} x {tb}, scales {sa}, {sb}")
+    return flags
+
+
+@pytest.mark.parametrize("sa, sb", [(127, 127), (0xFF, 3)])
+def test_dot_every_e5m2_lane_pair(sa, sb):
+    """Every E5M2 x E5M2 code pair in one lane against the oracle: a signalling NaN (0x7D, 0xFD) on
+    either side raises NV, also under a NaN scale; nothing else with a NaN does."""
+    pairs = np.arange(1 << 16)
+    a, b = pairs >> 8, pairs & 0xFF
+    flags = _lane_against_oracle("mxfp8_e5m2", "mxfp8_e5m2", a, b, sa, sb)
+    snan = np.isin(a, (0x7D, 0xFD)) | np.isin(b, (0x7D, 0xFD))
+    assert (flags[snan] == 16).all()
+
+
+@pytest.mark.parametrize("other", ("mxfp8_e4m3", "mxfp6_e3m2", "mxint8"))
+def test_dot_e5m2_specials_against_other_types(other):
+    """E5M2 zeros, ones, max, Inf and every NaN against every code of another type, both orders."""
+    e5 = np.array([0x00, 0x3C, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F])
+    e5 = np.concatenate([e5, e5 | 0x80])
+    others = np.arange(1 << element_bits(other))
+    ca, cb = np.repeat(e5, others.size), np.tile(others, e5.size)
+    for sa, sb in ((127, 127), (0xFF, 127), (200, 3)):
+        flags = _lane_against_oracle("mxfp8_e5m2", other, ca, cb, sa, sb)
+        assert (flags[np.isin(ca, (0x7D, 0xFD))] == 16).all()
+        _lane_against_oracle(other, "mxfp8_e5m2", cb, ca, sb, sa)
+
+
+def test_matmul_signalling_nan_element():
+    """One E5M2 signalling NaN in A poisons its row with NV; one in B its column."""
+    rng = np.random.default_rng(3)
+    qa = mx.quantize(rng.standard_normal((3, 64)).astype(np.float32), "mxfp8_e5m2", axis=1)
+    qb = mx.quantize(rng.standard_normal((64, 2)).astype(np.float32), "mxfp8_e5m2", axis=0)
+    qa.elements[1, 40] = 0xFD
+    qb.elements[5, 0] = 0x7D
+    codes, flags = mx.matmul(qa, qb)
+    nv = (flags & 16) != 0
+    np.testing.assert_array_equal(nv, [[True, False], [True, True], [True, False]])
+    assert (codes[nv] == 0x7FC00000).all()
+
+
 # ------------------------------------------------------------------- storage
 @pytest.mark.parametrize("mx_type", MX_NAMES)
 @pytest.mark.parametrize("shape, axis, block", [((64,), 0, 32), ((3, 64), -1, 32), ((64, 3), 0, 32),

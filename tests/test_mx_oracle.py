@@ -442,7 +442,7 @@ def test_dot_specials():
     assert dot_blocks_flags(127, ones, 0xFF, ones, e4, e4) == (QNAN32, 0)
     assert dot_blocks_flags(127, [0x38, 0x7F], 127, ones[:2], e4, e4) == (QNAN32, 0)
     assert dot_blocks_flags(127, [0x38, 0xFF], 127, ones[:2], e4, e4) == (QNAN32, 0)
-    assert dot_blocks_flags(127, [0x7D], 127, [0x3C], e5, e5) == (QNAN32, 0)  # E5M2 NaN
+    assert dot_blocks_flags(127, [0x7E], 127, [0x3C], e5, e5) == (QNAN32, 0)  # E5M2 quiet NaN
     # E5M2 Inf times finite -> Inf, no flags (also with tiny scales)
     assert dot_blocks_flags(0, [0x7C, 0x3C], 0, [0x3C, 0x3C], e5, e5) == (PINF32, 0)
     assert dot_blocks_flags(127, [0x7C], 127, [0xBC], e5, e5) == (NINF32, 0)
@@ -451,8 +451,33 @@ def test_dot_specials():
     assert dot_blocks_flags(127, [0x7C], 127, [0x00], e5, e5) == (QNAN32, NV)
     assert dot_blocks_flags(127, [0x7C], 127, [0x00], e5, "mxint8") == (QNAN32, NV)
     assert dot_blocks_flags(127, [0x7C, 0xFC], 127, [0x3C, 0x3C], e5, e5) == (QNAN32, NV)
+    # under a NaN scale Inf x 0 is still invalid, but the products are NaN, not +-Inf: no Inf - Inf
+    assert dot_blocks_flags(0xFF, [0x7C], 127, [0x00], e5, e5) == (QNAN32, NV)
+    assert dot_blocks_flags(127, [0x00], 0xFF, [0xFC], e5, "mxfp8_e5m2") == (QNAN32, NV)
+    assert dot_blocks_flags(0xFF, [0x7C, 0xFC], 127, [0x3C, 0x3C], e5, e5) == (QNAN32, 0)
     # Inf with a NaN scale elsewhere: NaN
     assert dot_vectors([(127, [0x7C]), (0xFF, [0x3C])], [(127, [0x3C]), (127, [0x3C])], e5, e5) == QNAN32
+
+
+def test_dot_signalling_nan_elements():
+    """An E5M2 signalling NaN element (S.11111.01: 0x7D, 0xFD) on either side raises NV; quiet ones do not."""
+    e4, e5 = "mxfp8_e4m3", "mxfp8_e5m2"
+    assert dot_blocks_flags(127, [0x7D], 127, [0x3C], e5, e5) == (QNAN32, NV)
+    assert dot_blocks_flags(127, [0x3C], 127, [0xFD], e5, e5) == (QNAN32, NV)
+    assert dot_blocks_flags(127, [0xFE, 0x7F], 127, [0x3C, 0x3C], e5, e5) == (QNAN32, 0)
+    # whatever else the block holds: a quiet NaN, an Inf, a NaN scale, other element types
+    assert dot_blocks_flags(127, [0x7E, 0x7D], 127, [0x3C, 0x3C], e5, e5) == (QNAN32, NV)
+    assert dot_blocks_flags(127, [0x7C, 0xFD], 127, [0x3C, 0x3C], e5, e5) == (QNAN32, NV)
+    assert dot_blocks_flags(0xFF, [0x7D], 127, [0x3C], e5, e5) == (QNAN32, NV)
+    assert dot_blocks_flags(127, [0x7F], 127, [0x7D], e4, e5) == (QNAN32, NV)
+    assert dot_blocks_flags(127, [0x7D], 127, [0x00], e5, "mxint8") == (QNAN32, NV)
+    assert dot_vectors_flags([(127, [0x3C]), (127, [0xFD])], [(127, [0x3C]), (127, [0x00])], e5, e5) == (QNAN32, NV)
+    # the only E5M2 signalling NaNs are 0x7D and 0xFD; fn / none / MXINT8 elements have none
+    nv = [c for c in range(256) if dot_blocks_flags(127, [c], 127, [0x3C], e5, e5)[1] & NV]
+    assert nv == [0x7D, 0xFD]
+    for mx_type in ("mxfp8_e4m3", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4_e2m1", "mxint8"):
+        ones = [c for c in range(1 << element_bits(mx_type)) if dequantize_block(127, [c], mx_type)[0].kind != "inf"]
+        assert all(dot_blocks_flags(127, [c], 127, [c], mx_type, mx_type)[1] & NV == 0 for c in ones), mx_type
 
 
 @pytest.mark.parametrize("mx_type", MX_TYPES)
