@@ -23,7 +23,9 @@
 //   scale_a_i[7:0]      E8M0 scale of A (2**(code-127); 0xFF is the NaN scale)
 //   scale_b_i[7:0]      E8M0 scale of B
 //   res_o[31:0]         float32 result code (NaN is always 0x7FC00000)
-//   flags_o[4:0]        {NV, DZ, OF, UF, NX}; DZ is always 0
+//   flags_o[4:0]        {NV, DZ, OF, UF, NX}; DZ is always 0; NV for an element pair Inf * 0, for a
+//                       signalling-NaN element (ieee elements: MXFP8 E5M2 0x7D/0xFD), both whatever
+//                       the scales, and for +Inf + -Inf products
 // Latency: PIPE cycles, one block per cycle (no stall: the pipeline has no ready signal).
 //
 // Datapath: every exact product becomes a signed fixed-point integer whose LSB is the smallest
@@ -103,8 +105,9 @@ module mx_dot #(
       $display("mx_dot: K=%0d must be >= 1", K);
       $fatal(1);
     end
-    if (ELEM_INT8 == 0 && (ELEM_EXP_W < 1 || ELEM_MAN_W < 0 || ELEM_EXP_W > 6)) begin
-      $display("mx_dot: ELEM_EXP_W=%0d (1...6) / ELEM_MAN_W=%0d (>= 0) unsupported",
+    if (ELEM_INT8 == 0 && (ELEM_EXP_W < 1 || ELEM_MAN_W < 0 || ELEM_EXP_W > 6 ||
+                           ELEM_EXP_W + ELEM_MAN_W > 31)) begin
+      $display("mx_dot: ELEM_EXP_W=%0d (1...6) / ELEM_MAN_W=%0d (0...31-ELEM_EXP_W) unsupported",
                ELEM_EXP_W, ELEM_MAN_W);
       $fatal(1);
     end
@@ -132,8 +135,11 @@ module mx_dot #(
 `endif
 
   // ---------------------------------------------------------------- per-element products
+  // element classes per specials convention (rtl/include/fp8kit_class.vh)
+  `include "fp8kit_class.vh"
+
   wire [K-1:0]    p_nan;      // NaN element or Inf * 0
-  wire [K-1:0]    p_invalid;  // Inf * 0
+  wire [K-1:0]    p_invalid;  // Inf * 0 or a signalling-NaN element
   wire [K-1:0]    p_pinf;     // +Inf product
   wire [K-1:0]    p_ninf;     // -Inf product
   wire [K-1:0]    p_nzero;    // -0 product
@@ -162,41 +168,29 @@ module mx_dot #(
         wire [ELEM_EXP_W-1:0] b_e = b_c[ELEM_W-2 -: ELEM_EXP_W];
         wire [ELEM_MAN_W:0]   a_sig;
         wire [ELEM_MAN_W:0]   b_sig;
-        wire                  a_m0;
-        wire                  b_m0;
-        wire                  a_m1;
-        wire                  b_m1;
         if (ELEM_MAN_W > 0) begin : g_man
           assign a_sig = {|a_e, a_c[ELEM_MAN_W-1:0]};
           assign b_sig = {|b_e, b_c[ELEM_MAN_W-1:0]};
-          assign a_m0 = ~|a_c[ELEM_MAN_W-1:0];
-          assign b_m0 = ~|b_c[ELEM_MAN_W-1:0];
-          assign a_m1 = &a_c[ELEM_MAN_W-1:0];
-          assign b_m1 = &b_c[ELEM_MAN_W-1:0];
         end else begin : g_noman
           assign a_sig = |a_e;
           assign b_sig = |b_e;
-          assign a_m0 = 1'b1;
-          assign b_m0 = 1'b1;
-          assign a_m1 = 1'b1;
-          assign b_m1 = 1'b1;
         end
         wire a_e0 = ~|a_e;
         wire b_e0 = ~|b_e;
-        wire a_e1 = &a_e;
-        wire b_e1 = &b_e;
-        wire a_nan = (ELEM_SPECIALS == 0) ? (a_e1 & ~a_m0) :
-                     (ELEM_SPECIALS == 1) ? (a_e1 & a_m1) :
-                     (ELEM_SPECIALS == 2) ? (a_s & a_e0 & a_m0) : 1'b0;
-        wire b_nan = (ELEM_SPECIALS == 0) ? (b_e1 & ~b_m0) :
-                     (ELEM_SPECIALS == 1) ? (b_e1 & b_m1) :
-                     (ELEM_SPECIALS == 2) ? (b_s & b_e0 & b_m0) : 1'b0;
-        wire a_inf = (ELEM_SPECIALS == 0) ? (a_e1 & a_m0) : 1'b0;
-        wire b_inf = (ELEM_SPECIALS == 0) ? (b_e1 & b_m0) : 1'b0;
-        wire a_zero = a_e0 & a_m0 & ~a_nan;
-        wire b_zero = b_e0 & b_m0 & ~b_nan;
+        // {nan, snan, inf, zero, sub} of each element (rtl/include/fp8kit_class.vh)
+        wire [4:0] a_cls = fp8kit_class(ELEM_SPECIALS, ELEM_EXP_W, ELEM_MAN_W, {{(32-ELEM_W){1'b0}}, a_c});
+        wire [4:0] b_cls = fp8kit_class(ELEM_SPECIALS, ELEM_EXP_W, ELEM_MAN_W, {{(32-ELEM_W){1'b0}}, b_c});
+        wire a_nan = a_cls[4];
+        wire b_nan = b_cls[4];
+        wire a_inf = a_cls[2];
+        wire b_inf = b_cls[2];
+        wire a_zero = a_cls[1];
+        wire b_zero = b_cls[1];
+        // the subnormal bits are not needed: a_sig's hidden bit and the shift use a_e0
+        wire unused_sub = a_cls[0] ^ b_cls[0];
         wire neg = a_s ^ b_s;
-        wire invalid = (a_inf & b_zero) | (a_zero & b_inf);
+        // Inf * 0, or a signalling-NaN element on either side (IEEE 754-2019 7.2), whatever the scales
+        wire invalid = (a_inf & b_zero) | (a_zero & b_inf) | a_cls[3] | b_cls[3];
         wire nan = a_nan | b_nan | invalid;
         wire inf = ~nan & (a_inf | b_inf);
         wire zero = ~nan & ~inf & (a_zero | b_zero);

@@ -450,6 +450,10 @@ TARGETED: dict[str, tuple[Named | Stuck, ...]] = {
               "q <= s1_d;"),
         Named("nzero_any", "a -0 result when any product is -0 (not all)", "|p_ninf, &p_nzero};",
               "|p_ninf, |p_nzero};"),
+        Named("snan_not_invalid", "no signalling-NaN element raises NV",
+              "| (a_zero & b_inf) | a_cls[3] | b_cls[3];", "| (a_zero & b_inf);"),
+        Named("snan_b_valid", "a signalling-NaN B element does not raise NV (only A's)",
+              "| (a_zero & b_inf) | a_cls[3] | b_cls[3];", "| (a_zero & b_inf) | a_cls[3];"),
         *_FLAG_STUCK,
     ),
 }
@@ -520,11 +524,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "6 + SR_BITS + M + 2^(ACC_EXP_W-1)), which no pair of registered formats meets",
     ("fp8_mac", "wire          step = valid_i & ~clear_i;", "wire          step = valid_i;"):
         "lfsr32 gives clear_i priority over step_i, and clear_i is wired to it",
-    ("mx_dot", "assign a_m1 = 1'b1;", "assign a_m1 = 1'b0;"):
-        "the ELEM_MAN_W = 0 branch: no OCP MX element type (mx_dot_rtl_params, the one producer) has it",
-    ("mx_dot", "(ELEM_SPECIALS == 2) ? (a_s & a_e0 & a_m0) : 1'b0;",
-     "(ELEM_SPECIALS == 1) ? (a_s & a_e0 & a_m0) : 1'b0;"):
-        "only fnuz elements (ELEM_SPECIALS = 2) tell them apart; no OCP MX element type is fnuz",
     ("mx_dot", "wire unused_clk = clk_i ^ rst_ni;", "wire unused_clk = clk_i | rst_ni;"):
         "a lint sink with no loads",
     ("mx_dot", "wire           sticky = |wide[AW:0];", "wire           sticky = |wide[AW:1];"):

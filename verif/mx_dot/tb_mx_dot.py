@@ -1,7 +1,8 @@
 """cocotb testbench for rtl/mx_dot.v: blocks streamed through the pipeline against refmodel.mx.dot.
 
 The cases are those of the replay vectors (refmodel.vectors.mx_dot_random_cases: quantised data, raw codes,
-edge scales, float32 overflow/underflow scale pairs, cancellations, -0 rows); the expected result
+edge scales, float32 overflow/underflow scale pairs, cancellations, -0 rows), carry rows and, for
+MXFP8 E5M2, directed signalling-NaN rows (NV); the expected result
 and flags come from refmodel.mx.dot. Inputs are offered one block per clock with random bubbles;
 every valid output is checked in order, with its latency (PIPE cycles) and, for PIPE >= 1, that
 res_o/flags_o hold while valid_o is low.
@@ -17,6 +18,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from refmodel import decode, encode
+from refmodel.codec import signalling_nan
 from refmodel.mx import MxArray, dot, get_mx_type
 from refmodel.rtlgen import mx_dot_rtl_params, pack_lanes
 from refmodel.vectors import mx_dot_random_cases
@@ -59,6 +61,40 @@ def carry_rows(mx_type: str, k: int) -> np.ndarray:
     return np.concatenate([a, b, s, res.astype(np.int64)[:, None], flags.astype(np.int64)[:, None]], axis=1)
 
 
+def snan_rows(mx_type: str, k: int) -> np.ndarray:
+    """Blocks with signalling-NaN elements (NV whatever else the block holds): each sNaN code in A and in B,
+    beside a quiet NaN, an infinite product or a zero, under a NaN scale, in the last lane; none
+    for element types without signalling NaNs (every one but MXFP8 E5M2)."""
+    t = get_mx_type(mx_type)
+    if t.element is None:
+        return np.zeros((0, 2 * k + 4), np.int64)
+    codes = np.arange(1 << t.elem_bits)
+    snans = codes[signalling_nan(codes, t.element)]
+    if snans.size == 0:
+        return np.zeros((0, 2 * k + 4), np.int64)
+    one = int(encode(np.array([1.0]), t.element)[0])
+    quiet = int(codes[(decode(codes, t.element) != decode(codes, t.element)) & ~signalling_nan(codes, t.element)][0])
+    pinf, ninf = (int(c) for c in encode(np.array([np.inf, -np.inf]), t.element))
+    rows = []
+    for s in snans:
+        for other, lane, scales in ((one, 0, (127, 127)), (quiet, 0, (127, 127)), (pinf, 0, (127, 127)),
+                                    (0, 0, (127, 127)), (one, 0, (0xFF, 127)), (one, k - 1, (200, 3))):
+            a = np.full(k, one)
+            b = np.full(k, one)
+            a[lane] = s
+            if k > 1:
+                a[(lane + 1) % k], b[(lane + 1) % k] = other, ninf if other == pinf else one
+            rows += [(a, b, scales), (b.copy(), a.copy(), scales[::-1])]
+    a = np.array([r[0] for r in rows])
+    b = np.array([r[1] for r in rows])
+    sc = np.array([r[2] for r in rows], np.int64)
+    n = len(rows)
+    res, flags = dot(MxArray(t.name, k, 1, (n, k), sc[:, :1].astype(np.uint8), a.astype(np.uint8)),
+                     MxArray(t.name, k, 1, (n, k), sc[:, 1:].astype(np.uint8), b.astype(np.uint8)))
+    assert (flags == 16).all(), "every signalling-NaN row raises NV alone"
+    return np.concatenate([a, b, sc, res.astype(np.int64)[:, None], flags.astype(np.int64)[:, None]], axis=1)
+
+
 @cocotb.test()
 async def test_blocks_match_model(dut):
     """Every case: res_o and flags_o equal refmodel.mx.dot, PIPE cycles after the block went in."""
@@ -68,7 +104,7 @@ async def test_blocks_match_model(dut):
     check_params(dut, mx_dot_rtl_params(mx_type, k, pipe))
     width = int(dut.ELEM_W.value)
     rows = mx_dot_random_cases(mx_type, k, env_int("FP8KIT_MX_CASES", 400), env_int("FP8KIT_SEED_TB", 1))
-    rows = np.concatenate([rows, carry_rows(mx_type, k)])
+    rows = np.concatenate([rows, carry_rows(mx_type, k), snan_rows(mx_type, k)])
     a_words = [pack_lanes(r[:k], width) for r in rows]
     b_words = [pack_lanes(r[k:2 * k], width) for r in rows]
     rng = np.random.default_rng(env_int("FP8KIT_SEED_TB", 1))
