@@ -35,14 +35,14 @@ import numpy as np
 from .codec import check_codes, code_dtype, random_integers, signalling_nan, unpack
 from .encodings import CodeClass, Flag, RoundingMode, Specials
 from .formats import Format, get_format
-from .rounding import EncodeOptions, bit_length, round_finite, rounding_mode
+from .rounding import EncodeOptions, bit_length, ieee_flags, round_finite, rounding_mode, tiny_after_rounding
 
 __all__ = ["Product", "mul", "fma", "fma_ops", "mac", "MacResult", "dot", "sum_products", "operand_format", "accumulator_format"]
 
 _CHUNK = 1 << 14
 _U64 = np.uint64
-_NX, _UF, _OF, _NV = int(Flag.NX), int(Flag.UF), int(Flag.OF), int(Flag.NV)
-_SR, _RDN = RoundingMode.SR, RoundingMode.RDN
+_NV = int(Flag.NV)
+_RDN = RoundingMode.RDN
 
 
 class Product(NamedTuple):
@@ -186,32 +186,6 @@ def _add_exact(n1, s1, l1, n2, s2, l2):
     return total < 0, np.abs(total).astype(_U64), window - 1
 
 
-def _tiny(neg, sig, exp, rounded, opts: EncodeOptions) -> np.ndarray:
-    """Tininess after rounding (IEEE 754-2019 section 7.5) of exact nonzero values.
-
-    Deterministic modes: the value rounded with an unbounded exponent range is
-    below min normal.  Only values in the binade just below min normal can
-    round up to it: for those, rounding twice the value (whose binade is
-    normal, so the quantum is the unbounded one, doubled) tells.  sr: the
-    delivered result is below min normal.
-    """
-    fmt = opts.fmt
-    if opts.mode is _SR:
-        return (rounded.code & _U64(fmt.mag_mask)) < _U64(1 << fmt.man_bits)
-    lg = rounded.log2
-    tiny = (sig != 0) & (lg < fmt.emin)
-    edge = np.flatnonzero(tiny & (lg == fmt.emin - 1))
-    if edge.size:
-        probe = EncodeOptions(fmt, opts.mode, False, "canonical", sr_bits=opts.sr_bits)
-        doubled = round_finite(neg[edge], sig[edge], exp[edge] + 1, probe).code
-        tiny[edge] = (doubled & _U64(fmt.mag_mask)) < _U64(2 << fmt.man_bits)
-    return tiny
-
-
-def _flags(rounded, tiny) -> np.ndarray:
-    return (rounded.inexact * _NX | rounded.overflow * _OF | (tiny & rounded.inexact) * _UF).astype(np.uint8)
-
-
 # ------------------------------------------------------------------------------ fma
 def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
     fc = opts.fmt
@@ -220,7 +194,7 @@ def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
     neg, sig, exp = _add_exact(uc.neg, uc.sig, uc.exp - fc.man_bits, p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits)
     rounded = round_finite(neg, sig, exp, opts, rand)
     code = rounded.code
-    flags = _flags(rounded, _tiny(neg, sig, exp, rounded, opts))
+    flags = ieee_flags(rounded, tiny_after_rounding(neg, sig, exp, rounded, opts))
 
     # exact zero: two zero addends of one sign keep it; anything else is +0 (rdn: -0)
     both_zero = (uc.sig == 0) & (p_sig == 0)
@@ -595,7 +569,7 @@ def sum_products(neg, sig, lsb, cls, invalid, opts: EncodeOptions, rand=None) ->
     s_exp = s_exp + lsb_min
     rounded = round_finite(s_neg, s_sig, s_exp, opts, rand)
     code = rounded.code
-    flags = _flags(rounded, _tiny(s_neg, s_sig, s_exp, rounded, opts))
+    flags = ieee_flags(rounded, tiny_after_rounding(s_neg, s_sig, s_exp, rounded, opts))
 
     zero = cls2 == CodeClass.ZERO
     all_neg_zero = (zero & neg2).all(axis=1)

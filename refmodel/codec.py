@@ -16,7 +16,15 @@ import numpy as np
 
 from .encodings import CodeClass, RoundingMode, Specials
 from .formats import Format, get_format
-from .rounding import EncodeOptions, code_dtype, round_finite, rounding_mode
+from .rounding import (
+    EncodeOptions,
+    check_bool,
+    code_dtype,
+    encode_flags,
+    encode_float64_flags,
+    round_finite,
+    rounding_mode,
+)
 from .tables import (
     CHUNK,
     FLOAT64,
@@ -156,8 +164,9 @@ def encode(
     rng: np.random.Generator | None = None,
     nan: str = "ml_dtypes",
     e8m0_rule: str = "ml_dtypes",
-) -> np.ndarray:
-    """Round the exact values of ``x`` into ``fmt`` and return the codes.
+    return_flags: bool = False,
+) -> "np.ndarray | tuple[np.ndarray, np.ndarray]":
+    """Round the exact values of ``x`` into ``fmt`` and return the codes (and the IEEE flags).
 
     Args:
         x: array-like of float16, bfloat16, float32, float64, any ml_dtypes
@@ -181,9 +190,32 @@ def encode(
         e8m0_rule: ties of formats with no mantissa bits under rne:
             ``"ml_dtypes"`` (up in magnitude), ``"even"`` (even code), or
             ``"up"`` (every inexact value rounds up, CUDA's RCEIL).
+        return_flags: also return the flags of each conversion.
 
     Returns:
-        Unsigned integer codes (uint8 for <= 8 bits, uint16, uint32) of ``x``'s shape.
+        Unsigned integer codes (uint8 for <= 8 bits, uint16, uint32) of ``x``'s shape;
+        with ``return_flags``, ``(codes, flags)``: flags a uint8 array of the same shape
+        holding :class:`~refmodel.encodings.Flag` bits (the same codes as without it):
+
+        - NX: the delivered value differs from the input (rounding, overflow to
+          Inf or max finite, saturation of a finite value or of an Inf into a
+          format with Inf, underflow to zero, E8M0's 2**-127 for smaller values);
+          never for an exact result, a NaN, or an Inf delivered as Inf.  -0
+          delivered as +0 (fnuz, unsigned formats) is exact.
+        - OF: a finite input whose rounding with an unbounded exponent range
+          (in the mode, with the sr draw) exceeds max finite, whatever is delivered
+          (Inf, NaN, max finite); always with NX.
+        - UF: tiny after rounding and inexact (IEEE 754-2019 section 7.5: the
+          value rounded with an unbounded exponent range is below min normal;
+          sr: the delivered result is); E8M0 (no zero, no subnormals): the value
+          is below 2**-127.
+        - NV, alone (no other flag): a signalling NaN input (read from the input's
+          own bits: float16, bfloat16, float32, float64 and the ml_dtypes IEEE
+          types; quiet bit = mantissa MSB); +-Inf into a format without Inf
+          (delivered as NaN, or +-max finite where saturating or where the format
+          has no NaN); a negative nonzero value or -Inf into an unsigned format
+          (delivered as NaN); zero into E8M0 (NaN).
+        - DZ: never.
 
     Raises:
         TypeError: complex, boolean or non-numeric input, non-integer rand.
@@ -196,6 +228,8 @@ def encode(
     if mode is not RoundingMode.SR and (rand is not None or rng is not None or sr_bits is not None):
         raise ValueError(f"sr_bits, rand and rng are only used with rounding='sr', not {mode.label!r}")
     raw = np.asarray(x)
+    if check_bool(return_flags, "return_flags"):
+        return _encode_flags(raw, opts, rand, rng)
     if _is_integer_dtype(raw.dtype):  # exact for every int64/uint64 value, never through float64
         r = random_integers(rand, rng, raw.shape, int(sr_bits)) if mode is RoundingMode.SR else None  # type: ignore[arg-type]
         code = round_finite(*_integer_fields(raw), opts, r).code
@@ -211,7 +245,8 @@ def encode(
         if flat.dtype.itemsize == 2:
             with np.errstate(invalid="ignore"):
                 flat = flat.astype(np.float32)  # exact widening
-        if flat.size >= TABLE_MIN_SIZE and flat.dtype == np.float32 and sr_table_ok(fmt):
+        # unsigned targets: the table gives +0 for negative float32 subnormals, not NaN
+        if flat.size >= TABLE_MIN_SIZE and flat.dtype == np.float32 and sr_table_ok(fmt) and fmt.signed:
             encode_sr32(flat, opts, r, out)
         else:
             encode_chunks_general(flat, opts, r, out)
@@ -228,6 +263,41 @@ def encode(
         encode_chunks_general(flat, opts, None, out)
     return out.reshape(arr.shape)
 
+
+
+def _encode_flags(raw: np.ndarray, opts: EncodeOptions, rand: Any, rng: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``encode(..., return_flags=True)``: codes and flags from the general path, in chunks."""
+    fmt = opts.fmt
+    r = random_integers(rand, rng, raw.shape, int(opts.sr_bits)) if opts.mode is RoundingMode.SR else None  # type: ignore[arg-type]
+    if _is_integer_dtype(raw.dtype):
+        fields = _integer_fields(raw)
+        rounded = round_finite(*fields, opts, r)
+        flags = encode_flags(*fields, rounded, opts)
+        return rounded.code.astype(code_dtype(fmt)).reshape(raw.shape), flags.reshape(raw.shape)
+    snan = _signalling_inputs(raw).reshape(-1)
+    arr = as_float_array(raw)
+    _check_no_nan(arr, fmt)
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    r = None if r is None else np.broadcast_to(r, arr.shape).reshape(-1)
+    out, flags = np.empty(flat.size, code_dtype(fmt)), np.empty(flat.size, np.uint8)
+    for start in range(0, flat.size, 4 * CHUNK):
+        sl = slice(start, start + 4 * CHUNK)
+        with np.errstate(invalid="ignore"):  # signalling NaNs, already marked
+            v = flat[sl].astype(np.float64)
+        out[sl], flags[sl] = encode_float64_flags(v, opts, None if r is None else r[sl], snan[sl])
+    return out.reshape(arr.shape), flags.reshape(arr.shape)
+
+
+def _signalling_inputs(raw: np.ndarray) -> np.ndarray:
+    """Which elements of a float array are signalling NaNs, from their own bits (bool array)."""
+    dt = raw.dtype
+    try:
+        src = FLOAT64 if dt == np.float64 else get_format(dt.name)
+    except ValueError:
+        src = None
+    if src is None or src.specials is not Specials.IEEE or dt.itemsize * 8 != src.bits:
+        return np.zeros(raw.shape, bool)
+    return signalling_nan(raw.view(f"u{dt.itemsize}"), src)
 
 
 # ---------------------------------------------------------------------------- decode

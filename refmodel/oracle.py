@@ -26,18 +26,20 @@ rounded magnitude is then checked for overflow (see :func:`encode_exact`).
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
+import struct
 from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
 
-from .encodings import RoundingMode, Specials, parse_rounding
+from .encodings import Flag, RoundingMode, Specials, parse_rounding
 from .formats import Format, get_format
 
-__all__ = ["OracleValue", "decode_exact", "encode_exact", "exact_value_of_float"]
+__all__ = ["OracleValue", "decode_exact", "encode_exact", "exact_value_of_float", "is_signalling_nan"]
 
 _NAN_POLICIES = ("ml_dtypes", "canonical")
 _E8M0_RULES = ("ml_dtypes", "even", "up")
@@ -62,7 +64,7 @@ class OracleValue(NamedTuple):
 # ------------------------------------------------------------------ small helpers
 def _pow2(k: int) -> Fraction:
     """``2**k`` as an exact Fraction, for any integer k (also negative)."""
-    return Fraction(2) ** k
+    return Fraction(1 << k) if k >= 0 else Fraction(1, 1 << -k)
 
 
 def _floor_log2(v: Fraction) -> int:
@@ -105,6 +107,7 @@ def _max_magnitude_code(fmt: Format) -> int:
     return mag_mask  # fnuz (NaN is the negative-zero code) and none
 
 
+@functools.lru_cache(maxsize=256)
 def _max_finite(fmt: Format) -> Fraction:
     """The largest finite magnitude, exactly."""
     return decode_exact(_max_magnitude_code(fmt), fmt).magnitude
@@ -382,7 +385,7 @@ def _overflow_code(fmt: Format, negative: bool, mode: RoundingMode, saturate: bo
 
 
 def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=None, rand=None,
-                 nan="ml_dtypes", e8m0_rule="ml_dtypes") -> int:
+                 nan="ml_dtypes", e8m0_rule="ml_dtypes", return_flags=False):
     """Encode an exact value into ``fmt`` with one rounding (spec-notes section 2).
 
     Args:
@@ -403,6 +406,17 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
             ``"ml_dtypes"`` (ties up in magnitude: 1.5 -> 2, 0.75 -> 1),
             ``"even"`` (the even code: 0.75 -> 0.5 in e8m0) or ``"up"`` (every
             inexact value rounds up in magnitude, CUDA RCEIL).
+        return_flags: also return the IEEE flags (:class:`Flag` bits) of the
+            conversion, as defined in docs/formats.md "Flags of encode": NV
+            alone for a signalling NaN (:func:`is_signalling_nan` of the
+            value), an Inf into a format without Inf, a negative nonzero value
+            or -Inf into an unsigned format, zero into a scale format; NX alone
+            for an Inf delivered as max finite; else NX when the delivered
+            value differs from the value, OF when the rounding with an
+            unbounded exponent range exceeds max finite, UF when inexact and
+            tiny: the rounding with an unbounded exponent range is below
+            ``2**emin`` (sr: the delivered value is; scale formats: the
+            value is).
 
     Semantics:
         - Finite nonzero v: quantum = 2**(max(floor(log2|v|), emin) - M),
@@ -429,7 +443,8 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
           when saturating; -0 gives +0.
 
     Returns:
-        The code, an int in ``[0, 2**fmt.bits)``.
+        The code, an int in ``[0, 2**fmt.bits)``; with ``return_flags``,
+        ``(code, flags)``.
 
     Raises:
         ValueError: unknown rounding / nan / e8m0_rule; sr without sr_bits or
@@ -443,28 +458,42 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
     mode = parse_rounding(rounding)
     sr_bits, rand = _check_options(fmt, mode, sr_bits, rand, nan, e8m0_rule)
     v = _as_oracle_value(value)
+    code, flags = _encode_value(v, fmt, mode, saturate, sr_bits, rand, nan, e8m0_rule)
+    if not return_flags:
+        return code
+    if v.kind == "nan" and not isinstance(value, OracleValue) and is_signalling_nan(value):
+        flags = int(Flag.NV)
+    return code, flags
+
+
+def _encode_value(v: OracleValue, fmt: Format, mode, saturate, sr_bits, rand, nan, e8m0_rule):
+    """``(code, flags)`` of :func:`encode_exact` for an OracleValue (NaN taken as quiet)."""
     negative, mag = v.negative, v.magnitude
     is_scale = fmt.specials is Specials.SCALE
+    nv, nx = int(Flag.NV), int(Flag.NX)
 
     # Specials on input.
     if v.kind == "nan":
-        return _nan_result(fmt, negative, nan)
+        return _nan_result(fmt, negative, nan), 0
     if is_scale and (negative or (v.kind == "finite" and mag == 0)):
-        return _nan_result(fmt, negative, nan)  # no zero, no sign
+        return _nan_result(fmt, negative, nan), nv  # no zero, no sign
     if not fmt.signed and negative and not (v.kind == "finite" and mag == 0):
-        return _nan_result(fmt, negative, nan)  # unsigned: no negative value, -0 is +0
+        return _nan_result(fmt, negative, nan), nv  # unsigned: no negative value, -0 is +0
     if v.kind == "inf":  # saturating (or no Inf/NaN at all): ±max; else ±Inf, or NaN
+        flags = nx if saturate else 0
+        if fmt.specials is not Specials.IEEE:
+            flags = nv  # no Inf to deliver
         if saturate or fmt.specials is Specials.NONE:
-            return _sign_bit(fmt, negative) | _max_magnitude_code(fmt)
+            return _sign_bit(fmt, negative) | _max_magnitude_code(fmt), flags
         if fmt.specials is Specials.IEEE:
-            return _sign_bit(fmt, negative) | (_exp_all_ones(fmt) << fmt.man_bits)
-        return _nan_result(fmt, negative, nan)
+            return _sign_bit(fmt, negative) | (_exp_all_ones(fmt) << fmt.man_bits), flags
+        return _nan_result(fmt, negative, nan), flags
     if mag == 0:
-        return _signed_zero(fmt, negative)
+        return _signed_zero(fmt, negative), 0
 
     emin = _emin(fmt)
     if is_scale and mag < _pow2(emin):
-        return 0  # below the smallest scale, 2**-bias, in every mode
+        return 0, int(Flag.UF | Flag.NX)  # below the smallest scale, 2**-bias, in every mode
 
     # One rounding with gradual underflow.
     qexp = max(_floor_log2(mag), emin) - fmt.man_bits
@@ -475,10 +504,63 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
         sr_bits, rand, e8m0_rule,
     )
     rounded = n * quantum
+    flags = nx if rounded != mag else 0
     if rounded > _max_finite(fmt):
-        return _overflow_code(fmt, negative, mode, saturate, nan)
+        return _overflow_code(fmt, negative, mode, saturate, nan), int(Flag.OF | Flag.NX)
+    if flags and _tiny(mag, rounded, fmt, negative, mode, sr_bits, rand, e8m0_rule):
+        flags |= int(Flag.UF)
     if n == 0:
-        return _signed_zero(fmt, negative)
+        return _signed_zero(fmt, negative), flags
     code = _magnitude_code(rounded, fmt)
     assert code <= _max_magnitude_code(fmt)
-    return _sign_bit(fmt, negative) | code
+    return _sign_bit(fmt, negative) | code, flags
+
+
+def _tiny(mag: Fraction, rounded: Fraction, fmt: Format, negative, mode, sr_bits, rand, e8m0_rule) -> bool:
+    """Tininess after rounding of a nonzero magnitude (IEEE 754-2019 section 7.5).
+
+    sr: the delivered magnitude ``rounded`` is below ``2**emin``.  Other modes:
+    ``mag`` rounded to M + 1 significant bits with an unbounded exponent range
+    (quantum ``2**(floor(log2 mag) - M)``) is below ``2**emin``.
+    """
+    if mode is RoundingMode.SR:
+        return rounded < _pow2(_emin(fmt))
+    e = _floor_log2(mag)
+    quantum = _pow2(e - fmt.man_bits)
+    # e8m0_rule="even" (man_bits == 0): floor(q) quanta is 2**e, whose exponent field, extended
+    # below the format's range, is e + bias.
+    n = _round_quanta(mag / quantum, negative, mode, lambda: bool((e + fmt.bias) & 1), sr_bits, rand, e8m0_rule)
+    return n * quantum < _pow2(_emin(fmt))
+
+
+def is_signalling_nan(x) -> bool:
+    """Whether a float scalar is a signalling NaN, from its own bits.
+
+    IEEE-style binary formats with at least two mantissa bits have them:
+    exponent field all ones, mantissa nonzero with its most significant bit
+    (the quiet bit) clear.  Read from a Python float's float64 bits
+    (``struct``), a numpy float16/float32/float64 scalar's or an ml_dtypes
+    scalar's (bfloat16, float8_e5m2, ...) own bits; fn/fnuz/none/scale types
+    have none.  False for anything else.
+    """
+    if isinstance(x, np.generic) and x.dtype.kind in "fV":
+        size = x.dtype.itemsize
+        if x.dtype == np.float64:
+            exp_bits, man_bits = 11, 52
+        else:
+            try:
+                src = get_format(x.dtype)
+            except ValueError:
+                return False
+            if src.specials is not Specials.IEEE or src.bits != 8 * size:
+                return False
+            exp_bits, man_bits = src.exp_bits, src.man_bits
+        bits = int(np.asarray(x).reshape(1).view(f"u{size}")[0])
+    elif isinstance(x, float):
+        exp_bits, man_bits = 11, 52
+        bits = struct.unpack("<Q", struct.pack("<d", x))[0]
+    else:
+        return False
+    field = (bits >> man_bits) & ((1 << exp_bits) - 1)
+    mant = bits & ((1 << man_bits) - 1)
+    return man_bits >= 2 and field == (1 << exp_bits) - 1 and mant != 0 and not mant >> (man_bits - 1)

@@ -24,16 +24,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .encodings import RoundingMode, Specials, parse_rounding
+from .encodings import Flag, RoundingMode, Specials, parse_rounding
 from .formats import Format, did_you_mean
 
-__all__ = ["EncodeOptions", "Rounded", "round_finite", "encode_float64", "code_dtype", "bit_length", "MAX_SIG_BITS",
-           "check_bool", "rounding_mode"]
+__all__ = ["EncodeOptions", "Rounded", "round_finite", "encode_float64", "encode_float64_flags", "code_dtype",
+           "bit_length", "MAX_SIG_BITS", "check_bool", "rounding_mode", "tiny_after_rounding", "ieee_flags",
+           "encode_flags"]
 
 MAX_SIG_BITS = 63
 _RNE, _RMM, _RTZ, _RDN, _RUP, _RTO = (RoundingMode.RNE, RoundingMode.RMM, RoundingMode.RTZ, RoundingMode.RDN,
                                       RoundingMode.RUP, RoundingMode.RTO)
 _SCALE = Specials.SCALE
+_U64 = np.uint64
+_NX, _UF, _OF, _NV = int(Flag.NX), int(Flag.UF), int(Flag.OF), int(Flag.NV)
 E8M0_RULES = ("ml_dtypes", "even", "up")
 NAN_POLICIES = ("ml_dtypes", "canonical")
 
@@ -280,33 +283,120 @@ def code_dtype(fmt: Format) -> type:
     raise ValueError(f"{fmt.name} has {fmt.bits} bits; codes are limited to 32 bits")
 
 
+def float64_fields(v: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(neg, sig, exp, nan, inf)`` of a float64 array: finite values are ``(-1)**neg * sig * 2**exp``
+    exactly (Inf and NaN get ``sig = 0``)."""
+    neg = np.signbit(v)
+    nan = np.isnan(v)
+    inf = np.isinf(v)
+    mant, e = np.frexp(np.where(nan | inf, 0.0, np.abs(v)))
+    sig = (mant * 2.0**53).astype(np.uint64)
+    return neg, sig, e.astype(np.int64) - 53, nan, inf
+
+
 def encode_float64(v: np.ndarray, opts: EncodeOptions, rand: np.ndarray | None = None) -> np.ndarray:
     """Exact encode of a float64 array (any values: finite, +-Inf, NaN) to uint64 codes.
 
     The general path: every fast path is built from it and tested against it.
     NaN into a format without NaN must be refused by the caller.
     """
+    neg, sig, exp, nan, inf = float64_fields(v)
+    return _special_codes(round_finite(neg, sig, exp, opts, rand).code, neg, nan, inf, opts)
+
+
+def encode_float64_flags(
+    v: np.ndarray, opts: EncodeOptions, rand: np.ndarray | None, snan: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`encode_float64`'s codes and :func:`encode_flags`'s flags; ``snan`` marks the inputs
+    that were signalling NaNs before they were widened to float64."""
+    neg, sig, exp, nan, inf = float64_fields(v)
+    rounded = round_finite(neg, sig, exp, opts, rand)
+    code = _special_codes(rounded.code, neg, nan, inf, opts)
+    return code, encode_flags(neg, sig, exp, rounded, opts, nan=nan, inf=inf, snan=snan)
+
+
+def _special_codes(code: np.ndarray, neg: np.ndarray, nan: np.ndarray, inf: np.ndarray,
+                   opts: EncodeOptions) -> np.ndarray:
+    """``code`` with the codes of the +-Inf and NaN inputs put in."""
     fmt = opts.fmt
-    neg = np.signbit(v)
-    nan = np.isnan(v)
-    inf = np.isinf(v)
-    finite = ~(nan | inf)
-    mant, e = np.frexp(np.where(finite, np.abs(v), 0.0))
-    sig = (mant * 2.0**53).astype(np.uint64)
-    code = round_finite(neg, sig, e.astype(np.int64) - 53, opts, rand).code
-    if not finite.all():
-        if opts.saturate and fmt.signed:
-            inf_code = opts.max_finite_code(neg)
-        elif fmt.has_inf:
-            inf_code = opts.inf_or_nan(neg)
-        elif not fmt.signed:  # -Inf is negative: NaN; +Inf as in a signed format
-            inf_code = np.where(neg | (not opts.saturate), np.uint64(fmt.nan_code()), np.uint64(fmt.max_code))
-        elif not fmt.has_nan:
-            inf_code = opts.max_finite_code(neg)
-        else:
-            inf_code = opts.nan_codes_for(neg)
-        code = np.where(inf, inf_code, code)
-        if nan.any():
-            code = np.where(nan, opts.nan_codes_for(neg), code)
+    if not (nan.any() or inf.any()):
+        return code
+    if opts.saturate and fmt.signed:
+        inf_code = opts.max_finite_code(neg)
+    elif fmt.has_inf:
+        inf_code = opts.inf_or_nan(neg)
+    elif not fmt.signed:  # -Inf is negative: NaN; +Inf as in a signed format
+        inf_code = np.where(neg | (not opts.saturate), np.uint64(fmt.nan_code()), np.uint64(fmt.max_code))
+    elif not fmt.has_nan:
+        inf_code = opts.max_finite_code(neg)
+    else:
+        inf_code = opts.nan_codes_for(neg)
+    code = np.where(inf, inf_code, code)
+    if nan.any():
+        code = np.where(nan, opts.nan_codes_for(neg), code)
     return code
 
+
+# ---------------------------------------------------------------------------- flags
+def tiny_after_rounding(neg, sig, exp, rounded: Rounded, opts: EncodeOptions) -> np.ndarray:
+    """Tininess after rounding (IEEE 754-2019 section 7.5) of the values ``(-1)**neg * sig * 2**exp``.
+
+    Deterministic modes: the nonzero value rounded with an unbounded exponent
+    range is below min normal.  Only values in the binade just below min normal
+    can round up to it: for those, rounding twice the value (whose binade is
+    normal, so the quantum is the unbounded one, doubled) tells.  sr: the
+    delivered result (``rounded``) is below min normal (an overflow is not).  ``e8m0_rule="even"`` (formats with
+    no mantissa bits) rounds a tie to the even exponent field, counted on below
+    min normal (field 0 there).  Scale formats (no
+    zero, no subnormals: every positive value below ``2**emin`` is delivered
+    as ``2**emin`` in every mode): the value itself is below ``2**emin``.
+    """
+    fmt = opts.fmt
+    if fmt.specials is _SCALE:
+        return (sig != 0) & (rounded.log2 < fmt.emin)
+    if opts.mode is RoundingMode.SR:
+        return ~rounded.overflow & ((rounded.code & _U64(fmt.mag_mask)) < _U64(1 << fmt.man_bits))
+    lg = rounded.log2
+    tiny = (sig != 0) & (lg < fmt.emin)
+    edge = np.flatnonzero(tiny & (lg == fmt.emin - 1))
+    if edge.size:
+        probe = EncodeOptions(fmt, opts.mode, False, "canonical", opts.e8m0_rule, opts.sr_bits)
+        doubled = round_finite(neg[edge], sig[edge], exp[edge] + 1, probe).code
+        tiny[edge] = (doubled & _U64(fmt.mag_mask)) < _U64(2 << fmt.man_bits)
+        if opts.e8m0_rule == "even":  # M = 0: the tie 1.5 * 2**(emin - 1) goes to the even (extended)
+            s = sig[edge]            # exponent field 0 below min normal, not to the doubled grid's even code
+            bl = bit_length(s)
+            tiny[edge] |= (bl >= 2) & (s == (_U64(3) << np.maximum(bl - 2, 0).astype(_U64)))
+    return tiny
+
+
+def ieee_flags(rounded: Rounded, tiny: np.ndarray) -> np.ndarray:
+    """NX, OF and UF (tiny and inexact) of rounded finite values, as uint8 :class:`Flag` bits."""
+    return (rounded.inexact * _NX | rounded.overflow * _OF | (tiny & rounded.inexact) * _UF).astype(np.uint8)
+
+
+def encode_flags(neg, sig, exp, rounded: Rounded, opts: EncodeOptions, *, nan=None, inf=None,
+                 snan=None) -> np.ndarray:
+    """The flags of a conversion to ``opts.fmt`` (docs/formats.md, "Flags of encode"), uint8.
+
+    Finite values ``(-1)**neg * sig * 2**exp`` rounded to ``rounded`` get
+    :func:`ieee_flags`; ``nan``/``inf``/``snan`` (bool arrays, default none)
+    mark NaN, +-Inf and signalling-NaN inputs.  NV alone (no other flag) for a
+    signalling NaN, +-Inf into a format without Inf, a negative nonzero value
+    or -Inf into an unsigned format, and zero into a scale format; NX alone for
+    +-Inf saturated to +-max finite; nothing for other NaN and Inf inputs.
+    """
+    fmt = opts.fmt
+    flags = ieee_flags(rounded, tiny_after_rounding(neg, sig, exp, rounded, opts))
+    zero = sig == 0
+    nan = np.zeros(zero.shape, bool) if nan is None else nan
+    inf = np.zeros(zero.shape, bool) if inf is None else inf
+    invalid = np.zeros(zero.shape, bool) if snan is None else snan
+    if not fmt.has_inf:
+        invalid = invalid | inf
+    if not fmt.signed:
+        invalid = invalid | (neg & ~nan & (~zero | inf))
+    if fmt.specials is _SCALE:
+        invalid = invalid | (zero & ~nan & ~inf)
+    flags = np.where(nan | inf, (inf & (opts.saturate and fmt.signed)) * _NX, flags)
+    return np.where(invalid, _NV, flags).astype(np.uint8)

@@ -425,3 +425,12 @@ def test_integers_not_exact_in_float64_are_named_where_float64_is_used():
         as_float_array(np.array([0, 2**53 + 1], np.int64))
     with pytest.raises(ValueError, match=r"18446744073709551615"):
         as_float_array(np.array([2**64 - 1], np.uint64))
+
+
+def test_sr_of_negative_float32_subnormals_into_unsigned_formats_is_nan():
+    """The sr table path gave +0 for -1e-45 into UE5M3 in arrays of >= 2048 values (the general path: NaN)."""
+    x = np.full(4096, -1e-45, np.float32)
+    x[1::2] = np.float32(-(2.0**-140))
+    got = encode(x, "float8_e5m3fnu", rounding="sr", sr_bits=1, rand=np.arange(4096) % 2)
+    assert set(got.tolist()) == {0xFF}
+    assert encode_exact(np.float32(-1e-45), "float8_e5m3fnu", "sr", sr_bits=1, rand=1) == 0xFF
