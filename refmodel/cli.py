@@ -2,7 +2,8 @@
 
 Exit status (docs/errors.md): 0 success; 1 a mismatch, a failed check, a failed or timed-out tool run,
 or an internal error; 2 a bad argument or input (``fp8kit: error: ...`` naming the value and what is
-allowed); 130 an interrupt (``fp8kit: interrupted; kept: ...``). No traceback unless ``--debug``.
+allowed); 130 an interrupt (``fp8kit: interrupted; kept: ...``), 143 a SIGTERM (the same clean-up:
+``fp8kit: terminated; kept: ...``); 141 a closed output pipe, quietly. No traceback unless ``--debug``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import signal
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -555,6 +558,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.code == 2:
             return 2
         raise
+    terminated = []
+
+    def on_sigterm(signum, frame):  # `kill`, a CI job cancelled: the same clean-up as Ctrl-C, then 143
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_sigterm) if in_main_thread else None
     try:
         return int(args.func(args))
     except BrokenPipeError:  # the reader went away (`fp8kit table ... | head`): stop quietly, as SIGPIPE would
@@ -564,8 +575,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         kept = getattr(exc, "kept", None)
-        print(f"fp8kit: interrupted; {'kept: ' + ', '.join(kept) if kept else 'nothing kept'}", file=sys.stderr)
-        return 130
+        what = "terminated" if terminated else "interrupted"
+        print(f"fp8kit: {what}; {'kept: ' + ', '.join(kept) if kept else 'nothing kept'}", file=sys.stderr)
+        return 143 if terminated else 130
     except (ValueError, OSError, ToolMissing) as exc:  # a bad argument or input, a missing tool: nothing ran
         if args.debug:
             raise
@@ -582,6 +594,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fp8kit: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
               file=sys.stderr)
         return 1
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -156,12 +156,11 @@ def cost_rows(dps: Sequence[Datapath], *, calibration: Calibration | None = None
     if synth or energy:
         from .cost_synth import SYNTH_TIMEOUT, simulate_energy, synth as run_synth
 
-        from concurrent.futures import ThreadPoolExecutor
+        from .procs import thread_map
 
         chosen = [dp for dp in todo if synth_mx or dp.kind != "mx_dot"]
-        with ThreadPoolExecutor(max(1, jobs)) as pool:  # each thread waits on its own Yosys process
-            results = pool.map(lambda d: run_synth(d, cache=cache, timeout=timeout or SYNTH_TIMEOUT), chosen)
-            done = list(zip(chosen, results))
+        results = thread_map(lambda d: run_synth(d, cache=cache, timeout=timeout or SYNTH_TIMEOUT), chosen, jobs)
+        done = list(zip(chosen, results))
         for dp, res in done:
             r = rows[dp]
             r["ge_synth"] = res.ge / dp.per

@@ -12,12 +12,20 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
-__all__ = ["Interrupted", "StepTimeout", "ToolMissing", "env_seconds", "run", "popen", "kill_group"]
+__all__ = ["Interrupted", "StepTimeout", "ToolMissing", "env_seconds", "run", "popen", "kill_group", "kill_all",
+           "thread_map"]
 
 _GRACE_S = 2.0  # SIGTERM to SIGKILL
+
+_LIVE: "weakref.WeakSet[subprocess.Popen]" = weakref.WeakSet()
+"""Every child started through :func:`popen` (and so :func:`run`), for :func:`kill_all`."""
+_LIVE_LOCK = threading.Lock()
 
 
 class StepTimeout(RuntimeError):
@@ -81,7 +89,39 @@ def popen(cmd: Sequence[str], **kwargs: Any) -> subprocess.Popen:
     if "start_new_session" in kwargs or "process_group" in kwargs or "preexec_fn" in kwargs:
         raise ValueError("procs.popen sets the process group itself; do not pass "
                          "start_new_session, process_group or preexec_fn")
-    return subprocess.Popen(list(cmd), start_new_session=True, **kwargs)
+    proc = subprocess.Popen(list(cmd), start_new_session=True, **kwargs)
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
+    return proc
+
+
+def kill_all() -> None:
+    """Kills the group of every child of :func:`popen`/:func:`run` still running, whichever thread waits on it."""
+    with _LIVE_LOCK:
+        live = [p for p in _LIVE if p.poll() is None]
+    for proc in live:
+        kill_group(proc)
+
+
+def thread_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int) -> list[Any]:
+    """``[fn(x) for x in items]`` on ``jobs`` threads, each waiting on its own child process.
+
+    On the first exception in any thread, or an interrupt in the caller (Ctrl-C reaches only the
+    main thread), every live child group is killed, so the other threads return at once instead of
+    finishing their runs; the exception is raised.
+    """
+    pool = ThreadPoolExecutor(max(1, int(jobs)))
+    try:
+        futures = [pool.submit(fn, x) for x in items]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        if any(f.exception() is not None for f in done):
+            kill_all()
+        return [f.result() for f in futures]  # raises the first failure in order
+    except BaseException:
+        kill_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def kill_group(proc: subprocess.Popen, grace: float = _GRACE_S) -> None:

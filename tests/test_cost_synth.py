@@ -117,3 +117,46 @@ def test_a_hanging_synthesis_is_killed_with_its_children(tmp_path, monkeypatch, 
     else:
         raise AssertionError(f"the fake ABC process {pid} survived the timeout")
     assert not list((tmp_path / "cache").glob("*/meta.json")), "a killed run must not be cached"
+
+
+@pytest.mark.parametrize("signame, rc, word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")])
+def test_a_signal_kills_the_synthesis_with_its_children(tmp_path, signame, rc, word):
+    """Ctrl-C, or ``kill`` (a cancelled CI job): the Yosys group is killed even though the runs wait in
+    worker threads, fp8kit exits 130 or 143 naming what it kept, no traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    yosys = tmp_path / "yosys"
+    yosys.write_text(FAKE_YOSYS)
+    yosys.chmod(0o755)
+    env = {**os.environ, "FP8KIT_YOSYS": str(yosys), "FAKE_ABC_PID": str(tmp_path / "abc.pid")}
+    proc = subprocess.Popen([sys.executable, "-m", "refmodel.cli", "cost", "--formats", "int8", "--synth",
+                             "--cache-dir", str(tmp_path / "cache")], env=env, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "abc.pid").exists():
+            assert time.monotonic() < deadline and proc.poll() is None, "the fake synthesis never started"
+            time.sleep(0.05)
+        pid = int((tmp_path / "abc.pid").read_text())
+        proc.send_signal(getattr(signal, signame))
+        err = proc.communicate(timeout=30)[1]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == rc, err
+    assert f"fp8kit: {word}; " in err and "Traceback" not in err
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(")")[-1].split()[0] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"the fake ABC process {pid} survived {signame}")

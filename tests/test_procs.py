@@ -139,3 +139,20 @@ def test_env_seconds(monkeypatch):
         monkeypatch.setenv("FP8KIT_X_TIMEOUT", bad)
         with pytest.raises(ValueError, match=rf"FP8KIT_X_TIMEOUT='{bad}': must be a positive number of seconds"):
             procs.env_seconds("FP8KIT_X_TIMEOUT", None)
+
+
+def test_thread_map_kills_the_other_threads_children_when_one_fails():
+    """One run fails: the exception reaches the caller at once, the other thread's sleep is killed."""
+    import time
+
+    def job(i):
+        if i == 1:
+            time.sleep(0.5)
+            raise RuntimeError("run 1 failed")
+        return procs.run([sys.executable, "-c", "import time; time.sleep(60)"], step=f"run {i}").returncode
+
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError, match="run 1 failed"):
+        procs.thread_map(job, [0, 1], jobs=2)
+    assert time.monotonic() - t0 < 15
+    assert not [p for p in procs._LIVE if p.poll() is None]
