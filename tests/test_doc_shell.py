@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from refmodel import procs
 from refmodel.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,8 +163,8 @@ def _run_block(block: list[Example], tiers: set[str], tmp_path: Path) -> int:
             at = argv.index(">")
             argv, out_file = argv[:at], argv[at + 1]
         cmd, cwd = ([str(FP8KIT), *argv[1:]], tmp_path) if argv[0] == "fp8kit" else (argv, ROOT)
-        res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
-                             timeout=1800, check=False)
+        res = procs.run(cmd, cwd=cwd, step=f"{ex.page}:{ex.line}: {ex.text}", timeout=1800,
+                        raise_hint="a faster example or a bounded tier in tests/test_doc_shell.py")
         assert "Traceback" not in res.stderr, f"{ex.page}:{ex.line}: {ex.text}\n{res.stderr}"
         assert res.returncode == 0, f"{ex.page}:{ex.line}: {ex.text} exited {res.returncode}\n{res.stderr[-3000:]}"
         assert res.stdout.strip(), f"{ex.page}:{ex.line}: {ex.text} printed nothing"
