@@ -278,7 +278,7 @@ def _encode_flags(raw: np.ndarray, opts: EncodeOptions, rand: Any, rng: Any) -> 
     arr = as_float_array(raw)
     _check_no_nan(arr, fmt)
     flat = np.ascontiguousarray(arr).reshape(-1)
-    r = None if r is None else np.broadcast_to(r, arr.shape).reshape(-1)
+    r = None if r is None else r.reshape(-1)
     out, flags = np.empty(flat.size, code_dtype(fmt)), np.empty(flat.size, np.uint8)
     for start in range(0, flat.size, 4 * CHUNK):
         sl = slice(start, start + 4 * CHUNK)

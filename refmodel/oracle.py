@@ -411,7 +411,7 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
             alone for a signalling NaN (:func:`is_signalling_nan` of the
             value), an Inf into a format without Inf, a negative nonzero value
             or -Inf into an unsigned format, zero into a scale format; NX alone
-            for an Inf delivered as max finite; else NX when the delivered
+            for an Inf saturated to max finite in a format with Inf; else NX when the delivered
             value differs from the value, OF when the rounding with an
             unbounded exponent range exceeds max finite, UF when inexact and
             tiny: the rounding with an unbounded exponent range is below

@@ -344,12 +344,13 @@ def tiny_after_rounding(neg, sig, exp, rounded: Rounded, opts: EncodeOptions) ->
     Deterministic modes: the nonzero value rounded with an unbounded exponent
     range is below min normal.  Only values in the binade just below min normal
     can round up to it: for those, rounding twice the value (whose binade is
-    normal, so the quantum is the unbounded one, doubled) tells.  sr: the
-    delivered result (``rounded``) is below min normal (an overflow is not).  ``e8m0_rule="even"`` (formats with
-    no mantissa bits) rounds a tie to the even exponent field, counted on below
-    min normal (field 0 there).  Scale formats (no
-    zero, no subnormals: every positive value below ``2**emin`` is delivered
-    as ``2**emin`` in every mode): the value itself is below ``2**emin``.
+    normal, so the quantum is the unbounded one, doubled) tells; under
+    ``e8m0_rule="even"`` (no mantissa bits) the tie ``1.5 * 2**(emin - 1)``
+    goes to the even exponent field counted on below the range (0 there), so
+    it is tiny.  sr: the delivered result (``rounded``) is below min normal
+    (an overflow is not).  Scale formats (no zero, no subnormals: every
+    positive value below ``2**emin`` is delivered as ``2**emin`` in every
+    mode): the value itself is below ``2**emin``.
     """
     fmt = opts.fmt
     if fmt.specials is _SCALE:
@@ -363,8 +364,8 @@ def tiny_after_rounding(neg, sig, exp, rounded: Rounded, opts: EncodeOptions) ->
         probe = EncodeOptions(fmt, opts.mode, False, "canonical", opts.e8m0_rule, opts.sr_bits)
         doubled = round_finite(neg[edge], sig[edge], exp[edge] + 1, probe).code
         tiny[edge] = (doubled & _U64(fmt.mag_mask)) < _U64(2 << fmt.man_bits)
-        if opts.e8m0_rule == "even":  # M = 0: the tie 1.5 * 2**(emin - 1) goes to the even (extended)
-            s = sig[edge]            # exponent field 0 below min normal, not to the doubled grid's even code
+        if opts.e8m0_rule == "even":  # the doubled grid's even code is one field up: ties stay tiny
+            s = sig[edge]
             bl = bit_length(s)
             tiny[edge] |= (bl >= 2) & (s == (_U64(3) << np.maximum(bl - 2, 0).astype(_U64)))
     return tiny
