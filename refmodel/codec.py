@@ -245,8 +245,7 @@ def encode(
         if flat.dtype.itemsize == 2:
             with np.errstate(invalid="ignore"):
                 flat = flat.astype(np.float32)  # exact widening
-        # unsigned targets: the table gives +0 for negative float32 subnormals, not NaN
-        if flat.size >= TABLE_MIN_SIZE and flat.dtype == np.float32 and sr_table_ok(fmt) and fmt.signed:
+        if flat.size >= TABLE_MIN_SIZE and flat.dtype == np.float32 and sr_table_ok(fmt):
             encode_sr32(flat, opts, r, out)
         else:
             encode_chunks_general(flat, opts, r, out)

@@ -178,8 +178,9 @@ def encode_sr32(flat: np.ndarray, opts: EncodeOptions, rand: np.ndarray, out: np
     shifts = sr_shifts(fmt, r_bits)
     k = np.uint32(23 - fmt.man_bits)
     r_mask = np.uint32((1 << r_bits) - 1)
-    # float32 subnormals need the general path only where their t or i can be non-zero
-    subnormals_slow = (int(shifts[0]) >> 8) < 32 or fmt.emin - fmt.man_bits < -126
+    # float32 subnormals need the general path where their t or i can be non-zero, and for unsigned
+    # formats, where a negative subnormal is NaN (the table, indexed by magnitude, would give +0)
+    subnormals_slow = (int(shifts[0]) >> 8) < 32 or fmt.emin - fmt.man_bits < -126 or not fmt.signed
     u_all = flat.view(np.uint32)
     r_all = rand  # any unsigned dtype up to 32 bits; widened per chunk below
     e_buf, s_buf, x_buf, i_buf = (np.empty(CHUNK, np.uint32) for _ in range(4))
