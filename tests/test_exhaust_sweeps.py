@@ -218,3 +218,17 @@ def test_levels_list(capsys):
     assert "fma-float8_e5m2-float8_e5m2-e5m7-sr-sat1-r8-step64: 2,147,483,648 vectors" in nightly
     assert main(["exhaust", "--level", "ci", "--op", "mul"]) == 2
     assert "fp8kit: error: --level runs a preset list" in capsys.readouterr().err
+
+
+def test_harness_cache_key_covers_the_include_files(tmp_path, monkeypatch):
+    """An edit to a shared `include leaf alone (rtl/include/fp8kit_class.vh) must rebuild the harness."""
+    from verif.exhaust import rtl as exhaust_rtl
+
+    inc = tmp_path / "include"
+    inc.mkdir()
+    (inc / "leaf.vh").write_text("`define X 1\n")
+    monkeypatch.setattr(exhaust_rtl, "include_dirs", lambda: [inc])
+    before = exhaust_rtl.harness_tag(["verilator"], "fp8_mul", {"A_EXP_W": 4}, {})
+    assert exhaust_rtl.harness_tag(["verilator"], "fp8_mul", {"A_EXP_W": 4}, {}) == before
+    (inc / "leaf.vh").write_text("`define X 2\n")
+    assert exhaust_rtl.harness_tag(["verilator"], "fp8_mul", {"A_EXP_W": 4}, {}) != before

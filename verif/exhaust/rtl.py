@@ -97,6 +97,15 @@ def build_timeout() -> float:
     return procs.env_seconds("FP8KIT_BUILD_TIMEOUT", 1800.0)
 
 
+def harness_tag(cmd: list[str], top: str, params: dict[str, int], defines: dict[str, int]) -> str:
+    """The build cache key: a hash of the Verilator command, the parameters, the harness, the module's
+    sources and every ``.vh`` of the include directories (an edited shared leaf rebuilds)."""
+    spec = repr((cmd, top, sorted(params.items()), sorted(defines.items()), MAKE_OPT, HARNESS_SRC.read_text(),
+                 [p.read_text() for p in sources_for(top)],
+                 [p.read_text() for d in include_dirs() for p in sorted(Path(d).glob("*.vh"))]))
+    return hashlib.sha1(spec.encode()).hexdigest()[:12]
+
+
 def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> Path:
     """Build (once per parameter set, cached under ``sim_build/exhaust`` of the current directory) and return
     the harness binary.
@@ -109,10 +118,7 @@ def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> 
         refmodel.procs.StepTimeout: the build ran past ``FP8KIT_BUILD_TIMEOUT``.
     """
     cmd, env = verilator_command()
-    spec = repr((cmd, top, sorted(params.items()), sorted(defines.items()), MAKE_OPT, HARNESS_SRC.read_text(),
-                 [p.read_text() for p in sources_for(top)]))
-    tag = hashlib.sha1(spec.encode()).hexdigest()[:12]
-    mdir = (BUILD_ROOT / f"{top}-{tag}").resolve()
+    mdir = (BUILD_ROOT / f"{top}-{harness_tag(cmd, top, params, defines)}").resolve()
     exe = mdir / "harness"
     mdir.mkdir(parents=True, exist_ok=True)
     with open(mdir / ".lock", "w") as lock:
