@@ -558,9 +558,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.code == 2:
             return 2
         raise
-    terminated = []
+    terminated, pid = [], os.getpid()
 
     def on_sigterm(signum, frame):  # `kill`, a CI job cancelled: the same clean-up as Ctrl-C, then 143
+        if os.getpid() != pid:  # a forked worker (multiprocessing's pool.terminate()): die as by default
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         terminated.append(signum)
         raise KeyboardInterrupt
 

@@ -21,8 +21,9 @@ from verif.common.manifest import MANIFEST, include_dirs, sources_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-RTL_FILES = [p.name for p in sorted((ROOT / "rtl").glob("*.v"))] + ["include/fp8kit_defs.vh", paths.CORE_FILE]
-"""What the package carries of rtl/: every source, the include file and the FuseSoC core."""
+RTL_FILES = ([p.name for p in sorted((ROOT / "rtl").glob("*.v"))]
+             + [f"include/{p.name}" for p in sorted((ROOT / "rtl" / "include").glob("*.vh"))] + [paths.CORE_FILE])
+"""What the package carries of rtl/: every source, every include file and the FuseSoC core."""
 DATA_FILES = (["verif/exhaust/harness.cpp", "refmodel/data/cost_calibration.json"]
               + [f"verif/replay/{p.name}" for p in sorted((ROOT / "verif" / "replay").glob("*.v"))])
 
