@@ -82,7 +82,14 @@ def _mx_datapath(name: str, k: int) -> Datapath:
     return Datapath("mx_dot", t.element, None, 0, int(k), t.name)
 
 
-def datapaths(formats: Sequence[str], accs: Sequence[str], sr_bits: int = 16, mx_k: int = 32) -> list[Datapath]:
+TABLE_MX_K = 32
+"""The MX block length of the cost table (OCP MX's k)."""
+
+FIT_MX_K = 8
+"""The MX block length ``--fit`` synthesizes (K = 32 takes minutes per type in ABC; the model scales with K)."""
+
+
+def datapaths(formats: Sequence[str], accs: Sequence[str], sr_bits: int = 16, mx_k: int = TABLE_MX_K) -> list[Datapath]:
     """The configurations of a table: each FP format x each accumulator, one row for INT8 and each MX type.
 
     Raises:
@@ -110,7 +117,7 @@ def datapaths(formats: Sequence[str], accs: Sequence[str], sr_bits: int = 16, mx
     return out
 
 
-def calibration_set(mx_k: int = 8) -> list[Datapath]:
+def calibration_set(mx_k: int = FIT_MX_K) -> list[Datapath]:
     """The configurations ``fp8kit cost --fit`` synthesizes: the default table (MX at K = ``mx_k``)
     plus sr variants (e6m5+sr16, float16+sr8, float32+sr16) that spread the window widths."""
     dps = datapaths(DEFAULT_FORMATS, DEFAULT_ACCS, 16, mx_k)
@@ -197,7 +204,7 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
 
 
 # ------------------------------------------------------------------------------- fitting
-def run_fit(*, mx_k: int = 8, ridge: float = 0.2, cache: Path | None = None, out: Path | None = None,
+def run_fit(*, mx_k: int = FIT_MX_K, ridge: float = 0.2, cache: Path | None = None, out: Path | None = None,
             progress: Any = None, timeout: float | None = None) -> Calibration:
     """Refit the calibration: synthesize the primitives (the priors) and :func:`calibration_set`,
     fit (:func:`refmodel.cost.fit_calibration`), write ``out`` (default the checked-in file).
@@ -352,7 +359,7 @@ def run_cost(args: Any, console: Any) -> int:
                 console.print(f"synthesized {dp.label}: {res.ge:,.0f} GE ({'cached' if res.cached else f'{res.seconds:.1f} s'})",
                               markup=False, highlight=False)
 
-            cal = run_fit(mx_k=args.mx_k, ridge=args.ridge, cache=cache,
+            cal = run_fit(mx_k=FIT_MX_K if args.mx_k is None else args.mx_k, ridge=args.ridge, cache=cache,
                           out=Path(args.calibration) if args.calibration else None, progress=show,
                           timeout=args.synth_timeout)
             console.print(f"constants: {dict(cal.constants)}; max |error| {cal.meta['max_abs_err_pct']}% "
@@ -360,7 +367,8 @@ def run_cost(args: Any, console: Any) -> int:
                           f"{args.calibration or CALIBRATION_PATH}", markup=False, highlight=False)
             return 0
         cal = load_calibration(args.calibration) if args.calibration else None
-        dps = datapaths(args.formats.split(","), args.accs.split(",") if args.accs else [], args.sr_bits, args.mx_k)
+        dps = datapaths(args.formats.split(","), args.accs.split(",") if args.accs else [], args.sr_bits,
+                        TABLE_MX_K if args.mx_k is None else args.mx_k)
         rows = cost_rows(dps, calibration=cal, synth=args.synth, energy=args.energy, dist=args.dist, cache=cache,
                          timeout=args.synth_timeout, synth_mx=args.synth_mx, jobs=args.synth_jobs)
     except YosysMissing as exc:
@@ -416,8 +424,8 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--accs", default=",".join(DEFAULT_ACCS),
                    help="FP accumulators: float32, float16, bfloat16, eXmY, each optionally +sr or +srR")
     p.add_argument("--sr-bits", type=int_arg(1, 32), default=16, help="R of a bare '+sr' accumulator (1...32)")
-    p.add_argument("--mx-k", type=int_arg(), default=32, help="MX block length K of the mx_dot instance (1...64); "
-                   "--fit default 8")
+    p.add_argument("--mx-k", type=int_arg(), default=None, help=f"MX block length K of the mx_dot instance (1...64; "
+                   f"default {TABLE_MX_K}, with --fit {FIT_MX_K})")
     p.add_argument("--synth", action="store_true", help="also synthesize each configuration with Yosys (cached)")
     p.add_argument("--energy", action="store_true", help="energy per MAC from the netlist's switching activity "
                    "(implies --synth)")

@@ -219,3 +219,27 @@ def test_yosys_missing_is_a_clear_error(monkeypatch, capsys):
     assert main(["cost", "--formats", "int8", "--synth"]) == 2
     err = capsys.readouterr().err
     assert "no-such-yosys-binary" in err and "apt-get install yosys" in err
+
+
+def test_fit_command_synthesizes_mx_at_the_documented_k(monkeypatch, tmp_path):
+    """`fp8kit cost --fit` fits at K = 8 (as the checked-in calibration records), the table is at K = 32;
+    --mx-k overrides both (the option's default used to send K = 32 to --fit: minutes per MX type in ABC)."""
+    import refmodel.cost_table as ct
+    from refmodel.cli import main
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_fit(**kw):
+        seen.append(kw["mx_k"])
+        raise Stop
+
+    monkeypatch.setattr(ct, "run_fit", fake_fit)
+    for argv, k in ((["cost", "--fit"], 8), (["cost", "--fit", "--mx-k", "4"], 4)):
+        with pytest.raises(Stop):
+            main(["--debug", *argv, "--calibration", str(tmp_path / "cal.json")])
+        assert seen.pop() == k
+    assert ct.load_calibration().meta["command"].startswith(f"fp8kit cost --fit --mx-k {ct.FIT_MX_K} ")
+    assert {r["k"] for r in ct.cost_rows(ct.datapaths(["mxfp8_e4m3"], []))} == {ct.TABLE_MX_K}
