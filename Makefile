@@ -17,7 +17,7 @@ report: $(STAMP)
 	$(BIN)/fp8kit report
 
 test: $(STAMP) tools
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The slow exhaustive tests, bounded as CI runs them (FP8KIT_SLOW=full for the whole sweep).
 test-slow: $(STAMP) tools
@@ -38,9 +38,10 @@ test-latest: tools
 	.venv-latest/bin/python -m pip list 2>/dev/null | grep -i -E '^(numpy|ml.dtypes|cocotb|gfloat|hypothesis|pytest) '
 	.venv-latest/bin/python -m pytest -n auto -p no:cacheprovider
 
-# The suite with numpy and ml_dtypes at the floors of pyproject.toml (requirements/lock-oldest.txt).
+# The suite with numpy and ml_dtypes at the floors of pyproject.toml (requirements/lock-oldest.txt), less the
+# RTL benches of tests/rtl: the floors change the golden model, which the rest covers; the benches run on the lock.
 test-oldest: tools
-	$(MAKE) VENV=.venv-oldest LOCK=requirements/lock-oldest.txt test
+	$(MAKE) VENV=.venv-oldest LOCK=requirements/lock-oldest.txt test PYTEST_ARGS=--ignore=tests/rtl
 
 # Regenerate requirements/lock.txt and requirements/lock-oldest.txt from the newest releases.
 lock:
