@@ -9,7 +9,9 @@ Where an example runs is :func:`tier`'s rule:
 - ``quick``: the default suite runs it (a few seconds each);
 - ``slow``: the slow suite runs it as written (simulations, synthesis, studies: about a minute or more);
 - ``bounded``: it takes hours as written; the slow suite runs it with ``--list`` appended (the plan it
-  would run is resolved and printed, nothing simulated), and :data:`HOURS` names each one;
+  would run is resolved and printed, nothing simulated), and :data:`HOURS` names each one. The minutes-long
+  examples of :data:`SHORTER` run with smaller sizes appended under ``FP8KIT_SLOW=bounded`` (CI) and as
+  written under ``FP8KIT_SLOW=full``;
 - ``ci``: lines that CI itself runs (``make run`` = ``fp8kit regress``, ``make test``, ``pytest -m rtl``: ``.ci/run``;
   ``pip install``, ``apt-get``: ``.ci/wheel-smoke.sh`` and ``.ci/run``); checked here to be exactly those.
 
@@ -30,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import slow_scale
 from refmodel import procs
 from refmodel.cli import build_parser
 
@@ -56,6 +59,14 @@ HOURS = {
     "fp8kit mutate --module mx_dot --max-per-module 100 --seed 7 --jobs 4 --out mutate_mx",
 }
 """Examples that take hours (or tens of minutes) as written: the slow suite runs them with --list."""
+
+SHORTER = {
+    "fp8kit study sr --plot docs/img/sr-study.png": ["--lengths", "256,1024", "--trials", "2"],
+    "fp8kit study sr --lengths 1024,65536 --trials 4": ["--lengths", "1024,4096", "--trials", "2"],
+    ".venv/bin/fp8kit study sr --plot sr.png": ["--lengths", "256,1024", "--trials", "2"],
+}
+"""Examples of a few minutes each (the default study is 8 trials up to n = 16,384): CI's bounded slow run
+appends these sizes (argparse keeps the last value); ``FP8KIT_SLOW=full`` runs them as written."""
 
 QUICK = {"formats", "table", "encode", "decode", "rtl-params", "vectors", "quantize", "sqnr", "--version"}
 """Subcommands whose examples take seconds."""
@@ -158,6 +169,8 @@ def _run_block(block: list[Example], tiers: set[str], tmp_path: Path) -> int:
         if kind not in tiers:
             continue
         argv = ex.argv + (["--list"] if kind == "bounded" else [])
+        if kind == "slow" and slow_scale() == "bounded":
+            argv += SHORTER.get(ex.text, [])
         out_file = None
         if ">" in argv:
             at = argv.index(">")
@@ -176,6 +189,10 @@ def _run_block(block: list[Example], tiers: set[str], tmp_path: Path) -> int:
 
 def _block_id(block: list[Example]) -> str:
     return f"{block[0].page}:{block[0].line}"
+
+
+def test_shorter_names_real_examples():
+    assert set(SHORTER) <= {ex.text for ex in EXAMPLES if tier(ex) == "slow"}
 
 
 def test_examples_were_found():
