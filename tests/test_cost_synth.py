@@ -12,22 +12,27 @@ import pytest
 
 from refmodel.cli import main
 from refmodel.cost import KINDS, area, load_calibration
-from refmodel.cost_synth import GATE_GE, primitive_priors, simulate_energy, synth, yosys_path
+from refmodel.cost_synth import GATE_GE, cache_dir, primitive_priors, simulate_energy, synth, yosys_path
 from refmodel.cost_table import datapaths, run_fit
 
 SMALL = [("int8", "float32"), ("e4m3fn", "bfloat16"), ("float4_e2m1fn", "bfloat16"), ("mxfp4_e2m1", "float32")]
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
+def cache():
+    """The user's synthesis cache (``cost_synth.cache_dir()``), shared with the `fp8kit cost --synth`/`--fit`
+    doc examples so CI synthesizes each configuration once; entries are keyed by the Yosys script, the
+    RTL sources and the Yosys version, so a changed RTL file is synthesized again."""
     yosys_path()  # fails with the install command when Yosys is missing
-    return tmp_path_factory.mktemp("cost-cache")
+    return cache_dir()
 
 
 @pytest.mark.synth
 @pytest.mark.parametrize("fmt, acc", SMALL, ids=[f"{f}-{a}" for f, a in SMALL])
-def test_model_within_15_percent_of_synthesis(fmt, acc, cache):
+def test_model_within_15_percent_of_synthesis(fmt, acc, tmp_path):
+    yosys_path()  # fails with the install command when Yosys is missing
     (dp,) = datapaths([fmt], [acc], mx_k=8)
+    cache = tmp_path / "cache"  # its own: the first run must synthesize, the second read the cache
     res = synth(dp, cache=cache)
     assert not res.cached and set(res.cells) <= set(GATE_GE)
     err = area(dp).total / res.ge - 1
