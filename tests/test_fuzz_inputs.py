@@ -75,29 +75,32 @@ def _same(a: vectors.Vectors, b: vectors.Vectors) -> bool:
     return a.header == b.header and np.array_equal(np.asarray(a.rows), np.asarray(b.rows))
 
 
-def test_vector_file_fuzz(tmp_path):
-    good = vectors.write(_VEC, tmp_path / "good.hex")
-    original = good.read_bytes()
-    assert _same(vectors.read(good), _VEC)
-    seen = {"refused": 0, "same": 0}
+def _fuzz_reader(tmp_path, original: bytes, suffix: str, read, same) -> None:
+    """Feeds ``read`` randomly changed copies of ``original``: each is refused with a ``ValueError`` naming
+    the file, or read back as something ``same`` accepts; more than 100 must be refused."""
+    refused = []
 
     @_FUZZ
     @given(_mutations(original))
     def check(data):
-        path = tmp_path / "fuzzed.hex"
+        path = tmp_path / f"fuzzed{suffix}"
         path.write_bytes(data)
         try:
-            back = vectors.read(path)
+            back = read(path)
         except ValueError as exc:
             assert str(path) in str(exc), f"the message does not name the file: {exc}"
-            seen["refused"] += 1
+            refused.append(path)
             return
-        assert _same(back, _VEC), "a changed file read back as different vectors without an error"
-        seen["same"] += 1
+        assert same(back), "a changed file was read back as something else without an error"
 
     check()
-    assert seen["refused"] > 100, seen
+    assert len(refused) > 100, len(refused)
 
+
+def test_vector_file_fuzz(tmp_path):
+    good = vectors.write(_VEC, tmp_path / "good.hex")
+    assert _same(vectors.read(good), _VEC)
+    _fuzz_reader(tmp_path, good.read_bytes(), ".hex", vectors.read, lambda back: _same(back, _VEC))
 
 
 def test_checkpoint_fuzz(tmp_path):
@@ -107,30 +110,13 @@ def test_checkpoint_fuzz(tmp_path):
     from verif.exhaust.cli import build_sweeps
 
     s = build_sweeps("encode", "float8_e5m2", "rmm", "1")[0]
-    mine = list(range(-(-s.size // s.chunk)))
-    ck = sweep_mod._Checkpoint(tmp_path / "ck.json", s, (1, 1), False, mine)
+    ck = sweep_mod._Checkpoint(tmp_path / "ck.json", s, (1, 1), False, sweep_mod._shard_chunks(s, (1, 1)))
     for k in (0, 3, 4):
         ck.add(k, s.chunk, k, [], 1.5)
     original = ck.path.read_bytes()
     want = json.loads(original)
     assert sweep_mod.load_checkpoint(ck.path, s) == want
-    seen = {"refused": 0}
-
-    @_FUZZ
-    @given(_mutations(original))
-    def check(data):
-        path = tmp_path / "fuzzed.json"
-        path.write_bytes(data)
-        try:
-            back = sweep_mod.load_checkpoint(path, s)
-        except ValueError as exc:
-            assert str(path) in str(exc), f"the message does not name the file: {exc}"
-            seen["refused"] += 1
-            return
-        assert back == want, "a changed checkpoint was taken as a different state without an error"
-
-    check()
-    assert seen["refused"] > 100, seen
+    _fuzz_reader(tmp_path, original, ".json", lambda p: sweep_mod.load_checkpoint(p, s), lambda back: back == want)
 
 # --- the fp8kit argument parser and the commands behind it ---------------------------------------
 
