@@ -33,8 +33,8 @@ step "fp8kit --version"
 version="$(python -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' \
   "$repo/pyproject.toml")"
 test "$(fp8kit --version)" = "fp8kit $version"
-rtl="$(python -c 'from refmodel.paths import rtl_dir; print(rtl_dir())')"
-test "$rtl" = "$site/refmodel/rtl"
+rtl="$(python -c 'from fp8kit.paths import rtl_dir; print(rtl_dir())')"
+test "$rtl" = "$site/fp8kit/rtl"
 
 step "fp8kit regress (4 cases)"
 fp8kit regress --only 'lfsr32/seed00000001' --only 'int8_mac/streams' --only 'fp8_mul/e4m3fn-x-e5m2' \

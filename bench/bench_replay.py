@@ -1,6 +1,6 @@
 """Vectors per second of the two RTL checking paths: $readmemh replay benches and cocotb benches.
 
-Replay (``verif.replay``): one level-1 vector file per op is generated (refmodel.vectors), written,
+Replay (``verif.replay``): one level-1 vector file per op is generated (fp8kit.vectors), written,
 built into its bench and simulated; generation, writing, the build and the simulation are timed
 separately, and vectors/s is cases over simulation wall time (which includes ``$readmemh``
 loading the file). ``--sim`` picks Icarus, Verilator or both. For int8_mac, whose rows hold
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from refmodel import vectors as vec
+from fp8kit import vectors as vec
 from refmodel.formats import get_format
-from refmodel.rtlgen import fma_rtl_params, mx_dot_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params, mx_dot_rtl_params
 
 OPS = tuple(vec.OPS)
 

@@ -88,7 +88,7 @@ def _vs_ml_dtypes(fmt: Format, x: np.ndarray) -> CheckResult:
 
 
 def _vs_oracle(fmt: Format) -> CheckResult:
-    from . import oracle
+    from .oracle import codec as oracle
     from .boundaries import boundary_values
 
     x = boundary_values(fmt)

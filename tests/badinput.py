@@ -2,7 +2,7 @@
 
 An API row calls the golden model and must raise exactly ``exc`` (the class itself, not a subclass
 chosen by accident) with a message matching ``match``, which names the bad value and what is allowed.
-A CLI row runs ``fp8kit ARGV...`` through :func:`refmodel.cli.main` in-process and must return
+A CLI row runs ``fp8kit ARGV...`` through :func:`fp8kit.cli.main` in-process and must return
 ``rc`` (2 for bad arguments or input, 1 for a failed check), print ``fp8kit: error: ...`` matching
 ``match`` on stderr and print no traceback.
 """
@@ -46,7 +46,7 @@ def check_api(case: ApiCase) -> None:
 
 def check_cli(case: CliCase, tmp_path, capsys) -> str:
     """Runs the row and returns its stderr."""
-    from refmodel.cli import main
+    from fp8kit.cli import main
 
     argv = [a.replace("{tmp}", str(tmp_path)) for a in case.argv]
     try:

@@ -1,4 +1,4 @@
-"""The vectorised arithmetic against the exact scalar oracle (refmodel.arith_oracle)."""
+"""The vectorised arithmetic against the exact scalar oracle (refmodel.oracle.arith)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 
 from refmodel import Format, arith, decode, encode, get_format
-from refmodel import arith_oracle as ref
+from refmodel.oracle import arith as ref
 from refmodel.encodings import CodeClass, Flag, RoundingMode
 from refmodel.lfsr import draws
 from refmodel.rounding import EncodeOptions, round_finite

@@ -1,10 +1,10 @@
-"""Tests pinning refmodel.arith_oracle (exact products, FMA, dot, MAC) to hand-derived values.
+"""Tests pinning refmodel.oracle.arith (exact products, FMA, dot, MAC) to hand-derived values.
 
 Every expected code below was worked out by hand from spec-notes sections 2 and
 4 (the comments show the arithmetic). Notation: ``ulp`` is the quantum of the
 accumulator at the value in question; float32 1.0 has ulp 2**-23, float16
 1.0 has ulp 2**-10, bfloat16 1.0 has ulp 2**-7. The last part cross-checks
-the codes against refmodel.oracle.encode_exact and, for a float16
+the codes against refmodel.oracle.codec.encode_exact and, for a float16
 accumulator (where acc + a*b is exact in float64), against numpy.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refmodel.arith_oracle import (
+from refmodel.oracle.arith import (
     DZ,
     NV,
     NX,
@@ -33,7 +33,7 @@ from refmodel.arith_oracle import (
 )
 from refmodel.encodings import Flag
 from refmodel.formats import Format, get_format
-from refmodel.oracle import OracleValue, decode_exact, encode_exact
+from refmodel.oracle.codec import OracleValue, decode_exact, encode_exact
 
 MODES = ("rne", "rtz", "rdn", "rup", "rmm", "sr", "rto")
 

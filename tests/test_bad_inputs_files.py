@@ -1,7 +1,7 @@
 """Bad inputs of the files fp8kit reads and the sizes it is given: vector files, exhaust checkpoints.
 
 Every corrupt file is built from a good one by a small edit (``FILES``, ``CHECKPOINTS``) and written
-into the test's directory before the row runs; API rows read it with ``refmodel.vectors.read``,
+into the test's directory before the row runs; API rows read it with ``fp8kit.vectors.read``,
 CLI rows pass it to ``fp8kit replay`` (refused before any simulator: PATH holds none) or to
 ``fp8kit exhaust --resume``. Size rows give ``vectors`` and ``exhaust`` zero, negative, huge and
 non-integer values.
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from badinput import ApiCase, CliCase, check_api, check_cli, ids
-from refmodel import vectors as vec
+from fp8kit import vectors as vec
 from verif.exhaust import sweep as sweep_mod
-from verif.exhaust.cli import build_sweeps
+from fp8kit.cli.exhaust import build_sweeps
 
 # the good file: float4_e2m1fn x float4_e2m1fn, 256 cases of 6 columns; line 9 holds the count,
 # lines 10...265 the cases (case i on line 10 + i)

@@ -25,7 +25,7 @@ def test_the_suite_has_150_rows_with_unique_ids():
 
 
 def test_every_cli_command_has_rows():
-    from refmodel.cli import build_parser
+    from fp8kit.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     commands = set(sub.choices)

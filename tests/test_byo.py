@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from refmodel.cli import main
-from refmodel.rtlgen import fma_rtl_params
+from fp8kit.cli import main
+from fp8kit.rtlspec.params import fma_rtl_params
 from verif.byo import VECTORS, load_dut
 from verif.common import SimFailure, run_sim
 from verif.regress.runner import RegressOptions, regress

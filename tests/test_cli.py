@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from refmodel.cli import main
+from fp8kit.cli import main
 
 
 def run(capsys, *argv):

@@ -15,7 +15,7 @@ from numpy.testing import assert_array_equal
 from refmodel import Format, decode, encode, get_format, registered_formats
 from refmodel.boundaries import boundary_values
 from refmodel.encodings import RoundingMode
-from refmodel.oracle import decode_exact, encode_exact
+from refmodel.oracle.codec import decode_exact, encode_exact
 from refmodel.peer_facts import (
     ml_dtypes_double_rounds_float64,
     ml_dtypes_e8m0_subnormal_rounds_up,
@@ -385,7 +385,7 @@ _INT_MODES = ["rne", "rtz", "rdn", "rup", "rmm", "rto"]
 
 
 def _oracle_int(v: int, fmt: str, mode: str, **kw) -> int:
-    from refmodel.oracle import OracleValue, encode_exact
+    from refmodel.oracle.codec import OracleValue, encode_exact
 
     return encode_exact(OracleValue(v < 0, "finite", Fraction(abs(v))), get_format(fmt), mode, **kw)
 

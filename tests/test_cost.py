@@ -1,4 +1,4 @@
-"""refmodel.cost / cost_table / fp8kit cost: block formulas, the INT8 baseline, the JSON schema, bad input.
+"""fp8kit.cost.model / cost_table / fp8kit cost: block formulas, the INT8 baseline, the JSON schema, bad input.
 
 The Yosys-backed checks (synthesis within +-15 %, energy) are in tests/test_cost_synth.py.
 """
@@ -11,10 +11,10 @@ import json
 
 import pytest
 
-from refmodel import cost
-from refmodel.cli import main
-from refmodel.cost import KINDS, Calibration, Datapath, area, blocks, fma_widths, load_calibration, parse_acc
-from refmodel.cost_table import DEFAULT_FORMATS, ROW_KEYS, cost_rows, datapaths, rows_csv, sqnr_of
+from fp8kit.cost import model as cost
+from fp8kit.cli import main
+from fp8kit.cost.model import KINDS, Calibration, Datapath, area, blocks, fma_widths, load_calibration, parse_acc
+from fp8kit.cost.table import DEFAULT_FORMATS, ROW_KEYS, cost_rows, datapaths, rows_csv, sqnr_of
 from refmodel.formats import Format, get_format
 from refmodel.mx import get_mx_type
 
@@ -224,8 +224,8 @@ def test_yosys_missing_is_a_clear_error(monkeypatch, capsys):
 def test_fit_command_synthesizes_mx_at_the_documented_k(monkeypatch, tmp_path):
     """`fp8kit cost --fit` fits at K = 8 (as the checked-in calibration records), the table is at K = 32;
     --mx-k overrides both (the option's default used to send K = 32 to --fit: minutes per MX type in ABC)."""
-    import refmodel.cost_table as ct
-    from refmodel.cli import main
+    import fp8kit.cost.table as ct
+    from fp8kit.cli import main
 
     seen = []
 

@@ -10,10 +10,10 @@ import json
 
 import pytest
 
-from refmodel.cli import main
-from refmodel.cost import KINDS, area, load_calibration
-from refmodel.cost_synth import GATE_GE, cache_dir, primitive_priors, simulate_energy, synth, yosys_path
-from refmodel.cost_table import datapaths, run_fit
+from fp8kit.cli import main
+from fp8kit.cost.model import KINDS, area, load_calibration
+from fp8kit.cost.synth import GATE_GE, cache_dir, primitive_priors, simulate_energy, synth, yosys_path
+from fp8kit.cost.table import datapaths, run_fit
 
 SMALL = [("int8", "float32"), ("e4m3fn", "bfloat16"), ("float4_e2m1fn", "bfloat16"), ("mxfp4_e2m1", "float32")]
 
@@ -138,7 +138,7 @@ def test_a_signal_kills_the_synthesis_with_its_children(tmp_path, signame, rc, w
     yosys.write_text(FAKE_YOSYS)
     yosys.chmod(0o755)
     env = {**os.environ, "FP8KIT_YOSYS": str(yosys), "FAKE_ABC_PID": str(tmp_path / "abc.pid")}
-    proc = subprocess.Popen([sys.executable, "-m", "refmodel.cli", "cost", "--formats", "int8", "--synth",
+    proc = subprocess.Popen([sys.executable, "-m", "fp8kit.cli", "cost", "--formats", "int8", "--synth",
                              "--cache-dir", str(tmp_path / "cache")], env=env, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:

@@ -17,7 +17,7 @@ Where an example runs is :func:`tier`'s rule:
 
 Other ``make`` targets run in the checkout (slow). ``a && b`` runs as two commands.
 
-Every ``fp8kit`` example also parses under :func:`refmodel.cli.build_parser` in the default suite.
+Every ``fp8kit`` example also parses under :func:`fp8kit.cli.build_parser` in the default suite.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ import numpy as np
 import pytest
 
 from conftest import slow_scale
-from refmodel import procs
-from refmodel.cli import build_parser
+from fp8kit import procs
+from fp8kit.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -69,7 +69,7 @@ SHORTER = {
 appends these sizes (argparse keeps the last value); ``FP8KIT_SLOW=full`` runs them as written."""
 
 KEEP_CHECKOUT = {"fp8kit cost --fit": ["--calibration", "cal.json"]}
-"""Examples that write into the package (refmodel/data/cost_calibration.json): the test sends the output
+"""Examples that write into the package (fp8kit/cost/data/cost_calibration.json): the test sends the output
 to the scratch directory instead, so the slow suite never changes a tracked file."""
 
 QUICK = {"formats", "table", "encode", "decode", "rtl-params", "vectors", "quantize", "sqnr", "--version"}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from refmodel.docgen import stale_sections
+from fp8kit.docgen import stale_sections
 
 DOCS = sorted((Path(__file__).resolve().parent.parent / "docs").glob("*.md"))
 

@@ -18,7 +18,7 @@ from refmodel import Format, encode, get_format, registered_formats
 from refmodel.boundaries import boundary_values
 from refmodel.codec import random_integers
 from refmodel.encodings import Flag, RoundingMode
-from refmodel.oracle import OracleValue, encode_exact, is_signalling_nan
+from refmodel.oracle.codec import OracleValue, encode_exact, is_signalling_nan
 
 from conftest import slow_scale
 

@@ -14,11 +14,11 @@ import shutil
 import numpy as np
 import pytest
 
-from refmodel.cli import main
+from fp8kit.cli import main
 from refmodel.encodings import RoundingMode
 from refmodel.formats import get_format
 from verif.exhaust import model
-from verif.exhaust.cli import build_sweeps
+from fp8kit.cli.exhaust import build_sweeps
 from verif.exhaust.model import EncodeSweep, SrSweep
 from verif.exhaust.sweep import parse_shard, run_one, run_sweep
 

@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from refmodel import vectors
+from fp8kit import vectors
 
 _FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -107,7 +107,7 @@ def test_checkpoint_fuzz(tmp_path):
     import json
 
     from verif.exhaust import sweep as sweep_mod
-    from verif.exhaust.cli import build_sweeps
+    from fp8kit.cli.exhaust import build_sweeps
 
     s = build_sweeps("encode", "float8_e5m2", "rmm", "1")[0]
     ck = sweep_mod._Checkpoint(tmp_path / "ck.json", s, (1, 1), False, sweep_mod._shard_chunks(s, (1, 1)))
@@ -143,7 +143,7 @@ _WORDS = ["float8_e4m3fn", "e4m3fm", "float16", "rne", "sr", "rnx", "mxfp8_e4m3"
 def _subparsers():
     import argparse
 
-    from refmodel.cli import build_parser
+    from fp8kit.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     return sub.choices
@@ -200,8 +200,8 @@ def _prepare(tmp_path):
 
 
 def test_cli_fuzz(tmp_path, monkeypatch, capsys):
-    import refmodel.cli as cli
-    import verif.exhaust.cli as exhaust_cli
+    import fp8kit.cli as cli
+    import fp8kit.cli.exhaust as exhaust_cli
 
     _prepare(tmp_path)
     monkeypatch.chdir(tmp_path)

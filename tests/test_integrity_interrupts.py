@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from refmodel import procs
-from refmodel import vectors as vec
+from fp8kit import procs
+from fp8kit import vectors as vec
 from verif.replay import replay
 
 _SWEEP = ["exhaust", "--op", "encode", "--config", "float8_e5m2", "--rounding", "rmm", "--sat", "1", "--jobs", "1"]
@@ -23,7 +23,7 @@ _SWEEP = ["exhaust", "--op", "encode", "--config", "float8_e5m2", "--rounding", 
 def test_ctrl_c_on_exhaust_keeps_the_checkpoint(tmp_path: Path) -> None:
     out = tmp_path / "out"
     ckpt = out / "encode-float8_e5m2-rmm-sat1.json"
-    proc = subprocess.Popen([sys.executable, "-m", "refmodel.cli", *_SWEEP, "--out", str(out)], cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, "-m", "fp8kit.cli", *_SWEEP, "--out", str(out)], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -40,7 +40,7 @@ def test_ctrl_c_on_exhaust_keeps_the_checkpoint(tmp_path: Path) -> None:
     done = len(json.loads(ckpt.read_text())["done"])
     assert f"fp8kit: interrupted; kept: {ckpt} ({done}/256 chunks of encode-float8_e5m2-rmm-sat1 done; " \
            "--resume continues)" in err
-    from refmodel.cli import main
+    from fp8kit.cli import main
 
     assert main([*_SWEEP, "--out", str(out), "--resume", "--max-chunks", "1"]) == 0
     assert len(json.loads(ckpt.read_text())["done"]) == done + 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from refmodel.cli import main
+from fp8kit.cli import main
 from verif import mutate as M
 
 SNIPPET = """\

@@ -1,4 +1,4 @@
-"""refmodel.mx (fast, vectorised MX) against refmodel.mx_oracle (plain, exact, block by block).
+"""refmodel.mx (fast, vectorised MX) against refmodel.oracle.mx (plain, exact, block by block).
 
 Every comparison is bit-exact on codes: E8M0 scale codes and element codes
 from ``quantize``, float32 codes and flags from ``dot`` / ``matmul``. The
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from refmodel import mx
-from refmodel.mx_oracle import (
+from refmodel.oracle.mx import (
     ELEMENTS,
     SCALE_RULES,
     dequantize_block,
@@ -33,7 +33,7 @@ from refmodel.mx_oracle import (
     element_max,
     quantize_block,
 )
-from refmodel.oracle import OracleValue, exact_value_of_float
+from refmodel.oracle.codec import OracleValue, exact_value_of_float
 
 MX_NAMES = tuple(ELEMENTS)  # the six OCP MX types (nvfp4 is not an OCP MX type)
 FP32_MAX = float(np.finfo(np.float32).max)
@@ -184,7 +184,7 @@ def test_mx_types_match_the_spec_table():
 
 def test_fast_path_does_not_import_the_oracles():
     src = inspect.getsource(mx)
-    assert "oracle" not in src.replace("refmodel.mx_oracle", "")
+    assert "oracle" not in src.replace("refmodel.oracle.mx", "")
 
 
 # --------------------------------------------------------- quantize: codes equal

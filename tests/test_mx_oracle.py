@@ -1,4 +1,4 @@
-"""Tests pinning refmodel.mx_oracle (exact MX block reference) to hand-derived values.
+"""Tests pinning refmodel.oracle.mx (exact MX block reference) to hand-derived values.
 
 Every expected code below was worked out by hand from spec-notes section 5 and
 the OCP MX v1.0 spec sections 6.3 / 6.4; the comments show the arithmetic.
@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refmodel.formats import get_format
-from refmodel.mx_oracle import (
+from refmodel.oracle.mx import (
     ELEMENTS,
     SCALE_RULES,
     dequantize_block,
@@ -36,7 +36,7 @@ from refmodel.mx_oracle import (
     quantize_block,
     scale_exponent,
 )
-from refmodel.oracle import OracleValue, encode_exact
+from refmodel.oracle.codec import OracleValue, encode_exact
 
 MX_TYPES = tuple(ELEMENTS)
 FP32 = get_format("float32")

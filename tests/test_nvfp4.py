@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from refmodel import mx
-from refmodel.oracle import decode_exact, encode_exact
+from refmodel.oracle.codec import decode_exact, encode_exact
 from refmodel.formats import get_format
 
 E2M1 = get_format("float4_e2m1fn")

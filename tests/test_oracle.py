@@ -1,4 +1,4 @@
-"""Tests pinning refmodel.oracle to hand-derived values and to ml_dtypes.
+"""Tests pinning refmodel.oracle.codec to hand-derived values and to ml_dtypes.
 
 Every expected code below was worked out by hand from spec-notes sections 1
 and 2 (the comments show the arithmetic); the last part cross-checks the rne
@@ -16,7 +16,7 @@ import pytest
 
 from refmodel.encodings import Specials
 from refmodel.formats import Format, get_format, registered_formats
-from refmodel.oracle import OracleValue, decode_exact, encode_exact, exact_value_of_float
+from refmodel.oracle.codec import OracleValue, decode_exact, encode_exact, exact_value_of_float
 from refmodel.peer_facts import ml_dtypes_e8m0_subnormal_rounds_up
 
 MODES = ("rne", "rtz", "rdn", "rup", "rmm", "sr", "rto")

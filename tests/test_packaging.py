@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from refmodel import paths
-from refmodel.cli import main
+from fp8kit import paths
+from fp8kit.cli import main
 from verif.common.manifest import MANIFEST, include_dirs, sources_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 RTL_FILES = ([p.name for p in sorted((ROOT / "rtl").glob("*.v"))]
              + [f"include/{p.name}" for p in sorted((ROOT / "rtl" / "include").glob("*.vh"))] + [paths.CORE_FILE])
 """What the package carries of rtl/: every source, every include file and the FuseSoC core."""
-DATA_FILES = (["verif/exhaust/harness.cpp", "refmodel/data/cost_calibration.json"]
+DATA_FILES = (["verif/exhaust/harness.cpp", "fp8kit/cost/data/cost_calibration.json"]
               + [f"verif/replay/{p.name}" for p in sorted((ROOT / "verif" / "replay").glob("*.v"))])
 
 
@@ -39,23 +39,24 @@ def test_rtl_dir_of_a_checkout_holds_every_manifest_file():
 
 
 def test_installed_layout_finds_the_packaged_copy(tmp_path):
-    """Outside a checkout rtl_dir() is the package data refmodel/rtl (as the wheel installs it)."""
+    """Outside a checkout rtl_dir() is the package data fp8kit/rtl (as the wheel installs it)."""
     site = tmp_path / "site"
-    shutil.copytree(ROOT / "refmodel", site / "refmodel", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "rtl", site / "refmodel" / "rtl")
-    code = "from refmodel import paths; print(paths.checkout_root()); print(paths.rtl_dir())"
+    for pkg in ("refmodel", "fp8kit"):
+        shutil.copytree(ROOT / pkg, site / pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "rtl", site / "fp8kit" / "rtl")
+    code = "from fp8kit import paths; print(paths.checkout_root()); print(paths.rtl_dir())"
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(site)},
                          capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["None", str(site / "refmodel" / "rtl")]
+    assert out == ["None", str(site / "fp8kit" / "rtl")]
 
 
 def test_pyproject_lists_every_package_and_maps_rtl():
     tool = PYPROJECT["tool"]["setuptools"]
-    found = {".".join(p.parent.relative_to(ROOT).parts) for top in ("refmodel", "verif")
+    found = {".".join(p.parent.relative_to(ROOT).parts) for top in ("refmodel", "fp8kit", "verif")
              for p in (ROOT / top).rglob("__init__.py")}
-    data = {"refmodel.data", "refmodel.rtl", "refmodel.rtl.include"}
+    data = {"fp8kit.cost.data", "fp8kit.rtl", "fp8kit.rtl.include"}
     assert set(tool["packages"]) == found | data
-    assert tool["package-dir"] == {"refmodel.rtl": "rtl"}
+    assert tool["package-dir"] == {"fp8kit.rtl": "rtl"}
 
 
 def test_sim_extra_has_what_regress_runs():
@@ -91,9 +92,9 @@ def test_wheel_and_sdist_carry_the_rtl_harness_and_benches(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         for p in RTL_FILES:
-            assert zf.read(f"refmodel/rtl/{p}") == (ROOT / "rtl" / p).read_bytes(), p
+            assert zf.read(f"fp8kit/rtl/{p}") == (ROOT / "rtl" / p).read_bytes(), p
     assert [p for p in DATA_FILES if p not in names] == []
-    assert {n for n in names if n.startswith("refmodel/rtl/")} == {f"refmodel/rtl/{p}" for p in RTL_FILES}
+    assert {n for n in names if n.startswith("fp8kit/rtl/")} == {f"fp8kit/rtl/{p}" for p in RTL_FILES}
     with tarfile.open(sdist) as tf:
         top = tf.getnames()[0].split("/")[0]
         members = {n.removeprefix(f"{top}/") for n in tf.getnames()}

@@ -1,4 +1,4 @@
-"""refmodel.procs: children run in their own process group and die with it on timeout or interrupt."""
+"""fp8kit.procs: children run in their own process group and die with it on timeout or interrupt."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from refmodel import procs
+from fp8kit import procs
 
 # A child that starts a grandchild which sleeps (and ignores SIGTERM), prints its pid, then sleeps too.
 _SPAWNER = """

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from refmodel.cli import main
+from fp8kit.cli import main
 from refmodel.encodings import RoundingMode
 from verif.regress.plan import parse_shard, plan, select
 from verif.regress.runner import RegressOptions, regress

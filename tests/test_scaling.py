@@ -1,4 +1,4 @@
-"""refmodel.scaling and refmodel.sqnr_cli: amax scaling, delayed scaling, S2FP8, the format/bias search."""
+"""refmodel.scaling and fp8kit.cli.sqnr: amax scaling, delayed scaling, S2FP8, the format/bias search."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from refmodel.scaling import (
     sqnr_db,
     tensor_scale,
 )
-from refmodel.sqnr_cli import load_tensor, run_sqnr
+from fp8kit.cli.sqnr import load_tensor, run_sqnr
 
 F32_MAX = float(np.finfo(np.float32).max)
 

@@ -10,7 +10,7 @@ from numpy.testing import assert_array_equal
 
 from refmodel import Format, decode, encode, get_format
 from refmodel.boundaries import boundary_values
-from refmodel.oracle import encode_exact
+from refmodel.oracle.codec import encode_exact
 
 SR_FORMATS = [get_format(n) for n in ("float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float6_e2m3fn",
                                       "float4_e2m1fn", "float8_e8m0fnu", "bfloat16", "float16")]

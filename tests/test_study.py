@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from refmodel.cli import main
-from refmodel.study import sr_study
+from fp8kit.cli import main
+from fp8kit.study import sr_study
 
 
 def test_small_study_shows_stagnation_and_unbiased_sr():

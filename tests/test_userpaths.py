@@ -1,4 +1,4 @@
-"""refmodel.userpaths: the user's paths refused before work starts, with what, path and problem named."""
+"""fp8kit.userpaths: the user's paths refused before work starts, with what, path and problem named."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from refmodel import userpaths
+from fp8kit import userpaths
 
 
 @pytest.fixture

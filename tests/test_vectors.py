@@ -1,4 +1,4 @@
-"""refmodel.vectors: the file format, level-1 contents, values checked against the exact oracles, errors."""
+"""fp8kit.vectors: the file format, level-1 contents, values checked against the exact oracles, errors."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from refmodel import arith_oracle, mx_oracle
-from refmodel import vectors as vec
-from refmodel.cli import main
+from refmodel.oracle import arith as arith_oracle
+
+from refmodel.oracle import mx as mx_oracle
+from fp8kit import vectors as vec
+from fp8kit.cli import main
 from refmodel.encodings import RoundingMode
 from refmodel.formats import get_format
 from refmodel.int8 import int8_mac_stream_reference
 from refmodel.lfsr import draws
-from refmodel.rtlgen import fma_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params
 
 HEADER_KEYS = {"op", "module", "level", "seed", "count", "cases", "rtl_params", "columns", "fp8kit", "file_version"}
 

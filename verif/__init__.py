@@ -1,4 +1,9 @@
 """fp8kit verification: cocotb testbenches (``verif/<module>/tb_<module>.py``) and their shared helpers.
 
-Nothing here is imported by ``refmodel``; the pytest entry points live in ``tests/rtl/``.
+The layer above :mod:`fp8kit` (docs/architecture.md): it imports ``refmodel`` and ``fp8kit``, and
+nothing below imports it; the pytest entry points live in ``tests/rtl/``.
 """
+
+from refmodel import _moved
+
+_moved.install()

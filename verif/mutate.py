@@ -57,8 +57,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from refmodel import paths, procs
-from refmodel.procs import ToolMissing
+from fp8kit import paths
+
+from fp8kit import procs
+from fp8kit.procs import ToolMissing
 from verif.common.manifest import MANIFEST, include_dirs, sources_for
 from verif.common.runner import error_lines
 from verif.regress.plan import Case, plan
@@ -78,7 +80,7 @@ __all__ = [
 ]
 
 RTL = paths.rtl_dir()
-"""The RTL mutated (:func:`refmodel.paths.rtl_dir`)."""
+"""The RTL mutated (:func:`fp8kit.paths.rtl_dir`)."""
 MODULES = ("lfsr32", "int8_mac", "fp8_mul", "fp8_fma", "fp8_mac", "mx_dot")
 """The mutated files, ``rtl/<module>.v``."""
 DEFAULT_MAX_PER_MODULE = 40
@@ -787,8 +789,8 @@ def mutate(opts: MutateOptions, console=None) -> int:
 
     Raises:
         ValueError: bad options or module names (checked before anything runs).
-        refmodel.procs.ToolMissing: iverilog/vvp not installed.
-        refmodel.procs.Interrupted: on an interrupt, after killing every worker's process group;
+        fp8kit.procs.ToolMissing: iverilog/vvp not installed.
+        fp8kit.procs.Interrupted: on an interrupt, after killing every worker's process group;
             the logs of the mutants that finished are kept.
     """
     from rich.console import Console

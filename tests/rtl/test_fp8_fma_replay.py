@@ -1,9 +1,9 @@
 """fp8_fma against refmodel.arith.fma: `fp8kit vectors --op fma` files replayed in the $readmemh bench.
 
-Vectors come from refmodel.vectors (level 1: boundary a x boundary b x edge and per-product
+Vectors come from fp8kit.vectors (level 1: boundary a x boundary b x edge and per-product
 accumulators, every mode, sat 0/1, sr edge words; level 2: plus cancellations and random codes);
 the bench (verif/replay/tb_fp8_fma_replay.v) compares in the simulator and prints
-"<N> vectors, <M> mismatches". Parameters come from refmodel.rtlgen.fma_rtl_params.
+"<N> vectors, <M> mismatches". Parameters come from fp8kit.rtlspec.params.fma_rtl_params.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from refmodel import vectors as vec
+from fp8kit import vectors as vec
 from verif.replay import replay
 
 CONFIGS = [

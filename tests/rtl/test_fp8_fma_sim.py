@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from refmodel.rtlgen import fma_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params
 from verif.common import run_sim
 
 PAIRS = [("float8_e4m3fn", "float8_e4m3fn"), ("float8_e5m2", "float8_e5m2"), ("float8_e4m3fn", "float8_e5m2")]

@@ -1,4 +1,4 @@
-"""``rtlgen.check_fma_window`` is fp8_fma's own bias check: the RTL stops on exactly the parameter
+"""``fp8kit.rtlspec.params.check_fma_window`` is fp8_fma's own bias check: the RTL stops on exactly the parameter
 sets the model refuses (bfloat16 products into a float32 accumulator, say), and takes the ones at the
 boundary. Each case elaborates ``rtl/fp8_fma.v`` with Icarus and runs its initial checks."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from refmodel.formats import Format, get_format
-from refmodel.rtlgen import check_fma_window, fma_rtl_params, fma_widths
+from fp8kit.rtlspec.params import check_fma_window, fma_rtl_params, fma_widths
 
 ROOT = Path(__file__).resolve().parents[2]
 

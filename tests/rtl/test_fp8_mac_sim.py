@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from refmodel.rtlgen import fma_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params
 from verif.common import run_sim
 
 CONFIGS = [

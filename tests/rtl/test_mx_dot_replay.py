@@ -1,10 +1,10 @@
 """mx_dot against refmodel.mx.dot: `fp8kit vectors --op mx_dot` files replayed in the $readmemh bench.
 
-Vectors come from refmodel.vectors (level 1: boundary element pairs, one-value, cancelling and
+Vectors come from fp8kit.vectors (level 1: boundary element pairs, one-value, cancelling and
 edge-plus-tiny blocks under edge and float32-boundary scales; level 2 adds quantised data, raw
 codes, boundary scale pairs, cancellations and -0 rows); the bench
 (verif/replay/tb_mx_dot_replay.v) compares in the simulator. Parameters come from
-refmodel.rtlgen.mx_dot_rtl_params.
+fp8kit.rtlspec.params.mx_dot_rtl_params.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from refmodel import vectors as vec
+from fp8kit import vectors as vec
 from verif.replay import replay
 
 CONFIGS = ["mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4_e2m1", "mxint8"]

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from refmodel.rtlgen import mx_dot_rtl_params
+from fp8kit.rtlspec.params import mx_dot_rtl_params
 from verif.common import run_sim
 
 CONFIGS = [

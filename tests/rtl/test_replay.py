@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from refmodel import vectors as vec
-from refmodel.cli import main
+from fp8kit import vectors as vec
+from fp8kit.cli import main
 from verif.common.runner import SimToolError
 from verif.replay import replay
 

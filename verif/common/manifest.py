@@ -1,7 +1,7 @@
 """The one list of RTL sources per simulation toplevel (paths relative to the RTL directory).
 
 A module that instantiates others lists them too, leaf modules first. The RTL directory is
-:func:`refmodel.paths.rtl_dir` unless a caller names another copy.
+:func:`fp8kit.paths.rtl_dir` unless a caller names another copy.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from refmodel import paths
+from fp8kit import paths
 
 __all__ = ["INCLUDE_DIRS", "MANIFEST", "include_dirs", "sources_for"]
 
@@ -27,7 +27,7 @@ MANIFEST: dict[str, tuple[str, ...]] = {
 
 
 def sources_for(toplevel: str, rtl_dir: os.PathLike | str | None = None) -> list[Path]:
-    """The source paths of ``toplevel`` in ``rtl_dir`` (default :func:`refmodel.paths.rtl_dir`).
+    """The source paths of ``toplevel`` in ``rtl_dir`` (default :func:`fp8kit.paths.rtl_dir`).
 
     Raises:
         KeyError: ``toplevel`` is not in the manifest (the message lists the known ones).
@@ -40,7 +40,7 @@ def sources_for(toplevel: str, rtl_dir: os.PathLike | str | None = None) -> list
 
 
 def include_dirs(rtl_dir: os.PathLike | str | None = None) -> list[Path]:
-    """The include directories in ``rtl_dir`` (default :func:`refmodel.paths.rtl_dir`)."""
+    """The include directories in ``rtl_dir`` (default :func:`fp8kit.paths.rtl_dir`)."""
     return [_base(rtl_dir) / d for d in INCLUDE_DIRS]
 
 

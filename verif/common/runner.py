@@ -9,7 +9,7 @@ cocotb reports a run in which zero tests ran as (0, 0), which must not pass.
 A failed build raises :class:`SimBuildError` carrying the simulator's first error lines.
 
 Every command cocotb's runner starts (the ``iverilog``/``verilator`` build, ``make``, ``vvp`` or the
-Verilator model) runs in its own process group (:mod:`refmodel.procs`): an interrupt or a timeout
+Verilator model) runs in its own process group (:mod:`fp8kit.procs`): an interrupt or a timeout
 (``FP8KIT_SIM_TIMEOUT`` seconds per command, default none) kills it with every child it started.
 """
 
@@ -27,8 +27,8 @@ import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from refmodel import procs
-from refmodel.procs import ToolMissing
+from fp8kit import procs
+from fp8kit.procs import ToolMissing
 
 from .manifest import include_dirs, sources_for
 
@@ -169,7 +169,7 @@ def sim_timeout() -> float | None:
 
 def _execute_in_group(self, cmds, cwd, stdout=None) -> None:
     """cocotb's ``Runner._execute_cmds`` with each command in its own process group, killed with its
-    children on an interrupt or after :func:`sim_timeout` seconds (:class:`refmodel.procs.StepTimeout`)."""
+    children on an interrupt or after :func:`sim_timeout` seconds (:class:`fp8kit.procs.StepTimeout`)."""
     limit = sim_timeout()
     for cmd in cmds:
         proc = procs.popen([str(c) for c in cmd], cwd=cwd, env=self.env, stdout=stdout,
@@ -238,7 +238,7 @@ def run_sim(
         parameters: Verilog parameter overrides, normally from ``Format.rtl_params()``.
         sources: the Verilog files; default: the manifest's list for ``toplevel``.
         rtl_dir: the copy of ``rtl/`` for the manifest's files and the include directory; default
-            :func:`refmodel.paths.rtl_dir`.
+            :func:`fp8kit.paths.rtl_dir`.
         extra_env: configuration for the testbench (environment variables only).
         expected_tests: the least number of cocotb tests that must have run.
         seed: the cocotb random seed; default :func:`derive_seed`.
@@ -256,7 +256,7 @@ def run_sim(
         SimBuildError: the build failed, or Icarus was given a parameter the design lacks (which
             it ignores; Verilator refuses it).
         SimFailure: fewer than ``expected_tests`` tests ran, or any failed.
-        refmodel.procs.StepTimeout: a simulator command ran past ``FP8KIT_SIM_TIMEOUT``.
+        fp8kit.procs.StepTimeout: a simulator command ran past ``FP8KIT_SIM_TIMEOUT``.
         ValueError: ``expected_tests`` is below 1, or a bad ``FP8KIT_SIM_TIMEOUT``.
     """
     if expected_tests < 1:

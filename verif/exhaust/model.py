@@ -1,7 +1,7 @@
 """Model-side exhaustive sweeps: the codec's fast paths against the exact oracle on every input.
 
 ``encode``: every float32 bit pattern (2**32) into a format, one deterministic rounding mode and
-saturation setting per sweep. The oracle (:func:`refmodel.oracle.encode_exact`, Fractions) is far
+saturation setting per sweep. The oracle (:func:`refmodel.oracle.codec.encode_exact`, Fractions) is far
 too slow to run 2**32 times, so the proof uses its structure instead (docs/verification.md):
 
     Within one sign, a deterministic rounding maps the magnitude monotonically onto the ordered
@@ -32,7 +32,7 @@ import numpy as np
 from refmodel import encode, get_format
 from refmodel.encodings import RoundingMode
 from refmodel.formats import Format
-from refmodel.oracle import encode_exact
+from refmodel.oracle.codec import encode_exact
 from refmodel.rounding import bit_length
 
 __all__ = ["SR_BITS", "SR_DTYPES", "EncodeSweep", "Mismatch", "SrSweep", "encode_formats", "model_sweeps"]

@@ -35,9 +35,9 @@ from refmodel.arith import accumulator_format, fma, mul, operand_format
 from refmodel.codec import classify, signalling_nan
 from refmodel.encodings import CodeClass, RoundingMode
 from refmodel.formats import Format
-from refmodel import procs
+from fp8kit import procs
 from refmodel.int8 import ACC_MAX, ACC_MIN, int8_mac
-from refmodel.rtlgen import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
 from verif.common.manifest import include_dirs, sources_for
 
 __all__ = ["FmaSweep", "HarnessError", "Int8Sweep", "MulSweep", "MxLaneSweep", "build_harness", "verilator_command"]
@@ -115,7 +115,7 @@ def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> 
 
     Raises:
         HarnessError: Verilator or g++ missing, or the build failed (its output tail in the message).
-        refmodel.procs.StepTimeout: the build ran past ``FP8KIT_BUILD_TIMEOUT``.
+        fp8kit.procs.StepTimeout: the build ran past ``FP8KIT_BUILD_TIMEOUT``.
     """
     cmd, env = verilator_command()
     mdir = (BUILD_ROOT / f"{top}-{harness_tag(cmd, top, params, defines)}").resolve()

@@ -7,7 +7,7 @@ writer thread streams them into one harness process that compares in simulation.
 chunk ``<out>/<key>.json`` (``<key>.shard<i>of<n>.json`` for a shard) records the chunks done, the counts and the first mismatches, so
 ``--resume`` continues where a run stopped. A checkpoint carries the SHA-256 of everything else in
 it (the sweep's arguments, its chunk list and its counts); ``--resume`` refuses one whose checksum,
-sweep or chunk list does not hold. The harness runs in its own process group (``refmodel.procs``)
+sweep or chunk list does not hold. The harness runs in its own process group (``fp8kit.procs``)
 and is killed on an error or an interrupt; an interrupt raises ``procs.Interrupted`` naming the
 checkpoint and the chunks it keeps.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from refmodel import procs
+from fp8kit import procs
 from verif.regress.plan import parse_shard
 
 __all__ = ["SweepResult", "check_sizes", "load_checkpoint", "parse_shard", "run_one", "run_sweep"]
@@ -231,7 +231,7 @@ def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool
         ValueError: ``jobs`` outside 1...MAX_JOBS, ``max_chunks`` < 1, or under ``resume`` a
             checkpoint that is damaged, edited (checksum) or of another sweep.
         verif.exhaust.rtl.HarnessError: the harness cannot be built or stops early.
-        refmodel.procs.Interrupted: Ctrl-C; it names the checkpoint and the chunks it keeps.
+        fp8kit.procs.Interrupted: Ctrl-C; it names the checkpoint and the chunks it keeps.
     """
     check_sizes(jobs, max_chunks)
     out.mkdir(parents=True, exist_ok=True)

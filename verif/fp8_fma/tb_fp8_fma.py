@@ -21,7 +21,7 @@ from cocotb.triggers import Timer
 from refmodel import arith, decode, encode, get_format
 from refmodel.encodings import Flag
 from refmodel.codec import classify
-from refmodel.rtlgen import fma_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params
 from verif import coverage
 from verif.common.tb import check_params, env_int, mismatch_report, write_report
 

@@ -15,7 +15,7 @@ from cocotb.triggers import FallingEdge
 
 from refmodel import arith, decode, get_format, lfsr
 from refmodel.encodings import Flag
-from refmodel.rtlgen import fma_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params
 from verif import coverage
 from verif.common.tb import check_params, env_int, mismatch_report, write_report
 

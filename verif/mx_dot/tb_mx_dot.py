@@ -1,6 +1,6 @@
 """cocotb testbench for rtl/mx_dot.v: blocks streamed through the pipeline against refmodel.mx.dot.
 
-The cases are those of the replay vectors (refmodel.vectors.mx_dot_random_cases: quantised data, raw codes,
+The cases are those of the replay vectors (fp8kit.vectors.mx_dot_random_cases: quantised data, raw codes,
 edge scales, float32 overflow/underflow scale pairs, cancellations, -0 rows), carry rows and, for
 MXFP8 E5M2, directed signalling-NaN rows (NV); the expected result
 and flags come from refmodel.mx.dot. Inputs are offered one block per clock with random bubbles;
@@ -20,8 +20,8 @@ from cocotb.triggers import FallingEdge
 from refmodel import decode, encode
 from refmodel.codec import signalling_nan
 from refmodel.mx import MxArray, dot, get_mx_type
-from refmodel.rtlgen import mx_dot_rtl_params, pack_lanes
-from refmodel.vectors import mx_dot_random_cases
+from fp8kit.rtlspec.params import mx_dot_rtl_params, pack_lanes
+from fp8kit.vectors import mx_dot_random_cases
 from verif import coverage
 from verif.common.tb import check_params, env_int, mismatch_report, write_report
 

@@ -1,7 +1,7 @@
 """The regression plan: which simulations ``fp8kit regress`` runs at each level.
 
 A :class:`Case` is one cocotb simulation: a toplevel built with one parameter set (always from
-``refmodel`` Formats through ``refmodel.rtlgen``), one testbench module and its settings. The plan
+``refmodel`` Formats through ``fp8kit.rtlspec.params``), one testbench module and its settings. The plan
 spans modules x operand formats x accumulators x rounding modes:
 
 ======== =========================================== =============================================
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from refmodel.encodings import RoundingMode
 from refmodel.formats import get_format, registered_formats
-from refmodel.rtlgen import fma_rtl_params, mx_dot_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params, mx_dot_rtl_params
 
 __all__ = ["LEVELS", "Case", "parse_shard", "plan", "select"]
 

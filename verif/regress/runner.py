@@ -8,10 +8,10 @@ case: id, outcome, vectors, mismatches, coverage, seconds, seed, repro, waves);
 
 Exit status: 0 when every case passed with zero mismatches and, on a whole-level run (no
 ``--only``, no ``--shard``, no ``--dut``), every defined coverage bin was hit; 1 otherwise. Bad
-arguments raise ``ValueError`` and a missing tool :class:`refmodel.procs.ToolMissing` (``fp8kit``
+arguments raise ``ValueError`` and a missing tool :class:`fp8kit.procs.ToolMissing` (``fp8kit``
 exits 2), before anything runs. An interrupt rewrites ``junit.xml`` with an ``<error>`` testcase
 named ``interrupted`` (so that CI cannot read the partial run as a pass), writes ``summary.json``
-of the finished cases and raises :class:`refmodel.procs.Interrupted` naming both (exit 130).
+of the finished cases and raises :class:`fp8kit.procs.Interrupted` naming both (exit 130).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from refmodel.procs import Interrupted, ToolMissing
+from fp8kit.procs import Interrupted, ToolMissing
 from verif import coverage
 from verif.common.runner import check_simulator
 from verif.regress.plan import LEVELS, parse_shard, plan, select
@@ -189,8 +189,8 @@ def regress(opts: RegressOptions, console: Console | None = None) -> int:
 
     Raises:
         ValueError: bad options (before anything runs).
-        refmodel.procs.ToolMissing: the simulator, pytest or pytest-xdist is missing.
-        refmodel.procs.Interrupted: the run was interrupted (after marking ``junit.xml``).
+        fp8kit.procs.ToolMissing: the simulator, pytest or pytest-xdist is missing.
+        fp8kit.procs.Interrupted: the run was interrupted (after marking ``junit.xml``).
     """
     console = console or Console()
     cases, shard = _select(opts, console)

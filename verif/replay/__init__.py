@@ -1,13 +1,13 @@
-"""Replay a vector file (``refmodel.vectors``) through its RTL module in a pure-Verilog bench.
+"""Replay a vector file (``fp8kit.vectors``) through its RTL module in a pure-Verilog bench.
 
 The benches (``verif/replay/tb_<module>_replay.v``) load the file with ``$readmemh``, compare every
 output in the simulator and end with the line ``<N> vectors, <M> mismatches``.  The driver takes
-the DUT parameters from the file's header, recomputed by refmodel (``refmodel.vectors.rtl_params``),
+the DUT parameters from the file's header, recomputed by refmodel (``fp8kit.vectors.rtl_params``),
 builds the bench with Icarus (``iverilog -g2005 -P...``, the default) or Verilator (``verilator
 --binary -G...``: a build of seconds, then a hundred times Icarus' speed on the datapath modules),
 runs it, and checks that the bench saw every case.  The file is read and checked in full first
-(``refmodel.vectors.read``: header, every case line, the checksum), so a damaged file is refused as
-such and never reported as an RTL mismatch.  The build and the run go through ``refmodel.procs``
+(``fp8kit.vectors.read``: header, every case line, the checksum), so a damaged file is refused as
+such and never reported as an RTL mismatch.  The build and the run go through ``fp8kit.procs``
 (their own process group, killed with their children on a timeout or an interrupt).
 """
 
@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from refmodel import procs
-from refmodel import vectors as vec
+from fp8kit import procs
+from fp8kit import vectors as vec
 
 from ..common.manifest import include_dirs, sources_for
 from ..common.runner import SimToolError
@@ -69,7 +69,7 @@ def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, 
     Raises:
         SimToolError: the simulator is missing.
         ValueError: an unknown simulator, parameters that disagree with refmodel, an unknown op.
-        refmodel.procs.StepTimeout: the build ran past ``timeout`` seconds (it was killed).
+        fp8kit.procs.StepTimeout: the build ran past ``timeout`` seconds (it was killed).
         RuntimeError: the compiler failed (its output is in the message).
     """
     _check_simulator(simulator)
@@ -100,7 +100,7 @@ def run(sim: str | Path, vector_file: str | Path, cases: int, *, timeout: float 
 
     Raises:
         SimToolError: vvp is missing.
-        refmodel.procs.StepTimeout: the run passed ``timeout`` seconds (it was killed).
+        fp8kit.procs.StepTimeout: the run passed ``timeout`` seconds (it was killed).
         RuntimeError: the simulation failed, printed no summary, or counted other than ``cases``
             vectors (a harness that skipped cases must not pass).
     """
@@ -124,8 +124,8 @@ def replay(vector_file: str | Path, *, max_report: int = 20, workdir: str | Path
     """Check the RTL module named in a vector file against every case of it.
 
     Args:
-        vector_file: a file written by :func:`refmodel.vectors.write` (``fp8kit vectors``); it is
-            read and checked in full (:func:`refmodel.vectors.read`) before anything is built.
+        vector_file: a file written by :func:`fp8kit.vectors.write` (``fp8kit vectors``); it is
+            read and checked in full (:func:`fp8kit.vectors.read`) before anything is built.
         max_report: mismatches printed in full (all are counted), 0 or more.
         workdir: where the compiled bench goes; default a temporary directory.
         simulator: ``icarus`` (default) or ``verilator``.
@@ -141,7 +141,7 @@ def replay(vector_file: str | Path, *, max_report: int = 20, workdir: str | Path
             word, a digit that is not hex, an edited header: the message names the file and the
             line), an unknown simulator, a bad ``max_report`` or ``timeout``, or parameters that
             disagree with refmodel.
-        refmodel.procs.StepTimeout: the build or the run passed ``timeout`` (it was killed).
+        fp8kit.procs.StepTimeout: the build or the run passed ``timeout`` (it was killed).
         RuntimeError: compilation or simulation failed, or not every case was compared.
     """
     header = _checked(vector_file, simulator, max_report, timeout)

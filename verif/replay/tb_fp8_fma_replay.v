@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_fp8_fma_replay: replays an `fp8kit vectors --op fma` file through fp8_fma (combinational).
 //
-// Parameters: the fp8_fma parameters (iverilog -P, from refmodel.rtlgen.fma_rtl_params),
+// Parameters: the fp8_fma parameters (iverilog -P, from fp8kit.rtlspec.params.fma_rtl_params),
 //   MAX_CASES (capacity of the vector memory), MAX_REPORT (mismatches printed in full).
 // Plusargs: +vectors=<file> (default vectors.hex).
 // The file holds the case count, then per case the hex words a b acc rm rand sat res flags.

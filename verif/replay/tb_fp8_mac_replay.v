@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_fp8_mac_replay: replays an `fp8kit vectors --op mac` file through fp8_mac (1-cycle register).
 //
-// Parameters: the fp8_mac parameters (iverilog -P, from refmodel.rtlgen.fma_rtl_params plus SEED),
+// Parameters: the fp8_mac parameters (iverilog -P, from fp8kit.rtlspec.params.fma_rtl_params plus SEED),
 //   MAX_CASES (capacity of the vector memory), MAX_REPORT (mismatches printed in full).
 // Plusargs: +vectors=<file> (default vectors.hex).
 // The file holds the case count, then per case (one accepted operation) the hex words

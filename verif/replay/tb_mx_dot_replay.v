@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_mx_dot_replay: replays an `fp8kit vectors --op mx_dot` file through mx_dot.
 //
-// Parameters: the mx_dot parameters (K, ELEM_*, ELEM_INT8 from refmodel.rtlgen.mx_dot_rtl_params),
+// Parameters: the mx_dot parameters (K, ELEM_*, ELEM_INT8 from fp8kit.rtlspec.params.mx_dot_rtl_params),
 //   MAX_CASES (capacity of the vector memory), MAX_REPORT (mismatches printed in full).
 //   The DUT is built combinational (PIPE = 0).
 // Plusargs: +vectors=<file> (default vectors.hex).

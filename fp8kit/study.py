@@ -16,9 +16,9 @@ import dataclasses
 
 import numpy as np
 
-from .arith import accumulator_format, mac, mul
-from .codec import decode, encode
-from .formats import get_format
+from refmodel.arith import accumulator_format, mac, mul
+from refmodel.codec import decode, encode
+from refmodel.formats import get_format
 
 __all__ = ["StudyRow", "sr_study", "DEFAULT_ACCS", "DEFAULT_LENGTHS", "DEFAULT_MODES"]
 

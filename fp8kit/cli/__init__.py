@@ -20,10 +20,11 @@ from typing import Sequence
 
 import numpy as np
 
-from .codec import decode, encode
-from .encodings import RoundingMode
-from .formats import get_format
-from .procs import ToolMissing
+from refmodel.codec import decode, encode
+from refmodel.encodings import RoundingMode
+from refmodel.formats import get_format
+from fp8kit.procs import ToolMissing
+from fp8kit.cli.args import float_arg, int_arg, parse_code, parse_value
 
 ROUNDING_CHOICES = [m.label for m in RoundingMode]
 
@@ -96,73 +97,15 @@ def _table(title: str, columns: Sequence[str], rows: Sequence[dict[str, str]]):
     return table
 
 
-def _parse_value(text: str) -> float:
-    """A decimal or ``0x1.8p3`` hex float, ``inf`` or ``nan``.
-
-    Raises:
-        ValueError: anything else, naming ``text``.
-    """
-    try:
-        return float.fromhex(text) if "0x" in text.lower() else float(text)
-    except ValueError:
-        raise ValueError(f"not a number: {text!r} (allowed: decimal, 0x1.8p3 hex floats, inf, nan)") from None
-
-
-def _parse_code(text: str) -> int:
-    """An integer as Python writes it: ``12``, ``0x7f``, ``0b101``, ``0o17``.
-
-    Raises:
-        ValueError: anything else (``1.5``, ``x``), naming ``text``.
-    """
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise ValueError(f"not an integer: {text!r} (allowed: decimal, 0x.., 0o.., 0b..)") from None
-
-
-def int_arg(lo: int | None = None, hi: int | None = None):
-    """An argparse ``type``: :func:`_parse_code` within ``lo...hi`` (either bound optional)."""
-
-    def parse(text: str) -> int:
-        try:
-            v = _parse_code(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-        if (lo is not None and v < lo) or (hi is not None and v > hi):
-            rng = f"{lo}...{hi}" if lo is not None and hi is not None else (f">= {lo}" if lo is not None else f"<= {hi}")
-            raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: {rng}")
-        return v
-
-    parse.__name__ = "integer"
-    return parse
-
-
-def float_arg(lo: float = 0.0, *, inclusive: bool = False):
-    """An argparse ``type``: a finite float above ``lo`` (or at least ``lo`` when ``inclusive``)."""
-
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not ((v >= lo if inclusive else v > lo) and v < float("inf")):
-            raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: a finite number "
-                                             f"{'>=' if inclusive else '>'} {lo:g}")
-        return v
-
-    parse.__name__ = "number"
-    return parse
-
-
 def cmd_formats(args: argparse.Namespace) -> int:
-    from .describe import FORMAT_COLUMNS, format_rows
+    from refmodel.describe import FORMAT_COLUMNS, format_rows
 
     _console().print(_table("fp8kit formats", FORMAT_COLUMNS, format_rows()))
     return 0
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from .describe import code_rows
+    from refmodel.describe import code_rows
 
     fmt = get_format(args.format)
     rows = code_rows(fmt)
@@ -171,15 +114,15 @@ def cmd_table(args: argparse.Namespace) -> int:
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
-    from .describe import code_rows
+    from refmodel.describe import code_rows
 
     fmt = get_format(args.format)
-    values = np.array([_parse_value(v) for v in args.values], np.float64)
+    values = np.array([parse_value(v) for v in args.values], np.float64)
     kwargs = {}
     if args.rounding == "sr":
         kwargs["sr_bits"] = args.sr_bits
         if args.rand is not None:
-            kwargs["rand"] = np.array([_parse_code(r) for r in args.rand.split(",")], np.int64)
+            kwargs["rand"] = np.array([parse_code(r) for r in args.rand.split(",")], np.int64)
         else:
             kwargs["rng"] = np.random.default_rng(args.seed)
     codes = encode(values, fmt, rounding=args.rounding, saturate=args.saturate, nan=args.nan, **kwargs)
@@ -193,17 +136,17 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
-    from .describe import code_rows
+    from refmodel.describe import code_rows
 
     fmt = get_format(args.format)
-    codes = np.array([_parse_code(c) for c in args.codes], np.int64)
+    codes = np.array([parse_code(c) for c in args.codes], np.int64)
     rows = code_rows(fmt, codes)
     _console().print(_table(f"decode {fmt.name}", ["code", "bits", "value", "exact", "class"], rows))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .selfcheck import run_selfcheck
+    from refmodel.selfcheck import run_selfcheck
 
     console = _console()
     cmd_formats(args)
@@ -224,9 +167,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_study_sr(args: argparse.Namespace) -> int:
-    from .study import plot, sr_study
+    from fp8kit.study import plot, sr_study
 
-    lengths = tuple(_parse_code(n) for n in args.lengths.split(","))
+    lengths = tuple(parse_code(n) for n in args.lengths.split(","))
     _check_outputs(args, "json", "plot")
     rows = sr_study(lengths, tuple(args.accs.split(",")), tuple(args.modes.split(",")), args.trials,
                     args.sr_bits, args.seed)
@@ -254,8 +197,8 @@ def cmd_study_sr(args: argparse.Namespace) -> int:
 
 
 def cmd_quantize(args: argparse.Namespace) -> int:
-    from .mx import MX_TYPES, dequantize, quantize
-    from .userpaths import load_floats, output_file
+    from refmodel.mx import MX_TYPES, dequantize, quantize
+    from fp8kit.userpaths import load_floats, output_file
 
     output = args.output if args.output.endswith(".npz") else args.output + ".npz"  # as np.savez names it
     output_file(output, "output", make_parent=True)
@@ -305,7 +248,7 @@ def _save_npz(path: str, payload: dict) -> None:
 
 def _check_outputs(args: argparse.Namespace, *names: str) -> None:
     """Refuses (``ValueError``) the given output options that name a path that cannot be written."""
-    from .userpaths import output_file
+    from fp8kit.userpaths import output_file
 
     for name in names:
         if getattr(args, name, None):
@@ -313,13 +256,13 @@ def _check_outputs(args: argparse.Namespace, *names: str) -> None:
 
 
 def cmd_sqnr(args: argparse.Namespace) -> int:
-    from .sqnr_cli import run_sqnr
+    from fp8kit.cli.sqnr import run_sqnr
 
     return run_sqnr(args.input, args.plot, args.n, args.seed, _console())
 
 
 def cmd_gen_docs(args: argparse.Namespace) -> int:
-    from .docgen import refresh
+    from fp8kit.docgen import refresh
 
     changed = refresh()
     print("updated: " + ", ".join(changed) if changed else "docs are up to date")
@@ -327,7 +270,7 @@ def cmd_gen_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_gen_rtl_defs(args: argparse.Namespace) -> int:
-    from .rtlgen import DEFS_PATH, write_defs
+    from fp8kit.rtlspec.defs import DEFS_PATH, write_defs
 
     changed = write_defs()
     print(f"updated: {DEFS_PATH}" if changed else f"{DEFS_PATH} is up to date")
@@ -335,13 +278,13 @@ def cmd_gen_rtl_defs(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from .cost_table import run_cost
+    from fp8kit.cli.cost import run_cost
 
     return run_cost(args, _console())
 
 
 def cmd_rtl_params(args: argparse.Namespace) -> int:
-    from .rtlgen import rtl_param_overrides
+    from fp8kit.rtlspec.params import rtl_param_overrides
 
     print(rtl_param_overrides(args.format, args.prefix))
     return 0
@@ -369,7 +312,7 @@ def cmd_mutate(args: argparse.Namespace) -> int:
 
 def _check_out_dir(out: str, *files: str) -> None:
     """Refuses (``ValueError``) an ``--out`` directory that cannot be written, or holds ``files`` that cannot be."""
-    from .userpaths import output_dir, output_file
+    from fp8kit.userpaths import output_dir, output_file
 
     d = output_dir(out, "--out")
     for f in files:
@@ -377,7 +320,7 @@ def _check_out_dir(out: str, *files: str) -> None:
 
 
 def cmd_vectors(args: argparse.Namespace) -> int:
-    from .vectors import generate, write
+    from fp8kit.vectors import generate, write
 
     _check_outputs(args, "out")
     level = args.level if args.level is not None else (2 if args.count else 1)
@@ -392,7 +335,7 @@ def cmd_vectors(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from verif.replay import replay
 
-    from .userpaths import input_file
+    from fp8kit.userpaths import input_file
 
     input_file(args.file, "vector file")
     # a damaged file or a missing simulator: rc 2 (main); a failed or timed-out build or run: rc 1
@@ -476,7 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gen_docs)
 
     p = sub.add_parser("cost", help="area (GE) and energy of each format's datapath against the INT8 MAC")
-    from .cost_table import add_arguments
+    from fp8kit.cli.cost import add_arguments
 
     add_arguments(p)
     p.set_defaults(func=cmd_cost)
@@ -536,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output file")
     p.set_defaults(func=cmd_vectors)
 
-    from verif.exhaust.cli import add_parser as add_exhaust_parser
+    from fp8kit.cli.exhaust import add_parser as add_exhaust_parser
 
     add_exhaust_parser(sub)
 
@@ -602,6 +545,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

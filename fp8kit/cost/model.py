@@ -26,7 +26,7 @@ kind       primitive                                                   raw GE
 with the Nangate45 X1 areas of :data:`CELL_GE`.  The calibrated area multiplies
 each kind's raw GE by one constant (:class:`Calibration`), fitted once against
 Yosys synthesis of the RTL (``fp8kit cost --fit``) and stored in
-``refmodel/data/cost_calibration.json``.  These are architectural estimates, not
+``fp8kit/cost/data/cost_calibration.json``.  These are architectural estimates, not
 tape-out numbers (docs/cost-model.md).
 """
 
@@ -41,10 +41,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .encodings import Specials
-from .formats import Format, get_format
-from .lfsr import LEAP, POLY
-from .rtlgen import FmaWidths, check_fma_window, fma_widths
+from refmodel.encodings import Specials
+from refmodel.formats import Format, get_format
+from refmodel.lfsr import LEAP, POLY
+from fp8kit.rtlspec.params import FmaWidths, check_fma_window, fma_widths
 
 __all__ = [
     "CELL_GE",
@@ -486,7 +486,7 @@ def fit_calibration(dps: list[Datapath], synth_ge: list[float], priors: Sequence
 
     Minimises ``sum_i ((model_i - synth_i) / synth_i)**2 + ridge**2 * sum_kind ((c - p) / p)**2``
     where ``p`` are the priors (constants measured on isolated primitives,
-    :func:`refmodel.cost_synth.primitive_priors`; default 1).  Totals alone
+    :func:`fp8kit.cost.synth.primitive_priors`; default 1).  Totals alone
     cannot separate kinds that always grow together; the ridge keeps such
     constants near what the primitives measured.  A constant that still comes
     out negative is set to 0 and the rest refitted.

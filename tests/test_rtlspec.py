@@ -1,4 +1,4 @@
-"""refmodel.rtlgen: the generated RTL include file is fresh, and rtl-params prints rtl_params()."""
+"""fp8kit.rtlspec.params: the generated RTL include file is fresh, and rtl-params prints rtl_params()."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from refmodel.cli import main
+from fp8kit.cli import main
 from refmodel.encodings import CodeClass, Flag, RoundingMode, Specials
 from refmodel.formats import get_format
-from refmodel.rtlgen import DEFS_PATH, render_defs
+from fp8kit.rtlspec.defs import DEFS_PATH, render_defs
 
 
 def test_defs_file_is_fresh():
@@ -55,7 +55,7 @@ def test_cli_gen_rtl_defs_reports_up_to_date(capsys):
 
 
 def test_mx_dot_rtl_params_from_formats():
-    from refmodel.rtlgen import mx_dot_rtl_params
+    from fp8kit.rtlspec.params import mx_dot_rtl_params
 
     assert mx_dot_rtl_params("mxfp8_e5m2") == {"K": 32, "ELEM_EXP_W": 5, "ELEM_MAN_W": 2, "ELEM_BIAS": 15,
                                                 "ELEM_SPECIALS": 0, "ELEM_INT8": 0, "PIPE": 0}
@@ -72,7 +72,7 @@ def test_mx_dot_rtl_params_from_formats():
     ({"mx_type": "mxint8", "pipe": 3}, "PIPE must be 0, 1 or 2, got 3"),
 ])
 def test_mx_dot_rtl_params_errors(kwargs, match):
-    from refmodel.rtlgen import mx_dot_rtl_params
+    from fp8kit.rtlspec.params import mx_dot_rtl_params
 
     with pytest.raises(ValueError, match=match):
         mx_dot_rtl_params(**kwargs)
@@ -84,7 +84,7 @@ def test_cli_rtl_params_mx_type(capsys):
 
 
 def test_unsigned_format_rtl_params_and_operand_refusal():
-    from refmodel.rtlgen import fma_rtl_params, mul_rtl_params
+    from fp8kit.rtlspec.params import fma_rtl_params, mul_rtl_params
 
     assert get_format("ue5m3").rtl_params("A_") == {"A_EXP_W": 5, "A_MAN_W": 3, "A_BIAS": 15, "A_SPECIALS": 1,
                                                    "A_SIGNED": 0}

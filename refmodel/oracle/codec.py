@@ -36,8 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .encodings import Flag, RoundingMode, Specials, parse_rounding
-from .formats import Format, get_format
+from ..encodings import Flag, RoundingMode, Specials, parse_rounding
+from ..formats import Format, get_format
 
 __all__ = ["OracleValue", "decode_exact", "encode_exact", "exact_value_of_float", "is_signalling_nan"]
 

@@ -1,7 +1,7 @@
 """Where the RTL is: a checkout's ``rtl/``, or the copy installed with the package.
 
-The wheel installs ``rtl/`` as the package data ``refmodel/rtl`` (pyproject.toml maps the data
-package ``refmodel.rtl`` onto the top-level ``rtl/``). ``fp8kit regress --rtl-dir`` selects
+The wheel installs ``rtl/`` as the package data ``fp8kit/rtl`` (pyproject.toml maps the data
+package ``fp8kit.rtl`` onto the top-level ``rtl/``). ``fp8kit regress --rtl-dir`` selects
 another copy.
 """
 
@@ -17,7 +17,7 @@ CORE_FILE = "fp8kit.core"
 
 
 def checkout_root() -> Path | None:
-    """The repository root when refmodel runs from a checkout (or an editable install), else None."""
+    """The repository root when fp8kit runs from a checkout (or an editable install), else None."""
     root = Path(__file__).resolve().parents[1]
     return root if (root / "rtl" / CORE_FILE).is_file() else None
 
@@ -26,9 +26,9 @@ def rtl_dir() -> Path:
     """The directory holding the RTL sources, ``include/`` and the core file.
 
     Returns:
-        The checkout's ``rtl/`` when there is one, else the installed ``refmodel/rtl``.
+        The checkout's ``rtl/`` when there is one, else the installed ``fp8kit/rtl``.
     """
     root = checkout_root()
     if root is not None:
         return root / "rtl"
-    return Path(str(resources.files("refmodel") / "rtl"))
+    return Path(str(resources.files("fp8kit") / "rtl"))

@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from . import paths
-from .describe import FORMAT_COLUMNS, exact_str, format_rows
-from .formats import Format, registered_formats
+from fp8kit import paths
+from refmodel.describe import FORMAT_COLUMNS, exact_str, format_rows
+from refmodel.formats import Format, registered_formats
 
 __all__ = ["SECTIONS", "render", "refresh", "stale_sections"]
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .cost import (
+from fp8kit.cost.model import (
     BLOCKS,
     CALIBRATION_PATH,
     KINDS,
@@ -38,7 +38,7 @@ from .cost import (
     parse_acc,
     raw_matrix,
 )
-from .formats import get_format
+from refmodel.formats import get_format
 
 __all__ = [
     "DEFAULT_FORMATS",
@@ -73,7 +73,7 @@ _MX_NAMES = ("mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e3m2", "mxfp6_e2m3", "mxfp4_e2m1
 
 
 def _mx_datapath(name: str, k: int) -> Datapath:
-    from .mx import get_mx_type
+    from refmodel.mx import get_mx_type
 
     t = get_mx_type(name)
     if t.scale.name != "float8_e8m0fnu":
@@ -146,24 +146,24 @@ def cost_rows(dps: Sequence[Datapath], *, calibration: Calibration | None = None
 
     ``ratio_int8`` divides by the modelled INT8 MAC, ``ratio_int8_synth`` by the
     synthesized one; ``err_pct`` is ``100 * (ge_model / ge_synth - 1)``;
-    ``energy`` is NAND2-toggle units per MAC (:func:`refmodel.cost_synth.simulate_energy`).
+    ``energy`` is NAND2-toggle units per MAC (:func:`fp8kit.cost.synth.simulate_energy`).
     ``synth`` and ``energy`` need Yosys (``energy`` implies ``synth``); ``timeout`` is the seconds
-    each Yosys run may take (default :data:`refmodel.cost_synth.SYNTH_TIMEOUT`); ``synth_mx=False``
+    each Yosys run may take (default :data:`fp8kit.cost.synth.SYNTH_TIMEOUT`); ``synth_mx=False``
     leaves the MX rows unsynthesized (``ge_synth`` None: an ``mx_dot`` at K = 32 takes minutes to tens
     of minutes in ABC); ``jobs`` Yosys runs go in parallel.
 
     Raises:
-        refmodel.cost_synth.YosysMissing: Yosys asked for but not installed.
-        refmodel.procs.StepTimeout: a Yosys run took over ``timeout`` s.
+        fp8kit.cost.synth.YosysMissing: Yosys asked for but not installed.
+        fp8kit.procs.StepTimeout: a Yosys run took over ``timeout`` s.
     """
     cal = calibration if calibration is not None else load_calibration()
     base = Datapath("int8_mac")
     todo = list(dps) if base in dps else [base, *dps]
     rows = {dp: _row(dp, cal) for dp in todo}
     if synth or energy:
-        from .cost_synth import SYNTH_TIMEOUT, simulate_energy, synth as run_synth
+        from fp8kit.cost.synth import SYNTH_TIMEOUT, simulate_energy, synth as run_synth
 
-        from .procs import thread_map
+        from fp8kit.procs import thread_map
 
         chosen = [dp for dp in todo if synth_mx or dp.kind != "mx_dot"]
         results = thread_map(lambda d: run_synth(d, cache=cache, timeout=timeout or SYNTH_TIMEOUT), chosen, jobs)
@@ -207,12 +207,12 @@ def rows_csv(rows: list[dict[str, Any]]) -> str:
 def run_fit(*, mx_k: int = FIT_MX_K, ridge: float = 0.2, cache: Path | None = None, out: Path | None = None,
             progress: Any = None, timeout: float | None = None) -> Calibration:
     """Refit the calibration: synthesize the primitives (the priors) and :func:`calibration_set`,
-    fit (:func:`refmodel.cost.fit_calibration`), write ``out`` (default the checked-in file).
+    fit (:func:`fp8kit.cost.model.fit_calibration`), write ``out`` (default the checked-in file).
 
     Raises:
-        refmodel.cost_synth.YosysMissing: Yosys is not installed.
+        fp8kit.cost.synth.YosysMissing: Yosys is not installed.
     """
-    from .cost_synth import SYNTH_TIMEOUT, primitive_priors, synth as run_synth, yosys_version
+    from fp8kit.cost.synth import SYNTH_TIMEOUT, primitive_priors, synth as run_synth, yosys_version
 
     priors = primitive_priors(cache=cache, timeout=timeout or SYNTH_TIMEOUT)
     dps = calibration_set(mx_k)
@@ -253,7 +253,7 @@ def sqnr_of(fmt_name: str, n: int = 65536, seed: int = 0) -> float:
     """
     import numpy as np
 
-    from .scaling import builtin_tensor, format_search, sqnr_db
+    from refmodel.scaling import builtin_tensor, format_search, sqnr_db
 
     x = builtin_tensor("gaussian", n, seed)
     key = fmt_name.lower()
@@ -262,7 +262,7 @@ def sqnr_of(fmt_name: str, n: int = 65536, seed: int = 0) -> float:
         s = float(np.max(np.abs(x64))) / 127
         return sqnr_db(x64, np.clip(np.rint(x64 / s), -127, 127) * s)
     if key.startswith("mx"):
-        from .mx import dequantize, quantize
+        from refmodel.mx import dequantize, quantize
 
         return sqnr_db(x, dequantize(quantize(x, key), np.float64))
     fmt = get_format(key)
@@ -330,118 +330,3 @@ def plot_rows(rows: list[dict[str, Any]], prefix: str) -> list[str]:
     fig.savefig(paths[1], dpi=110)
     plt.close(fig)
     return paths
-
-
-# ------------------------------------------------------------------------------------ CLI
-def _fmt(v: Any, spec: str) -> str:
-    return "-" if v is None else format(v, spec)
-
-
-def run_cost(args: Any, console: Any) -> int:
-    """What ``fp8kit cost`` runs (arguments as :func:`add_arguments` defines them); returns the exit status."""
-    from .cost_synth import YosysMissing, cache_dir
-    from .procs import Interrupted
-    from .userpaths import input_file, output_dir, output_file
-
-    cache = Path(args.cache_dir) if args.cache_dir else None
-    if args.fit and args.calibration:
-        output_file(args.calibration, "--calibration")
-    elif args.calibration:
-        input_file(args.calibration, "--calibration")
-    if args.plot:
-        for p in (f"{args.plot}-blocks.png", f"{args.plot}-pareto.png"):
-            output_file(p, "--plot", make_parent=True)
-    if args.synth or args.energy or args.fit:
-        output_dir(cache or cache_dir(), "--cache-dir")
-    try:
-        if args.fit:
-            def show(dp: Datapath, res: Any) -> None:
-                console.print(f"synthesized {dp.label}: {res.ge:,.0f} GE ({'cached' if res.cached else f'{res.seconds:.1f} s'})",
-                              markup=False, highlight=False)
-
-            cal = run_fit(mx_k=FIT_MX_K if args.mx_k is None else args.mx_k, ridge=args.ridge, cache=cache,
-                          out=Path(args.calibration) if args.calibration else None, progress=show,
-                          timeout=args.synth_timeout)
-            console.print(f"constants: {dict(cal.constants)}; max |error| {cal.meta['max_abs_err_pct']}% "
-                          f"over {len(cal.meta['configs'])} configurations; written to "
-                          f"{args.calibration or CALIBRATION_PATH}", markup=False, highlight=False)
-            return 0
-        cal = load_calibration(args.calibration) if args.calibration else None
-        dps = datapaths(args.formats.split(","), args.accs.split(",") if args.accs else [], args.sr_bits,
-                        TABLE_MX_K if args.mx_k is None else args.mx_k)
-        rows = cost_rows(dps, calibration=cal, synth=args.synth, energy=args.energy, dist=args.dist, cache=cache,
-                         timeout=args.synth_timeout, synth_mx=args.synth_mx, jobs=args.synth_jobs)
-    except YosysMissing as exc:
-        print(f"fp8kit: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        if not (args.synth or args.energy or args.fit):
-            raise
-        raise Interrupted([f"{cache or cache_dir()} (every configuration synthesized so far; a rerun reuses it)"]) from None
-    if args.json:
-        print(rows_json(rows), end="")
-    elif args.csv:
-        print(rows_csv(rows), end="")
-    else:
-        from rich.table import Table
-
-        table = Table(title="area per MAC in NAND2 gate equivalents (Nangate45 X1 cell areas; docs/cost-model.md)",
-                      title_justify="left")
-        cols = ["datapath", "format", "acc", "GE model", "x INT8"]
-        if args.synth or args.energy:
-            cols += ["GE synth", "err %", "x INT8 synth"]
-        if args.energy:
-            cols += ["energy/MAC", "energy x INT8"]
-        cols += ["largest blocks (GE)"]
-        for c in cols:
-            table.add_column(c, justify="left" if c in ("datapath", "format", "acc", "largest blocks (GE)") else "right")
-        for r in rows:
-            top = sorted(r["blocks"].items(), key=lambda kv: -kv[1])[:4]
-            cells = [r["datapath"] + (f" K={r['k']}" if r["datapath"] == "mx_dot" else ""), r["format"], r["acc"],
-                     f"{r['ge_model']:,.0f}", f"{r['ratio_int8']:.2f}"]
-            if args.synth or args.energy:
-                cells += [_fmt(r["ge_synth"], ",.0f"), _fmt(r["err_pct"], "+.1f"), _fmt(r["ratio_int8_synth"], ".2f")]
-            if args.energy:
-                cells += [_fmt(r["energy"], ",.0f"), _fmt(r["energy_ratio_int8"], ".2f")]
-            cells += [", ".join(f"{b} {v:,.0f}" for b, v in top)]
-            table.add_row(*cells)
-        console.print(table)
-    skipped = [r["format"] for r in rows if r["datapath"] == "mx_dot" and r["ge_synth"] is None]
-    if (args.synth or args.energy) and skipped:
-        print(f"not synthesized (add --synth-mx; minutes each): {', '.join(skipped)}", file=sys.stderr)
-    if args.plot:
-        for p in plot_rows(rows, args.plot):
-            console.print(f"plot written to {p}", markup=False, highlight=False)
-    return 0
-
-
-def add_arguments(p: Any) -> None:
-    """The ``fp8kit cost`` options."""
-    from .cli import float_arg, int_arg
-
-    p.add_argument("--formats", default=",".join(DEFAULT_FORMATS),
-                   help="comma-separated: int8, FP formats (e4m3fn, e2m5, float4_e2m1fn, ...), MX types")
-    p.add_argument("--accs", default=",".join(DEFAULT_ACCS),
-                   help="FP accumulators: float32, float16, bfloat16, eXmY, each optionally +sr or +srR")
-    p.add_argument("--sr-bits", type=int_arg(1, 32), default=16, help="R of a bare '+sr' accumulator (1...32)")
-    p.add_argument("--mx-k", type=int_arg(), default=None, help=f"MX block length K of the mx_dot instance (1...64; "
-                   f"default {TABLE_MX_K}, with --fit {FIT_MX_K})")
-    p.add_argument("--synth", action="store_true", help="also synthesize each configuration with Yosys (cached)")
-    p.add_argument("--energy", action="store_true", help="energy per MAC from the netlist's switching activity "
-                   "(implies --synth)")
-    p.add_argument("--dist", default="gaussian", choices=["gaussian", "uniform"], help="operands for --energy")
-    out = p.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true", help="print the rows as JSON")
-    out.add_argument("--csv", action="store_true", help="print the rows as CSV")
-    p.add_argument("--plot", metavar="PREFIX", help="write PREFIX-blocks.png and PREFIX-pareto.png")
-    p.add_argument("--fit", action="store_true", help="refit the calibration constants against synthesis")
-    p.add_argument("--ridge", type=float_arg(0.0, inclusive=True), default=0.2, help="--fit: pull of the constants towards the primitives")
-    p.add_argument("--calibration", help="calibration JSON to read (or, with --fit, write) instead of the "
-                   "checked-in one")
-    p.add_argument("--synth-timeout", type=float_arg(), default=None, metavar="SECONDS",
-                   help="seconds each Yosys run may take before it is killed with ABC (default 600)")
-    p.add_argument("--synth-mx", action="store_true", help="also synthesize the MX rows (mx_dot; about 2 min "
-                   "(mxfp4) to over 10 min (mxfp8) each at K=32; docs/cost-model.md)")
-    p.add_argument("--synth-jobs", type=int_arg(1, 64), default=os.cpu_count() or 1, metavar="N",
-                   help="Yosys runs in parallel (default: one per CPU)")
-    p.add_argument("--cache-dir", help="synthesis cache (default $FP8KIT_COST_CACHE or ~/.cache/fp8kit/cost)")

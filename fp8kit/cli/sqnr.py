@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .scaling import (
+from refmodel.scaling import (
     BUILTIN_DISTRIBUTIONS,
     DEFAULT_BIAS_OFFSETS,
     SearchRow,
@@ -29,9 +29,9 @@ def load_tensor(path: str) -> np.ndarray:
 
     Raises:
         ValueError: the file is missing, unreadable or not a ``.npy``/``.npz``, its dtype is not
-            float16/float32/float64 (:func:`refmodel.userpaths.load_floats`), or it holds no values.
+            float16/float32/float64 (:func:`fp8kit.userpaths.load_floats`), or it holds no values.
     """
-    from .userpaths import load_floats
+    from fp8kit.userpaths import load_floats
 
     arr = load_floats(path, "input")
     if not arr.size:
@@ -135,7 +135,7 @@ def run_sqnr(path: str | None, plot: str | None, n: int, seed: int, console: Any
             ``n``/``seed``, or a ``plot`` path that cannot be written (checked before the search).
     """
     if plot:
-        from .userpaths import output_file
+        from fp8kit.userpaths import output_file
 
         output_file(plot, "--plot", make_parent=True)
     if path is None:

@@ -2,7 +2,7 @@
 
 Each check raises ``ValueError`` naming ``what`` the path is for (e.g. ``"--out"``, ``"input file"``),
 the path and the problem, so that a long run never fails at its last step on a path it could have
-refused at its first. ``refmodel.cli`` turns the ``ValueError`` into ``fp8kit: error: ...`` and exit 2.
+refused at its first. ``fp8kit.cli`` turns the ``ValueError`` into ``fp8kit: error: ...`` and exit 2.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ This module is the slow, obviously-correct definition of spec-notes section 4,
 written from the spec text alone. It works one operation at a time with Python
 integers and :class:`fractions.Fraction` only (no float arithmetic on values),
 and it is independent of the fast vectorised arithmetic, which must never
-import it. Operand codes are read with :func:`refmodel.oracle.decode_exact`;
+import it. Operand codes are read with :func:`refmodel.oracle.codec.decode_exact`;
 the rounding into the accumulator format, the result code and every flag are
 computed here.
 
@@ -35,9 +35,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import NamedTuple
 
-from .encodings import Flag, RoundingMode, Specials, parse_rounding
-from .formats import Format, get_format
-from .oracle import OracleValue, _floor_log2, _pow2, decode_exact  # the codec oracle's exact helpers
+from ..encodings import Flag, RoundingMode, Specials, parse_rounding
+from ..formats import Format, get_format
+from .codec import OracleValue, _floor_log2, _pow2, decode_exact  # the codec oracle's exact helpers
 
 __all__ = ["Product", "dot_exact", "fma_exact", "mac_exact", "mul_exact", "round_exact"]
 

@@ -4,7 +4,7 @@ One function builds the cases of an operation (:func:`generate`), :func:`write` 
 :func:`read` move them through a file, and ``verif.replay`` checks the RTL against a file in
 a pure-Verilog bench.  Every expected value comes from refmodel (``arith.mul``, ``arith.fma``,
 ``arith.mac``, ``int8.int8_mac_stream``, ``mx.dot``); formats come from ``get_format``, RTL
-parameters from ``rtlgen`` and rounding codes from ``RoundingMode``.
+parameters from ``fp8kit.rtlspec`` and rounding codes from ``RoundingMode``.
 
 File layout (docs/vectors.md)::
 
@@ -38,13 +38,15 @@ from typing import Any
 
 import numpy as np
 
-from . import arith, mx, userpaths
-from .codec import classify, decode, encode
-from .encodings import CodeClass, RoundingMode, Specials, parse_rounding
-from .formats import Format, get_format
-from .int8 import ACC_MAX, ACC_MIN, int8_mac_stream
-from .lfsr import draws
-from .rtlgen import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
+from refmodel import arith, mx
+
+from fp8kit import userpaths
+from refmodel.codec import classify, decode, encode
+from refmodel.encodings import CodeClass, RoundingMode, Specials, parse_rounding
+from refmodel.formats import Format, get_format
+from refmodel.int8 import ACC_MAX, ACC_MIN, int8_mac_stream
+from refmodel.lfsr import draws
+from fp8kit.rtlspec.params import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
 
 __all__ = [
     "BYTES_PER_WORD",
@@ -762,7 +764,7 @@ def generate(
 
 
 def rtl_params(header: dict[str, Any]) -> dict[str, int]:
-    """The replay bench's DUT parameters for a header, recomputed from refmodel (rtlgen).
+    """The replay bench's DUT parameters for a header, recomputed from refmodel (fp8kit.rtlspec).
 
     Raises:
         ValueError: the header's own ``rtl_params`` differ (the file was written by another

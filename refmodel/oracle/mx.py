@@ -5,7 +5,7 @@ This module is the slow, deliberately plain definition of spec-notes section 5
 decisions where the spec is silent). It works one block at a time with Python
 integers and :class:`fractions.Fraction` only: loops, no numpy, no float
 arithmetic on values. Element codes are read and written through the codec
-oracle (:func:`refmodel.oracle.decode_exact` / :func:`refmodel.oracle.encode_exact`);
+oracle (:func:`refmodel.oracle.codec.decode_exact` / :func:`refmodel.oracle.codec.encode_exact`);
 the MXINT8 element, which is not a float format, is handled here with integers.
 It is written from the spec text alone, independently of the fast vectorised
 ``refmodel.mx``, which must never import it.
@@ -74,9 +74,9 @@ import numbers
 from collections.abc import Sequence
 from fractions import Fraction
 
-from .encodings import Flag, Specials
-from .formats import Format, get_format
-from .oracle import OracleValue, decode_exact, encode_exact, exact_value_of_float
+from ..encodings import Flag, Specials
+from ..formats import Format, get_format
+from .codec import OracleValue, decode_exact, encode_exact, exact_value_of_float
 
 __all__ = [
     "ELEMENTS",

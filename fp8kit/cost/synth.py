@@ -4,7 +4,7 @@ Flow (Yosys 0.23 and later, no PDK needed; docs/cost-model.md):
 
 1. ``read_verilog -D SYNTHESIS`` the sources of the datapath (``rtl/*.v``), with
    every parameter set by ``chparam`` from :meth:`Format.rtl_params` /
-   :func:`refmodel.rtlgen.fma_rtl_params`.  FP MACs are synthesized through a
+   :func:`fp8kit.rtlspec.params.fma_rtl_params`.  FP MACs are synthesized through a
    thin wrapper (:data:`MAC_WRAPPER`) that ties ``rm_i`` to the one rounding
    mode of the configuration (rne, or sr with the LFSR) so that Yosys removes
    the unused modes.
@@ -18,7 +18,7 @@ Results are cached per configuration under :func:`cache_dir` (keyed by the
 script, the wrapper, the RTL sources and the Yosys version), together with the
 gate-level JSON netlist that :func:`simulate_energy` evaluates.
 
-Nothing here is imported by ``refmodel.cost``; the CLI imports it only for
+Nothing here is imported by ``fp8kit.cost.model``; the CLI imports it only for
 ``fp8kit cost --synth`` / ``--energy`` / ``--fit``.
 """
 
@@ -35,12 +35,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import cost
-from .cost import KINDS, Datapath
-from .paths import rtl_dir
-from . import procs
-from .procs import ToolMissing
-from .rtlgen import fma_rtl_params, mx_dot_rtl_params, pack_lanes
+from fp8kit.cost import model as cost
+from fp8kit.cost.model import KINDS, Datapath
+from fp8kit.paths import rtl_dir
+from fp8kit import procs
+from fp8kit.procs import ToolMissing
+from fp8kit.rtlspec.params import fma_rtl_params, mx_dot_rtl_params, pack_lanes
 
 __all__ = [
     "GATE_GE",
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 RTL_DIR = rtl_dir()
-"""The RTL synthesized (:func:`refmodel.paths.rtl_dir`)."""
+"""The RTL synthesized (:func:`fp8kit.paths.rtl_dir`)."""
 
 ABC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX,AOI3,OAI3,AOI4,OAI4"
 """The gate set ABC maps onto (plus inverters and the flops kept by ``dfflegalize``)."""
@@ -173,7 +173,7 @@ def yosys_version() -> str:
     Raises:
         YosysMissing: Yosys is not installed.
         RuntimeError: ``yosys -V`` failed or printed nothing.
-        refmodel.procs.StepTimeout: it ran for over 60 s.
+        fp8kit.procs.StepTimeout: it ran for over 60 s.
     """
     exe = yosys_path()
     res = procs.run([exe, "-V"], step=f"{exe} -V", timeout=60)
@@ -227,7 +227,7 @@ def _run_yosys(script: str, folder: Path, timeout: float, step: str) -> float:
     """Runs ``script`` with Yosys (and the ABC it starts) in its own process group; returns the seconds.
 
     Raises:
-        refmodel.procs.StepTimeout: past ``timeout`` s; Yosys and ABC were killed.
+        fp8kit.procs.StepTimeout: past ``timeout`` s; Yosys and ABC were killed.
         RuntimeError: Yosys failed (its output tail in the message).
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -266,7 +266,7 @@ def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = SYNTH_TIM
         FileNotFoundError: an RTL source of the datapath does not exist (yet).
         RuntimeError: Yosys failed (its log tail is in the message) or mapped
             onto a cell outside :data:`GATE_GE`.
-        refmodel.procs.StepTimeout: the run took over ``timeout`` s (Yosys and ABC were killed;
+        fp8kit.procs.StepTimeout: the run took over ``timeout`` s (Yosys and ABC were killed;
             nothing was cached).
     """
     top, names, _, extra = _sources(dp)
@@ -511,7 +511,7 @@ class _Netlist:
 
 def _operands(dp: Datapath, dist: str, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Operand codes for n operations: ``a``/``b`` (shape (n,) or (n, K)) and MX ``sa``/``sb``."""
-    from .codec import decode, encode
+    from refmodel.codec import decode, encode
 
     if dist not in OPERAND_DISTRIBUTIONS:
         raise ValueError(f"unknown operand distribution {dist!r}; allowed: {', '.join(OPERAND_DISTRIBUTIONS)}")
@@ -519,7 +519,7 @@ def _operands(dp: Datapath, dist: str, n: int, rng: np.random.Generator) -> dict
     out: dict[str, np.ndarray] = {}
     for name in ("a", "b"):
         if dp.kind == "mx_dot":
-            from .mx import quantize
+            from refmodel.mx import quantize
 
             if dist == "gaussian":
                 m = quantize(rng.standard_normal(shape), str(dp.mx), block=dp.k)
@@ -583,13 +583,13 @@ def simulate_energy(dp: Datapath, result: SynthResult, *, dist: str = "gaussian"
                               "sat_i": zeros, "rst_ni": ones})
         energy, toggles, got = net.run(per_cycle, "acc_o")
         if dp.kind == "int8_mac":
-            from .int8 import int8_mac_stream
+            from refmodel.int8 import int8_mac_stream
 
             sa8 = ((a + 128) & 0xFF) - 128
             sb8 = ((b + 128) & 0xFF) - 128
             want = int8_mac_stream(sa8, sb8).acc.astype(np.int64) & 0xFFFFFFFF
         else:
-            from .arith import mac
+            from refmodel.arith import mac
 
             kw = {"rounding": "sr", "sr_bits": dp.sr_bits, "lfsr_seed": 1} if dp.sr_bits else {}
             want = mac(a, b, fmt_a=dp.fmt, acc_fmt=dp.acc, **kw).acc.astype(np.int64)
@@ -605,7 +605,7 @@ def simulate_energy(dp: Datapath, result: SynthResult, *, dist: str = "gaussian"
 
 
 def _mx_reference(dp: Datapath, a, b, sa, sb) -> np.ndarray:
-    from .mx import MxArray, dot
+    from refmodel.mx import MxArray, dot
 
     lanes, cycles, k = a.shape
 

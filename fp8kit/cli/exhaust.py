@@ -85,10 +85,10 @@ def build_sweeps(op: str, config: str, rounding: str = "all", sat: str = "both",
     sats = {"0": [False], "1": [True], "both": [False, True]}[sat]
     modes = _modes(op, rounding)
     if op in MODEL_OPS:
-        from .model import model_sweeps
+        from verif.exhaust.model import model_sweeps
 
         return model_sweeps(op, config, modes, sats)
-    from .rtl import rtl_sweeps
+    from verif.exhaust.rtl import rtl_sweeps
 
     return rtl_sweeps(op, config, modes, sats, sr_bits, acc_step)
 
@@ -119,9 +119,10 @@ def _check_shard(shard: tuple[int, int], sweeps: list) -> None:
 
 def cmd_exhaust(args: argparse.Namespace) -> int:
     """Run the selected sweeps; exit 1 on a mismatch, 2 (ValueError) on bad arguments or a bad checkpoint."""
-    from refmodel import procs, userpaths
+    from fp8kit import procs
+    from fp8kit import userpaths
 
-    from .sweep import check_sizes, parse_shard, run_one, run_sweep
+    from verif.exhaust.sweep import check_sizes, parse_shard, run_one, run_sweep
 
     shard = parse_shard(args.shard)
     try:

@@ -1,0 +1,5 @@
+"""The RTL contract: what Python knows about each module in ``rtl/``.
+
+- :mod:`fp8kit.rtlspec.params`: each module's parameter set from Formats, and its legality rules.
+- :mod:`fp8kit.rtlspec.defs`: the generated ``rtl/include/fp8kit_defs.vh``.
+"""
