@@ -165,3 +165,39 @@ def test_old_import_paths_still_work_with_a_warning(old, new, attr):
             f"assert getattr(old, {attr!r}) is getattr(new, {attr!r})\n"
             f"assert any(issubclass(x.category, DeprecationWarning) and {new!r} in str(x.message) for x in w), w\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_architecture_doc_names_real_modules_and_files():
+    """Every module and repository path docs/architecture.md names exists (the doc follows the code)."""
+    import importlib.util
+    import re
+
+    text = re.sub(r"```.*?```", "", (ROOT / "docs" / "architecture.md").read_text(), flags=re.S)
+    spans = re.findall(r"`([^`]+)`", text)
+    modules = {s for s in spans if re.fullmatch(r"(refmodel|fp8kit|verif)(\.\w+)+", s)}
+    files = {s for s in spans if re.fullmatch(r"(rtl|tests|verif|refmodel|fp8kit|docs|bench)/[\w./<>-]+", s)
+             and "<" not in s}
+    assert len(modules) >= 10 and len(files) >= 10
+
+    def exists(name: str) -> bool:  # a module, or an attribute of the longest module prefix
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                found = importlib.util.find_spec(".".join(parts[:i])) is not None
+            except ModuleNotFoundError:
+                found = False
+            if found:
+                obj = importlib.import_module(".".join(parts[:i]))
+                for attr in parts[i:]:
+                    if not hasattr(obj, attr):
+                        return False
+                    obj = getattr(obj, attr)
+                return True
+        return False
+
+    from refmodel._moved import MOVED
+
+    missing = [m for m in sorted(modules - set(MOVED)) if not exists(m)]
+    assert modules & set(MOVED), "the doc names the old import paths"
+    missing += [f for f in sorted(files) if not (ROOT / f.rstrip("/")).exists()]
+    assert not missing, missing
