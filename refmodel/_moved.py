@@ -24,7 +24,7 @@ MOVED: dict[str, str | tuple[str, ...]] = {
     "refmodel.sqnr_cli": "fp8kit.cli.sqnr",
     "refmodel.cost": "fp8kit.cost.model",
     "refmodel.cost_table": "fp8kit.cost.table",
-    "refmodel.cost_synth": "fp8kit.cost.synth",
+    "refmodel.cost_synth": ("fp8kit.cost.synth", "fp8kit.cost.priors", "fp8kit.cost.energy"),
     "refmodel.rtlgen": ("fp8kit.rtlspec.params", "fp8kit.rtlspec.defs"),
     "refmodel.vectors": "fp8kit.vectors",
     "refmodel.docgen": "fp8kit.docgen",

@@ -12,7 +12,9 @@ import pytest
 
 from fp8kit.cli import main
 from fp8kit.cost.model import KINDS, area, load_calibration
-from fp8kit.cost.synth import GATE_GE, cache_dir, primitive_priors, simulate_energy, synth, yosys_path
+from fp8kit.cost.energy import simulate_energy
+from fp8kit.cost.priors import primitive_priors
+from fp8kit.cost.synth import GATE_GE, cache_dir, synth, yosys_path
 from fp8kit.cost.table import datapaths, run_fit
 
 SMALL = [("int8", "float32"), ("e4m3fn", "bfloat16"), ("float4_e2m1fn", "bfloat16"), ("mxfp4_e2m1", "float32")]
@@ -20,7 +22,7 @@ SMALL = [("int8", "float32"), ("e4m3fn", "bfloat16"), ("float4_e2m1fn", "bfloat1
 
 @pytest.fixture(scope="module")
 def cache():
-    """The user's synthesis cache (``cost_synth.cache_dir()``), shared with the `fp8kit cost --synth`/`--fit`
+    """The user's synthesis cache (``fp8kit.cost.synth.cache_dir()``), shared with the `fp8kit cost --synth`/`--fit`
     doc examples so CI synthesizes each configuration once; entries are keyed by the Yosys script, the
     RTL sources and the Yosys version, so a changed RTL file is synthesized again."""
     yosys_path()  # fails with the install command when Yosys is missing
@@ -165,3 +167,23 @@ def test_a_signal_kills_the_synthesis_with_its_children(tmp_path, signame, rc, w
         time.sleep(0.05)
     else:
         raise AssertionError(f"the fake ABC process {pid} survived {signame}")
+
+
+def test_priors_and_energy_keep_their_names_in_synth_and_cost_synth():
+    """The split modules hold the objects; ``fp8kit.cost.synth`` and the old ``refmodel.cost_synth`` hand out
+    the same ones."""
+    import subprocess
+    import sys
+
+    from fp8kit.cost import energy, priors
+    from fp8kit.cost import synth as synth_mod
+
+    for mod, names in ((energy, energy.__all__), (priors, priors.__all__)):
+        assert all(getattr(synth_mod, n) is getattr(mod, n) for n in names)
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        synth_mod.no_such_name  # noqa: B018
+    code = ("import warnings\nwarnings.simplefilter('ignore')\nimport refmodel.cost_synth as old\n"
+            "from fp8kit.cost import energy, priors, synth\n"
+            "assert old.simulate_energy is energy.simulate_energy and old.primitive_priors is priors.primitive_priors\n"
+            "assert old.synth is synth.synth and old.GATE_GE is synth.GATE_GE\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
