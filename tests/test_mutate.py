@@ -10,6 +10,7 @@ import pytest
 
 from fp8kit.cli import main
 from verif import mutate as M
+from verif.mutate.runner import _copy_rtl, _run_one
 
 SNIPPET = """\
 // SPDX-License-Identifier: Apache-2.0
@@ -187,14 +188,14 @@ def test_named_mutants_compile(tmp_path):
         text = (M.RTL / f"{module}.v").read_text()
         cases = M.affected_cases(module)
         for mu in M.targeted_mutants(module, text):
-            rtl = M._copy_rtl(tmp_path / mu.id.replace("/", "_"))
+            rtl = _copy_rtl(tmp_path / mu.id.replace("/", "_"))
             (rtl / f"{module}.v").write_text(mu.apply(text))
             assert M.compile_check(rtl, cases, 60) == "", mu.id
 
 
 @pytest.mark.rtl
 def test_stillborn_mutant_is_reported(tmp_path):
-    rtl = M._copy_rtl(tmp_path / "rtl")
+    rtl = _copy_rtl(tmp_path / "rtl")
     path = rtl / "int8_mac.v"
     path.write_text(path.read_text().replace("assign ovf_o   = ovf_q;", "assign ovf_o   = ovf_q +;"))
     assert M.compile_check(rtl, M.affected_cases("int8_mac"), 60).startswith("int8_mac {}: ")
@@ -213,10 +214,10 @@ def test_tie_rule_mutant_is_killed_and_the_rtl_survives(tmp_path):
     mutant = next(m for m in M.targeted_mutants("fp8_fma", text) if m.id == "fp8_fma/tie_away")
     cases = [c for c in M.affected_cases("fp8_fma") if c.id == "fp8_fma/e4m3fn-x-e4m3fn/bfloat16/rne"]
     assert len(cases) == 1
-    killed = M._run_one(mutant, cases, tmp_path, tmp_path, 120)
+    killed = _run_one(mutant, cases, tmp_path, tmp_path, 120)
     assert (killed.status, killed.case) == ("killed", cases[0].id)
     assert "expected" in killed.message
-    clean = M._run_one(None, cases, tmp_path, tmp_path, 120)
+    clean = _run_one(None, cases, tmp_path, tmp_path, 120)
     assert clean.status == "survived" and clean.cases_run == 1
     assert not [p for p in Path(tmp_path).iterdir() if p.is_dir()]  # the scratch copies are gone
 
@@ -229,3 +230,15 @@ def test_equivalent_mutants_are_still_generated():
         made |= {(module, *mu.changed_lines(text)) for mu in M.operator_mutants(module, text)
                  + M.targeted_mutants(module, text)}
     assert set(M.EQUIVALENT) <= made, set(M.EQUIVALENT) - made
+
+
+def test_the_package_keeps_the_public_names_of_the_module():
+    """``verif.mutate`` was one module; it hands out the same objects as the modules that hold them now."""
+    from verif.mutate import catalogue, mask, mutant, operators, report, runner
+
+    for mod in (catalogue, mask, mutant, operators, report, runner):
+        for name in mod.__all__:
+            if name in M.__all__:
+                assert getattr(M, name) is getattr(mod, name), (mod.__name__, name)
+    assert {"MutateOptions", "mutate", "generate", "Mutant", "TARGETED", "EQUIVALENT", "MODULES"} <= set(M.__all__)
+    assert all(hasattr(M, name) for name in M.__all__)
