@@ -68,8 +68,8 @@ def test_mx_dot_rtl_params_from_formats():
 @pytest.mark.parametrize("kwargs, match", [
     ({"mx_type": "nvfp4"}, "E8M0-scaled OCP MX types; nvfp4"),
     ({"mx_type": "mxfp9"}, "unknown MX type 'mxfp9'"),
-    ({"mx_type": "mxint8", "k": 0}, "K must be >= 1, got 0"),
-    ({"mx_type": "mxint8", "pipe": 3}, "PIPE must be 0, 1 or 2, got 3"),
+    ({"mx_type": "mxint8", "k": 0}, "mx_dot rejects K=0; allowed: >= 1"),
+    ({"mx_type": "mxint8", "pipe": 3}, "mx_dot rejects PIPE=3; allowed: 0, 1 or 2"),
 ])
 def test_mx_dot_rtl_params_errors(kwargs, match):
     from fp8kit.rtlspec.params import mx_dot_rtl_params
@@ -96,3 +96,39 @@ def test_unsigned_format_rtl_params_and_operand_refusal():
             mul_rtl_params("e4m3fn", bad)
         with pytest.raises(ValueError, match=f"{bad} cannot be an RTL operand"):
             fma_rtl_params(bad, "e4m3fn", "float32")
+
+
+def test_fma_producer_refuses_what_fp8_fma_rejects():
+    """The issue's example: ACC_EXP_W=12 and SR_BITS=40 are refused by the producer, as the RTL does."""
+    from refmodel.formats import Format
+    from fp8kit.rtlspec.params import fma_rtl_params, mac_rtl_params
+
+    with pytest.raises(ValueError, match=r"into e12m3, sr bits 40: fp8_fma rejects ACC_EXP_W=12; allowed: 2\.\.\.11; "
+                                         r"SR_BITS=40; allowed: 1\.\.\.32"):
+        fma_rtl_params("e4m3fn", "e4m3fn", Format.custom(12, 3), 40)
+    for sr in (0, 33):
+        with pytest.raises(ValueError, match=rf"SR_BITS={sr}; allowed: 1\.\.\.32"):
+            fma_rtl_params("e4m3fn", "e4m3fn", "float32", sr)
+    with pytest.raises(ValueError, match=r"fp8_mac rejects SEED=0; allowed: non-zero"):
+        mac_rtl_params("e4m3fn", "e4m3fn", "float32", 16, seed=0)
+
+
+def test_each_module_has_one_producer():
+    from fp8kit.rtlspec.legality import RTL_DEFAULTS
+    from fp8kit.rtlspec.manifest import SIM_TOPS
+    from fp8kit.rtlspec.params import (PRODUCERS, fma_rtl_params, int8_mac_rtl_params, lfsr32_rtl_params,
+                                       mac_rtl_params, mul_rtl_params)
+
+    assert set(PRODUCERS) == set(RTL_DEFAULTS) == set(SIM_TOPS)
+    fma = fma_rtl_params("float8_e4m3fn", "float8_e5m2", "float16", 4)
+    assert fma == {**mul_rtl_params("float8_e4m3fn", "float8_e5m2"), "ACC_EXP_W": 5, "ACC_MAN_W": 10, "SR_BITS": 4}
+    assert mac_rtl_params("float8_e4m3fn", "float8_e5m2", "float16", 4, seed=9) == {**fma, "SEED": 9}
+    assert mac_rtl_params("float8_e4m3fn", "float8_e5m2", "float16", 4)["SEED"] == 1
+    assert int8_mac_rtl_params() == {}
+    assert lfsr32_rtl_params(0xDEADBEEF) == {"SEED": 0xDEADBEEF}
+    with pytest.raises(ValueError, match="lfsr32 rejects SEED=0"):
+        lfsr32_rtl_params(0)
+    with pytest.raises(ValueError, match=r"mx_dot rejects ELEM_EXP_W=8; allowed: 1\.\.\.6"):
+        from fp8kit.rtlspec.legality import check_rtl_params
+
+        check_rtl_params("mx_dot", get_format("bfloat16").rtl_params("ELEM_"))

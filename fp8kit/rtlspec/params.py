@@ -1,4 +1,11 @@
-"""The RTL parameter sets of each module, produced from :class:`refmodel.formats.Format` objects."""
+"""The RTL parameter sets of each module, produced from :class:`refmodel.formats.Format` objects.
+
+One producer per module (:data:`PRODUCERS`): :func:`mul_rtl_params` (``fp8_mul``),
+:func:`fma_rtl_params` (``fp8_fma``), :func:`mac_rtl_params` (``fp8_mac``),
+:func:`int8_mac_rtl_params`, :func:`lfsr32_rtl_params` and :func:`mx_dot_rtl_params`. Each checks
+what it returns with :func:`fp8kit.rtlspec.legality.check_rtl_params`, the module's elaboration
+checks, and raises ``ValueError`` naming the bad value and what is allowed.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,11 @@ from typing import Any, NamedTuple
 from refmodel.encodings import Specials
 from refmodel.formats import Format, get_format
 
-__all__ = ["FmaWidths", "check_fma_window", "fma_rtl_params", "fma_widths", "mul_rtl_params", "mx_dot_rtl_params",
-           "operand_rtl_params", "pack_lanes", "rtl_param_overrides"]
+from .legality import check_rtl_params, fma_window, fma_window_problem
+
+__all__ = ["PRODUCERS", "FmaWidths", "check_fma_window", "fma_rtl_params", "fma_widths", "int8_mac_rtl_params",
+           "lfsr32_rtl_params", "mac_rtl_params", "mul_rtl_params", "mx_dot_rtl_params", "operand_rtl_params",
+           "pack_lanes", "rtl_param_overrides"]
 
 
 def rtl_param_overrides(fmt: str, prefix: str = "") -> str:
@@ -46,9 +56,20 @@ def operand_rtl_params(fmt: Any, prefix: str) -> dict[str, int]:
     return f.rtl_params(prefix)
 
 
-def mul_rtl_params(fmt_a: Any, fmt_b: Any) -> dict[str, int]:
-    """The parameter set of ``fp8_mul`` for two operand formats (see :func:`operand_rtl_params`)."""
+def _operand_pair(fmt_a: Any, fmt_b: Any) -> dict[str, int]:
     return {**operand_rtl_params(fmt_a, "A_"), **operand_rtl_params(fmt_b, "B_")}
+
+
+def mul_rtl_params(fmt_a: Any, fmt_b: Any) -> dict[str, int]:
+    """The parameter set of ``fp8_mul`` for two operand formats: ``A_*`` and ``B_*``.
+
+    Raises:
+        ValueError: an operand the RTL cannot take (:func:`operand_rtl_params`), or a set
+            ``fp8_mul.v`` rejects (:func:`fp8kit.rtlspec.legality.check_rtl_params`).
+    """
+    params = _operand_pair(fmt_a, fmt_b)
+    check_rtl_params("fp8_mul", params)
+    return params
 
 
 class FmaWidths(NamedTuple):
@@ -72,51 +93,89 @@ class FmaWidths(NamedTuple):
     r: int
 
 
+def _fma_ints(fa: Format, fb: Format, acc: Format, sr_bits: int) -> dict[str, int]:
+    """The integer parameter set of ``fp8_fma`` for these formats (unchecked)."""
+    return {**fa.rtl_params("A_"), **fb.rtl_params("B_"), "ACC_EXP_W": acc.exp_bits, "ACC_MAN_W": acc.man_bits,
+            "SR_BITS": int(sr_bits)}
+
+
 def fma_widths(fa: Format, fb: Format, acc: Format, sr_bits: int) -> FmaWidths:
-    """The fp8_fma window widths for operands ``fa``, ``fb``, accumulator ``acc`` and R = max(sr_bits, 1)."""
-    r = max(int(sr_bits), 1)
-    m = acc.man_bits
-    pw = fa.man_bits + fb.man_bits + 2
-    s = m + r + 4
-    dmax = s + pw + r + 3
-    fw = dmax + m + 3
-    ew = max(acc.exp_bits, fa.exp_bits, fb.exp_bits) + 10
-    return FmaWidths(pw, s, dmax, fw, fw - 1 - m, ew, acc.bits, m, r)
+    """The fp8_fma window widths for operands ``fa``, ``fb``, accumulator ``acc`` and R = max(sr_bits, 1)
+    (:func:`fp8kit.rtlspec.legality.fma_window`)."""
+    w = fma_window(_fma_ints(fa, fb, acc, max(int(sr_bits), 1)))
+    return FmaWidths(w["PW"], w["S"], w["DMAX"], w["FW"], w["RW"], w["EW"], w["CW"], w["M"], w["R"])
 
 
 def check_fma_window(fa: Format, fb: Format, acc: Format, sr_bits: int) -> None:
-    """``rtl/fp8_fma.v``'s bias check: the window's top reaches the accumulator's subnormal boundary
-    however low the product sits (``LP_MIN - S - 2 + FW >= EMIN``).
+    """``rtl/fp8_fma.v``'s bias check (:func:`fp8kit.rtlspec.legality.fma_window_problem`) for
+    formats: the window's top reaches the accumulator's subnormal boundary however low the product
+    sits. ``sr_bits`` 0 (rne) counts as 1.
 
     Raises:
         ValueError: operand biases too large for this accumulator, naming the formats.
     """
-    w = fma_widths(fa, fb, acc, sr_bits)
-    lp_min = (1 - fa.bias) + (1 - fb.bias) - fa.man_bits - fb.man_bits
-    if lp_min - w.s - 2 + w.fw < 1 - acc.bias:
+    problem = fma_window_problem(_fma_ints(fa, fb, acc, max(int(sr_bits), 1)))
+    if problem is not None:
         raise ValueError(f"operands {fa.name} (bias {fa.bias}) x {fb.name} (bias {fb.bias}) reach products "
-                         f"below the {acc.name} accumulator window of fp8_fma (its bias check): the smallest "
-                         f"product 2^{lp_min} sits more than {w.fw - w.s - 2} bits under the accumulator's "
-                         f"2^{1 - acc.bias}; use a wider accumulator (more exponent bits)")
+                         f"below the {acc.name} accumulator window of fp8_fma (its bias check): {problem}")
 
 
 def fma_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int = 16) -> dict[str, int]:
     """The parameter set of ``fp8_fma`` / ``fp8_mac`` for two operand formats and an accumulator.
 
-    ``A_*`` and ``B_*`` come from :func:`mul_rtl_params`; the accumulator
-    contributes ``ACC_EXP_W``/``ACC_MAN_W`` (its bias is the IEEE default).
+    ``A_*`` and ``B_*`` come from :func:`operand_rtl_params`; the accumulator
+    contributes ``ACC_EXP_W``/``ACC_MAN_W`` (its bias is the IEEE default), and ``SR_BITS`` is
+    the instance's random bits.
 
     Raises:
         ValueError: an operand the RTL cannot take (:func:`operand_rtl_params`), an
-            accumulator without IEEE specials, or with a non-default bias, or operands whose
-            products reach below the accumulator's window (:func:`check_fma_window`).
+            accumulator without IEEE specials, or with a non-default bias, or a set ``fp8_fma.v``
+            rejects (:func:`fp8kit.rtlspec.legality.check_rtl_params`): ``ACC_EXP_W`` outside
+            2...11, an accumulator over 32 bits, ``SR_BITS`` outside 1...32, or operands whose
+            products reach below the accumulator's window (its bias check).
     """
+    return _fma_params("fp8_fma", fmt_a, fmt_b, acc_fmt, sr_bits, {})
+
+
+def mac_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int = 16, seed: int = 1) -> dict[str, int]:
+    """The parameter set of ``fp8_mac``: :func:`fma_rtl_params` and the LFSR's ``SEED``.
+
+    Raises:
+        ValueError: as :func:`fma_rtl_params`, or ``seed`` zero or not 32 bits (``lfsr32.v``).
+    """
+    return _fma_params("fp8_mac", fmt_a, fmt_b, acc_fmt, sr_bits, {"SEED": int(seed)})
+
+
+def _fma_params(module: str, fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int,
+                extra: dict[str, int]) -> dict[str, int]:
     fc = get_format(acc_fmt)
     if fc.specials is not Specials.IEEE or fc.bias != (1 << (fc.exp_bits - 1)) - 1:
         raise ValueError(f"{fc.name} cannot be an RTL accumulator: it needs IEEE specials and the IEEE bias")
-    params = {**mul_rtl_params(fmt_a, fmt_b), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
-              "SR_BITS": int(sr_bits)}
-    check_fma_window(get_format(fmt_a), get_format(fmt_b), fc, int(sr_bits))
+    params = {**_operand_pair(fmt_a, fmt_b), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
+              "SR_BITS": int(sr_bits), **extra}
+    if 1 <= int(sr_bits) <= 32 and 2 <= fc.exp_bits <= 11:
+        check_fma_window(get_format(fmt_a), get_format(fmt_b), fc, int(sr_bits))  # the message names the formats
+    try:
+        check_rtl_params(module, params)
+    except ValueError as exc:
+        raise ValueError(f"{get_format(fmt_a).name} x {get_format(fmt_b).name} into {fc.name}, sr bits "
+                         f"{int(sr_bits)}: {exc}") from None
+    return params
+
+
+def int8_mac_rtl_params() -> dict[str, int]:
+    """The parameter set of ``int8_mac``: none (its widths are fixed)."""
+    return check_rtl_params("int8_mac", {})
+
+
+def lfsr32_rtl_params(seed: int = 1) -> dict[str, int]:
+    """The parameter set of ``lfsr32``: ``SEED``.
+
+    Raises:
+        ValueError: ``seed`` zero (the lock-up state) or not a 32-bit value.
+    """
+    params = {"SEED": int(seed)}
+    check_rtl_params("lfsr32", params)
     return params
 
 
@@ -127,20 +186,26 @@ def mx_dot_rtl_params(mx_type: Any, k: int = 32, pipe: int = 0) -> dict[str, int
     MXINT8 sets ``ELEM_INT8 = 1`` and leaves the FP element parameters at their defaults.
 
     Raises:
-        ValueError: unknown MX type, a type whose scale is not E8M0 (nvfp4), ``k < 1`` or ``pipe``
-            outside 0...2.
+        ValueError: unknown MX type, a type whose scale is not E8M0 (nvfp4), or a set ``mx_dot.v``
+            rejects (:func:`fp8kit.rtlspec.legality.check_rtl_params`): ``k < 1``, ``pipe``
+            outside 0...2, an element with more than 6 exponent bits.
     """
     from refmodel.mx import get_mx_type
 
     t = get_mx_type(mx_type)
     if t.scale.name != "float8_e8m0fnu":
         raise ValueError(f"mx_dot takes E8M0-scaled OCP MX types; {t.name} has a {t.scale.name} scale")
-    if int(k) < 1:
-        raise ValueError(f"mx_dot block size K must be >= 1, got {k}")
-    if int(pipe) not in (0, 1, 2):
-        raise ValueError(f"mx_dot PIPE must be 0, 1 or 2, got {pipe}")
     elem = {"ELEM_INT8": 1} if t.element is None else {**t.element.rtl_params("ELEM_"), "ELEM_INT8": 0}
-    return {"K": int(k), **elem, "PIPE": int(pipe)}
+    params = {"K": int(k), **elem, "PIPE": int(pipe)}
+    check_rtl_params("mx_dot", params)
+    return params
+
+
+PRODUCERS = {
+    "fp8_mul": mul_rtl_params, "fp8_fma": fma_rtl_params, "fp8_mac": mac_rtl_params,
+    "int8_mac": int8_mac_rtl_params, "lfsr32": lfsr32_rtl_params, "mx_dot": mx_dot_rtl_params,
+}
+"""The one producer of each RTL module's parameter set."""
 
 
 def pack_lanes(codes: Any, width: int) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from refmodel.formats import Format, get_format
+from fp8kit.rtlspec.manifest import include_dirs, sources_for
 from fp8kit.rtlspec.params import check_fma_window, fma_rtl_params, fma_widths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,8 +38,9 @@ def _elaborate(params: dict[str, int], tmp_path: Path) -> subprocess.CompletedPr
     if iverilog is None:
         pytest.fail("iverilog not found on PATH: install it with `apt-get install iverilog` (or `make tools`)")
     out = tmp_path / "fma.vvp"
-    cmd = [iverilog, "-g2005", "-I", str(ROOT / "rtl/include"), "-s", "fp8_fma", "-o", str(out),
-           *[f"-Pfp8_fma.{k}={v}" for k, v in params.items()], str(ROOT / "rtl/fp8_fma.v")]
+    rtl = ROOT / "rtl"
+    cmd = [iverilog, "-g2005", *[f"-I{d}" for d in include_dirs(rtl)], "-s", "fp8_fma", "-o", str(out),
+           *[f"-Pfp8_fma.{k}={v}" for k, v in params.items()], *map(str, sources_for("fp8_fma", rtl))]
     build = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert build.returncode == 0, build.stderr
     return subprocess.run(["vvp", "-n", str(out)], capture_output=True, text=True, timeout=120)
@@ -54,13 +56,16 @@ def test_bfloat16_products_into_float32_are_refused():
 def test_the_rtl_stops_where_the_model_refuses(margin, tmp_path):
     fa, fb, acc = _boundary(margin)
     refused = margin < 0
-    params = {**fa.rtl_params("A_"), **fb.rtl_params("B_"), "ACC_EXP_W": acc.exp_bits,
-              "ACC_MAN_W": acc.man_bits, "SR_BITS": 16}
     if refused:
         with pytest.raises(ValueError, match="below the float16 accumulator window"):
             check_fma_window(fa, fb, acc, 16)
+        with pytest.raises(ValueError, match="below the float16 accumulator window"):
+            fma_rtl_params(fa, fb, acc, 16)
+        # the legal neighbour's set with these biases: what the producer refuses, to show the RTL stops too
+        params = {**fma_rtl_params(*_boundary(0), 16), "A_BIAS": fa.bias, "B_BIAS": fb.bias}
     else:
         check_fma_window(fa, fb, acc, 16)
+        params = fma_rtl_params(fa, fb, acc, 16)
     run = _elaborate(params, tmp_path)
     stopped = "too large for this accumulator" in run.stdout + run.stderr
     assert stopped == refused, (margin, run.stdout, run.stderr)

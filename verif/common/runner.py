@@ -30,7 +30,7 @@ from pathlib import Path
 from fp8kit import procs
 from fp8kit.procs import ToolMissing
 
-from .manifest import include_dirs, sources_for
+from fp8kit.rtlspec.manifest import include_dirs, sources_for
 
 __all__ = ["SIMULATORS", "SimBuildError", "SimFailure", "SimResult", "SimToolError", "check_simulator", "derive_seed",
            "error_lines", "param_id", "run_sim"]
