@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // lfsr32: the shared 32-bit leap-forward Galois LFSR (spec-notes section 3).
 //
-// One accepted step (step_i high at a rising clock edge) advances the state by 32 single steps of
-//   step(s) = (s >> 1) ^ (s[0] ? 32'h80200003 : 32'h0)   // x^32 + x^22 + x^2 + x + 1
+// One accepted step (step_i high at a rising clock edge) advances the state by LEAP = 32 single
+// steps of
+//   step(s) = (s >> 1) ^ (s[0] ? POLY : 32'h0)   // POLY 32'h80200003: x^32 + x^22 + x^2 + x + 1
 // through a fixed XOR network, so consecutive operations see non-overlapping 32-bit words.
+// POLY and LEAP are `FP8KIT_LFSR_POLY and `FP8KIT_LFSR_LEAP of rtl/include/fp8kit_defs.vh,
+// generated from refmodel.lfsr.POLY and LEAP.
 // Word k after reset or clear (k = 0, 1, ...) is the state after 32*k single steps; word 0 is SEED.
 //
 // Parameters:
@@ -20,6 +23,10 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "fp8kit_defs.vh"
+
+// Linting every rtl/*.v in one Verilator run sees several independent top modules by design.
+// verilator lint_off MULTITOP
 module lfsr32 #(
   // initial state (reset and clear); non-zero
   parameter [31:0] SEED = 32'h0000_0001
@@ -32,9 +39,9 @@ module lfsr32 #(
 );
 
   // Galois feedback mask of x^32 + x^22 + x^2 + x + 1 (derived, do not override)
-  localparam [31:0] POLY = 32'h8020_0003;
+  localparam [31:0] POLY = `FP8KIT_LFSR_POLY;
   // single steps per accepted operation (derived, do not override)
-  localparam integer LEAP = 32;
+  localparam integer LEAP = `FP8KIT_LFSR_LEAP;
 
 `ifndef SYNTHESIS
   initial begin
