@@ -12,25 +12,30 @@
 //   a_i[A_EXP_W+A_MAN_W:0]      operand a code
 //   b_i[B_EXP_W+B_MAN_W:0]      operand b code
 //   acc_i[ACC_EXP_W+ACC_MAN_W:0] accumulator code
-//   rm_i[2:0]                   rounding mode: 0 rne, 1 rtz, 2 rdn, 3 rup, 4 rmm, 5 sr, 6 rto
-//                               (7 is reserved and behaves as rne)
+//   rm_i[2:0]                   rounding mode (`FP8KIT_RM_*): 0 rne, 1 rtz, 2 rdn, 3 rup, 4 rmm,
+//                               5 sr, 6 rto (7 is reserved and behaves as rne)
 //   rand_i[SR_BITS-1:0]         random integer r for sr: round away iff t + r >= 2**SR_BITS
 //   sat_i                       results that overflow by rounding become +-max finite
 //   res_o[ACC_EXP_W+ACC_MAN_W:0] result code
-//   flags_o[4:0]                {NV, DZ, OF, UF, NX}; DZ is always 0
+//   flags_o[4:0]                {NV, DZ, OF, UF, NX} (`FP8KIT_FLAG_*_BIT); DZ is always 0
 // Latency: combinational (0 cycles), no clock.
 //
 // Datapath: the exact product sits at a fixed place of a window; the accumulator significand is
 // placed relative to it (right-shifted into a sticky bit when far below, clamped when far above,
 // the product then collapsing to a sticky bit). The window keeps every bit that can decide a
 // rounding in any mode (ACC_MAN_W + 1 result bits, SR_BITS bits of t, round and sticky), so the
-// signed sum is exact up to one sticky bit below all of them. A leading-zero count normalises the
-// magnitude (limited at the subnormal boundary), and one rounding step produces the code.
+// signed sum is exact up to one sticky bit below all of them. A leading-zero count (rtl/lzc.v)
+// normalises the magnitude (limited at the subnormal boundary), and one rounding step produces
+// the code. The operands and the accumulator are unpacked by rtl/fp8_unpack.v.
 
 `resetall
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "fp8kit_defs.vh"
+
+// Linting every rtl/*.v in one Verilator run sees several independent top modules by design.
+// verilator lint_off MULTITOP
 module fp8_fma #(
   // operand a: exponent bits
   parameter A_EXP_W = 4,
@@ -70,6 +75,9 @@ module fp8_fma #(
   localparam integer CW = ACC_EXP_W + ACC_MAN_W + 1;
   localparam integer M = ACC_MAN_W;
   localparam integer ACC_BIAS = (1 << (ACC_EXP_W - 1)) - 1;
+  // the accumulator is IEEE-style: `FP8KIT_SPECIALS_IEEE as an integer (derived, do not override)
+  localparam [2:0] K_ACC_SPECIALS = `FP8KIT_SPECIALS_IEEE;
+  localparam integer ACC_SPECIALS = {29'd0, K_ACC_SPECIALS};
   // product significand width (derived, do not override)
   localparam integer PW = A_MAN_W + B_MAN_W + 2;
   // window position of the product's LSB: room below it for an accumulator that matters
@@ -81,6 +89,8 @@ module fp8_fma #(
   // window width: exact bits up to the accumulator's top plus a carry, and one sticky bit below
   // (derived, do not override)
   localparam integer FW = DMAX + M + 3;
+  // width of the leading-zero count of the window (derived, do not override)
+  localparam integer LZ_W = $clog2(FW + 1);
   // remainder width below the kept M+1 bits (derived, do not override)
   localparam integer RW = FW - 1 - M;
   // width of the signed exponent arithmetic (derived, do not override)
@@ -94,27 +104,19 @@ module fp8_fma #(
   localparam integer LP_MIN = (1 - A_BIAS) + (1 - B_BIAS) - A_MAN_W - B_MAN_W;
 
   // the same constants as 32-bit vectors, then cut to EW bits (derived, do not override)
-  localparam [31:0] V_A_BIAS = A_BIAS;
-  localparam [31:0] V_B_BIAS = B_BIAS;
-  localparam [31:0] V_ACC_OFF = ACC_BIAS + M;
   localparam [31:0] V_PFRAC = A_MAN_W + B_MAN_W;
   localparam [31:0] V_S = S;
   localparam [31:0] V_DMAX = DMAX;
   localparam [31:0] V_EMIN = EMIN;
   localparam [31:0] V_TOP = FW - 2;
   localparam [31:0] V_RSH_MAX = M + 2;
-  localparam [31:0] V_FW1 = FW - 1;
   localparam [EW-1:0] K_ONE = 1;
-  localparam [EW-1:0] K_A_BIAS = V_A_BIAS[EW-1:0];
-  localparam [EW-1:0] K_B_BIAS = V_B_BIAS[EW-1:0];
-  localparam [EW-1:0] K_ACC_OFF = V_ACC_OFF[EW-1:0];
   localparam [EW-1:0] K_PFRAC = V_PFRAC[EW-1:0];
   localparam [EW-1:0] K_S = V_S[EW-1:0];
   localparam [EW-1:0] K_DMAX = V_DMAX[EW-1:0];
   localparam [EW-1:0] K_EMIN = V_EMIN[EW-1:0];
   localparam [EW-1:0] K_TOP = V_TOP[EW-1:0];
   localparam [EW-1:0] K_RSH_MAX = V_RSH_MAX[EW-1:0];
-  localparam [EW-1:0] K_FW1 = V_FW1[EW-1:0];
   // first overflowing magnitude code and min normal magnitude code (derived, do not override)
   localparam [EW+M-1:0] K_OVER = {{(EW-ACC_EXP_W){1'b0}}, {ACC_EXP_W{1'b1}}, {M{1'b0}}};
   localparam [EW+M-1:0] K_MIN_NORMAL = {{(EW-1){1'b0}}, 1'b1, {M{1'b0}}};
@@ -152,28 +154,67 @@ module fp8_fma #(
   end
 `endif
 
-  // ---------------------------------------------------------------- unpack
-  wire                 a_s = a_i[A_EXP_W+A_MAN_W];
-  wire [A_EXP_W-1:0]   a_e = a_i[A_EXP_W+A_MAN_W-1:A_MAN_W];
-  wire [A_MAN_W-1:0]   a_m = a_i[A_MAN_W-1:0];
-  wire                 b_s = b_i[B_EXP_W+B_MAN_W];
-  wire [B_EXP_W-1:0]   b_e = b_i[B_EXP_W+B_MAN_W-1:B_MAN_W];
-  wire [B_MAN_W-1:0]   b_m = b_i[B_MAN_W-1:0];
-  wire                 c_s = acc_i[CW-1];
-  wire [ACC_EXP_W-1:0] c_e = acc_i[CW-2:M];
-  wire [M-1:0]         c_m = acc_i[M-1:0];
-
-  wire a_e0 = ~|a_e;
-  wire b_e0 = ~|b_e;
-  wire c_e0 = ~|c_e;
-
-  // operand classes per specials convention (rtl/include/fp8kit_class.vh)
-  `include "fp8kit_class.vh"
+  // ---------------------------------------------------------------- unpack (rtl/fp8_unpack.v)
+  wire           a_s;
+  wire           b_s;
+  wire           c_s;
+  wire [A_MAN_W:0] a_sig;
+  wire [B_MAN_W:0] b_sig;
+  wire [M:0]     c_sig;
+  // unbiased exponents (subnormals count at emin), EW bits
+  wire [EW-1:0]  a_exp;
+  wire [EW-1:0]  b_exp;
+  // the accumulator's LSB exponent: max(e, 1) - (ACC_BIAS + M)
+  wire [EW-1:0]  lc;
   // {nan, snan, inf, zero, sub} of each code
-  wire [4:0] a_cls = fp8kit_class(A_SPECIALS, A_EXP_W, A_MAN_W, {{(31-A_EXP_W-A_MAN_W){1'b0}}, a_i});
-  wire [4:0] b_cls = fp8kit_class(B_SPECIALS, B_EXP_W, B_MAN_W, {{(31-B_EXP_W-B_MAN_W){1'b0}}, b_i});
-  // the accumulator's sign does not enter its class (ieee)
-  wire [4:0] c_cls = fp8kit_class(0, ACC_EXP_W, M, {{(33-CW){1'b0}}, acc_i[CW-2:0]});
+  wire [4:0]     a_cls;
+  wire [4:0]     b_cls;
+  wire [4:0]     c_cls;
+  // the exponent fields are not needed beyond the unbiased exponents
+  wire [A_EXP_W-1:0] unused_a_e;
+  wire [B_EXP_W-1:0] unused_b_e;
+  wire [ACC_EXP_W-1:0] unused_c_e;
+  wire           unused_a_e0;
+  wire           unused_b_e0;
+  wire           unused_c_e0;
+
+  fp8_unpack #(
+    .EXP_W(A_EXP_W), .MAN_W(A_MAN_W), .BIAS(A_BIAS), .SPECIALS(A_SPECIALS), .UNB_W(EW)
+  ) u_fp8_unpack_a (
+    .code_i(a_i),
+    .sign_o(a_s),
+    .exp_o(unused_a_e),
+    .exp_zero_o(unused_a_e0),
+    .sig_o(a_sig),
+    .unb_o(a_exp),
+    .cls_o(a_cls)
+  );
+
+  fp8_unpack #(
+    .EXP_W(B_EXP_W), .MAN_W(B_MAN_W), .BIAS(B_BIAS), .SPECIALS(B_SPECIALS), .UNB_W(EW)
+  ) u_fp8_unpack_b (
+    .code_i(b_i),
+    .sign_o(b_s),
+    .exp_o(unused_b_e),
+    .exp_zero_o(unused_b_e0),
+    .sig_o(b_sig),
+    .unb_o(b_exp),
+    .cls_o(b_cls)
+  );
+
+  // the accumulator is IEEE-style; its sign does not enter its class
+  fp8_unpack #(
+    .EXP_W(ACC_EXP_W), .MAN_W(M), .BIAS(ACC_BIAS + M), .SPECIALS(ACC_SPECIALS), .UNB_W(EW)
+  ) u_fp8_unpack_acc (
+    .code_i(acc_i),
+    .sign_o(c_s),
+    .exp_o(unused_c_e),
+    .exp_zero_o(unused_c_e0),
+    .sig_o(c_sig),
+    .unb_o(lc),
+    .cls_o(c_cls)
+  );
+
   // the subnormal bits are not needed here
   wire unused_sub = a_cls[0] ^ b_cls[0] ^ c_cls[0];
   wire a_nan = a_cls[4];
@@ -190,21 +231,15 @@ module fp8_fma #(
   wire c_zero = c_cls[1];
 
   // ---------------------------------------------------------------- exact product
-  wire [A_MAN_W:0] a_sig = {~a_e0, a_m};
-  wire [B_MAN_W:0] b_sig = {~b_e0, b_m};
   wire [PW-1:0]    p_sig = a_sig * b_sig;
   wire             p_neg = a_s ^ b_s;
   wire             p_zero = a_zero | b_zero;
   wire             p_invalid = (a_inf & b_zero) | (a_zero & b_inf);
   wire             p_nan = a_nan | b_nan | p_invalid;
   wire             p_inf = ~p_nan & (a_inf | b_inf);
-  wire [M:0]       c_sig = {~c_e0, c_m};
 
-  // unbiased exponents (subnormals count at emin) and LSB exponents of the two addends
-  wire [EW-1:0] a_exp = {{(EW-A_EXP_W){1'b0}}, a_e} + {{(EW-1){1'b0}}, a_e0} - K_A_BIAS;
-  wire [EW-1:0] b_exp = {{(EW-B_EXP_W){1'b0}}, b_e} + {{(EW-1){1'b0}}, b_e0} - K_B_BIAS;
+  // LSB exponent of the product (the accumulator's is lc)
   wire [EW-1:0] lp = a_exp + b_exp - K_PFRAC;
-  wire [EW-1:0] lc = {{(EW-ACC_EXP_W){1'b0}}, c_e} + {{(EW-1){1'b0}}, c_e0} - K_ACC_OFF;
 
   // ---------------------------------------------------------------- align and add
   reg  [EW-1:0]    d;        // accumulator LSB position in the window (exact part)
@@ -252,22 +287,27 @@ module fp8_fma #(
   end
 
   // ---------------------------------------------------------------- normalise
+  // leading zeros of the magnitude (rtl/lzc.v; FW when it is zero, where lz does not matter)
+  wire [LZ_W-1:0]  lz_cnt;
+  wire             mag_zero;
+
+  lzc #(
+    .WIDTH(FW)
+  ) u_lzc (
+    .in_i(mag),
+    .cnt_o(lz_cnt),
+    .zero_o(mag_zero)
+  );
+
   reg  [EW-1:0]    lz;
   reg  [EW-1:0]    e_msb;    // floor(log2 |sum|)
   reg  [EW-1:0]    nsh;
   reg  [FW-1:0]    nrm;
   reg              sub;      // the result binade is below min normal
   reg  [EW-1:0]    exp_idx;
-  integer          k;
-  reg  [EW-1:0]    kk;
 
   always @* begin
-    lz = {EW{1'b0}};
-    kk = {EW{1'b0}};
-    for (k = 0; k < FW; k = k + 1) begin
-      if (mag[k]) lz = K_FW1 - kk;
-      kk = kk + K_ONE;
-    end
+    lz = {{(EW-LZ_W){1'b0}}, lz_cnt};
     // the window's bit FW-1 has exponent win_lsb + FW - 2 (bit 0 is the sticky half-LSB)
     e_msb = win_lsb + K_TOP - lz;
     sub = $signed(e_msb) < $signed(K_EMIN);
@@ -305,32 +345,32 @@ module fp8_fma #(
     inc = 1'b0;
     inc2 = 1'b0;
     case (rm_i)
-      3'd1: ;  // rtz
-      3'd2: begin inc = inexact & s_neg; inc2 = inexact2 & s_neg; end  // rdn
-      3'd3: begin inc = inexact & ~s_neg; inc2 = inexact2 & ~s_neg; end  // rup
-      3'd4: begin inc = rbit; inc2 = rbit2; end  // rmm
-      3'd5: inc = sr_sum[SR_BITS];  // sr
-      3'd6: keep_r = {keep[M:1], keep[0] | inexact};  // rto
+      `FP8KIT_RM_RTZ: ;
+      `FP8KIT_RM_RDN: begin inc = inexact & s_neg; inc2 = inexact2 & s_neg; end
+      `FP8KIT_RM_RUP: begin inc = inexact & ~s_neg; inc2 = inexact2 & ~s_neg; end
+      `FP8KIT_RM_RMM: begin inc = rbit; inc2 = rbit2; end
+      `FP8KIT_RM_SR: inc = sr_sum[SR_BITS];
+      `FP8KIT_RM_RTO: keep_r = {keep[M:1], keep[0] | inexact};
       // rne; the finer rounding only matters for an all-ones significand, whose ties go up
       default: begin inc = rbit & (stk | keep[0]); inc2 = rbit2; end
     endcase
     mcode = {exp_idx, {M{1'b0}}} + {{(EW-1){1'b0}}, keep_r} + {{(EW+M-1){1'b0}}, inc};
-    over = (mag != {FW{1'b0}}) && (mcode >= K_OVER);
-    if (rm_i == 3'd5) begin
+    over = ~mag_zero && (mcode >= K_OVER);
+    if (rm_i == `FP8KIT_RM_SR) begin
       tiny = mcode < K_MIN_NORMAL;
     end else begin
       // tiny unless the value sits just below min normal and rounds up to it unbounded
       tiny = sub & ~((e_msb == K_EMIN - K_ONE) & all1_2 & inc2);
     end
     case (rm_i)
-      3'd1, 3'd6: to_max = 1'b1;
-      3'd2: to_max = ~s_neg;
-      3'd3: to_max = s_neg;
+      `FP8KIT_RM_RTZ, `FP8KIT_RM_RTO: to_max = 1'b1;
+      `FP8KIT_RM_RDN: to_max = ~s_neg;
+      `FP8KIT_RM_RUP: to_max = s_neg;
       default: to_max = 1'b0;
     endcase
     to_max = to_max | sat_i;
-    zero_neg = (c_zero & p_zero & (c_s == p_neg)) ? c_s : (rm_i == 3'd2);
-    if (mag == {FW{1'b0}}) begin
+    zero_neg = (c_zero & p_zero & (c_s == p_neg)) ? c_s : (rm_i == `FP8KIT_RM_RDN);
+    if (mag_zero) begin
       fin_code = {zero_neg, {(CW-1){1'b0}}};
     end else if (over) begin
       // +-max finite: exponent all ones but the LSB, mantissa all ones; +-Inf: exponent all ones
@@ -339,8 +379,11 @@ module fp8_fma #(
     end else begin
       fin_code = {s_neg, mcode[CW-2:0]};
     end
-    // {NV, DZ, OF, UF, NX}
-    fin_flags = {1'b0, 1'b0, over, tiny & (inexact | over) & ~over, inexact | over};
+    // NV and DZ stay 0 here
+    fin_flags = 5'b00000;
+    fin_flags[`FP8KIT_FLAG_OF_BIT] = over;
+    fin_flags[`FP8KIT_FLAG_UF_BIT] = tiny & (inexact | over) & ~over;
+    fin_flags[`FP8KIT_FLAG_NX_BIT] = inexact | over;
   end
 
   // ---------------------------------------------------------------- specials
@@ -352,17 +395,17 @@ module fp8_fma #(
   wire nv = p_invalid | clash | a_snan | b_snan | c_snan;
 
   always @* begin
+    flags_o = 5'b00000;
     if (r_nan) begin
       // canonical quiet NaN: positive, exponent all ones, mantissa MSB set
       res_o = {1'b0, {ACC_EXP_W{1'b1}}, 1'b1, {(M-1){1'b0}}};
-      flags_o = {nv, 4'b0000};
     end else if (r_inf) begin
       res_o = {r_inf_neg, {ACC_EXP_W{1'b1}}, {M{1'b0}}};
-      flags_o = {nv, 4'b0000};
     end else begin
       res_o = fin_code;
-      flags_o = {nv | fin_flags[4], fin_flags[3:0]};
+      flags_o = fin_flags;
     end
+    flags_o[`FP8KIT_FLAG_NV_BIT] = nv;
   end
 
 endmodule

@@ -70,11 +70,6 @@ module fp8_mul #(
   localparam [2:0] CLS_NORMAL = `FP8KIT_CLASS_NORMAL;
   localparam [2:0] CLS_INF    = `FP8KIT_CLASS_INF;
   localparam [2:0] CLS_NAN    = `FP8KIT_CLASS_NAN;
-  // emin - 1 of each operand: unbiased exponent = max(e, 1) - bias (derived, do not override)
-  localparam integer A_NBIAS_I = -A_BIAS;
-  localparam integer B_NBIAS_I = -B_BIAS;
-  localparam [EXP_O_W-1:0] A_NBIAS = A_NBIAS_I[EXP_O_W-1:0];
-  localparam [EXP_O_W-1:0] B_NBIAS = B_NBIAS_I[EXP_O_W-1:0];
 
 `ifndef SYNTHESIS
   initial begin
@@ -100,22 +95,47 @@ module fp8_mul #(
   end
 `endif
 
-  // ---------------------------------------------------------------- operand fields
-  wire               a_sign = a_i[A_EXP_W+A_MAN_W];
-  wire [A_EXP_W-1:0] a_exp  = a_i[A_EXP_W+A_MAN_W-1:A_MAN_W];
-  wire [A_MAN_W-1:0] a_man  = a_i[A_MAN_W-1:0];
-  wire               b_sign = b_i[B_EXP_W+B_MAN_W];
-  wire [B_EXP_W-1:0] b_exp  = b_i[B_EXP_W+B_MAN_W-1:B_MAN_W];
-  wire [B_MAN_W-1:0] b_man  = b_i[B_MAN_W-1:0];
+  // ---------------------------------------------------------------- operand fields and classes
+  wire                      a_sign;
+  wire                      b_sign;
+  // max(e, 1) - bias, in EXP_O_W bits (rtl/fp8_unpack.v)
+  wire signed [EXP_O_W-1:0] a_unb;
+  wire signed [EXP_O_W-1:0] b_unb;
+  wire [A_SIG_W-1:0]        a_sig;
+  wire [B_SIG_W-1:0]        b_sig;
+  // {nan, snan, inf, zero, sub} of each code
+  wire [4:0]                a_cls;
+  wire [4:0]                b_cls;
+  // the exponent fields are not needed beyond the unbiased exponents
+  wire [A_EXP_W-1:0]        unused_a_exp;
+  wire [B_EXP_W-1:0]        unused_b_exp;
+  wire                      unused_a_e0;
+  wire                      unused_b_e0;
 
-  wire a_e_zero = (a_exp == {A_EXP_W{1'b0}});
-  wire b_e_zero = (b_exp == {B_EXP_W{1'b0}});
+  fp8_unpack #(
+    .EXP_W(A_EXP_W), .MAN_W(A_MAN_W), .BIAS(A_BIAS), .SPECIALS(A_SPECIALS), .UNB_W(EXP_O_W)
+  ) u_fp8_unpack_a (
+    .code_i(a_i),
+    .sign_o(a_sign),
+    .exp_o(unused_a_exp),
+    .exp_zero_o(unused_a_e0),
+    .sig_o(a_sig),
+    .unb_o(a_unb),
+    .cls_o(a_cls)
+  );
 
-  // ---------------------------------------------------------------- operand classes
-  `include "fp8kit_class.vh"
-  // {nan, snan, inf, zero, sub} of each code (rtl/include/fp8kit_class.vh)
-  wire [4:0] a_cls = fp8kit_class(A_SPECIALS, A_EXP_W, A_MAN_W, {{(31-A_EXP_W-A_MAN_W){1'b0}}, a_i});
-  wire [4:0] b_cls = fp8kit_class(B_SPECIALS, B_EXP_W, B_MAN_W, {{(31-B_EXP_W-B_MAN_W){1'b0}}, b_i});
+  fp8_unpack #(
+    .EXP_W(B_EXP_W), .MAN_W(B_MAN_W), .BIAS(B_BIAS), .SPECIALS(B_SPECIALS), .UNB_W(EXP_O_W)
+  ) u_fp8_unpack_b (
+    .code_i(b_i),
+    .sign_o(b_sign),
+    .exp_o(unused_b_exp),
+    .exp_zero_o(unused_b_e0),
+    .sig_o(b_sig),
+    .unb_o(b_unb),
+    .cls_o(b_cls)
+  );
+
   // a signalling NaN is a NaN product like any other (fp8_mul has no flags)
   wire unused_snan = a_cls[3] ^ b_cls[3];
   wire a_nan = a_cls[4];
@@ -128,13 +148,6 @@ module fp8_mul #(
   wire b_sub = b_cls[0];
 
   // ---------------------------------------------------------------- exact product
-  wire [A_SIG_W-1:0] a_sig = {~a_e_zero, a_man};
-  wire [B_SIG_W-1:0] b_sig = {~b_e_zero, b_man};
-  // max(e, 1) - bias, sign-extended to EXP_O_W
-  wire signed [EXP_O_W-1:0] a_unb = $signed({{(EXP_O_W-A_EXP_W){1'b0}}, a_exp})
-                                    + $signed({{(EXP_O_W-1){1'b0}}, a_e_zero}) + $signed(A_NBIAS);
-  wire signed [EXP_O_W-1:0] b_unb = $signed({{(EXP_O_W-B_EXP_W){1'b0}}, b_exp})
-                                    + $signed({{(EXP_O_W-1){1'b0}}, b_e_zero}) + $signed(B_NBIAS);
   wire [SIG_W-1:0] sig_prod = a_sig * b_sig;
   wire signed [EXP_O_W-1:0] exp_sum = a_unb + b_unb;
 

@@ -25,6 +25,8 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "fp8kit_defs.vh"
+
 // Linting every rtl/*.v in one Verilator run sees several independent top modules by design.
 // verilator lint_off MULTITOP
 module int8_mac (

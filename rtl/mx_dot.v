@@ -23,14 +23,15 @@
 //   scale_a_i[7:0]      E8M0 scale of A (2**(code-127); 0xFF is the NaN scale)
 //   scale_b_i[7:0]      E8M0 scale of B
 //   res_o[31:0]         float32 result code (NaN is always 0x7FC00000)
-//   flags_o[4:0]        {NV, DZ, OF, UF, NX}; DZ is always 0; NV for an element pair Inf * 0, for a
+//   flags_o[4:0]        {NV, DZ, OF, UF, NX} (`FP8KIT_FLAG_*_BIT); DZ is always 0; NV for an element pair Inf * 0, for a
 //                       signalling-NaN element (ieee elements: MXFP8 E5M2 0x7D/0xFD), both whatever
 //                       the scales, and for +Inf + -Inf products
 // Latency: PIPE cycles, one block per cycle (no stall: the pipeline has no ready signal).
 //
 // Datapath: every exact product becomes a signed fixed-point integer whose LSB is the smallest
 // product LSB the format has (2**LSB0); the K integers are added exactly in an AW-bit accumulator
-// sized from the parameters. The magnitude is normalised with a leading-zero count, the scale
+// sized from the parameters (elements unpacked by rtl/fp8_unpack.v). The magnitude is normalised
+// with a leading-zero count (rtl/lzc.v), the scale
 // exponent sa + sb - 254 is added to the exponent, a right shift (limited) makes float32
 // subnormals, and one rne step produces the code. Tininess is detected after rounding.
 
@@ -38,6 +39,10 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
+`include "fp8kit_defs.vh"
+
+// Linting every rtl/*.v in one Verilator run sees several independent top modules by design.
+// verilator lint_off MULTITOP
 module mx_dot #(
   // elements per block
   parameter K = 32,
@@ -52,36 +57,24 @@ module mx_dot #(
   // 1: MXINT8 elements (FP element parameters ignored)
   parameter ELEM_INT8 = 0,
   // register stages 0...2 = latency in cycles
-  parameter PIPE = 0,
-  // element code width (derived, do not override)
-  parameter ELEM_W = (ELEM_INT8 != 0) ? 8 : 1 + ELEM_EXP_W + ELEM_MAN_W
+  parameter PIPE = 0
 ) (
-  input  wire                clk_i,
-  input  wire                rst_ni,
-  input  wire                valid_i,
-  input  wire [K*ELEM_W-1:0] a_i,
-  input  wire [K*ELEM_W-1:0] b_i,
-  input  wire [7:0]          scale_a_i,
-  input  wire [7:0]          scale_b_i,
-  output reg  [31:0]         res_o,
-  output reg  [4:0]          flags_o,
-  output reg                 valid_o
+  input  wire                                                            clk_i,
+  input  wire                                                            rst_ni,
+  input  wire                                                            valid_i,
+  // width K*ELEM_W (below); Verilog-2005 cannot name a body localparam in the port list
+  input  wire [K*((ELEM_INT8 != 0) ? 8 : 1 + ELEM_EXP_W + ELEM_MAN_W)-1:0] a_i,
+  input  wire [K*((ELEM_INT8 != 0) ? 8 : 1 + ELEM_EXP_W + ELEM_MAN_W)-1:0] b_i,
+  input  wire [7:0]                                                      scale_a_i,
+  input  wire [7:0]                                                      scale_b_i,
+  output reg  [31:0]                                                     res_o,
+  output reg  [4:0]                                                      flags_o,
+  output reg                                                             valid_o
 );
 
   // ---------------------------------------------------------------- derived, do not override
-  // ceil(log2(n)) for n >= 1
-  function integer clog2;
-    input integer n;
-    integer v;
-    begin
-      clog2 = 0;
-      v = n - 1;
-      while (v > 0) begin
-        clog2 = clog2 + 1;
-        v = v >> 1;
-      end
-    end
-  endfunction
+  // element code width (derived, do not override)
+  localparam integer ELEM_W = (ELEM_INT8 != 0) ? 8 : 1 + ELEM_EXP_W + ELEM_MAN_W;
 
   // FP product significand width and largest product left shift (derived, do not override)
   localparam integer PW = 2 * (ELEM_MAN_W + 1);
@@ -91,9 +84,9 @@ module mx_dot #(
   // exponent of the accumulator LSB before scaling (derived, do not override)
   localparam integer LSB0 = (ELEM_INT8 != 0) ? -12 : 2 - 2 * ELEM_BIAS - 2 * ELEM_MAN_W;
   // accumulator width: sign + product bits + growth of K additions (derived, do not override)
-  localparam integer AW = TW + 1 + clog2(K);
+  localparam integer AW = TW + 1 + $clog2(K);
   // lz count width (derived, do not override)
-  localparam integer LZW = clog2(AW + 1);
+  localparam integer LZW = $clog2(AW + 1);
   // exponent of the accumulator MSB with zero scales' offset (derived, do not override)
   localparam integer EOFF = AW - 1 + LSB0 - 254;
   localparam [31:0] V_EOFF = EOFF;
@@ -123,10 +116,6 @@ module mx_dot #(
       $display("mx_dot: PIPE=%0d not in 0...2", PIPE);
       $fatal(1);
     end
-    if (ELEM_W != ((ELEM_INT8 != 0) ? 8 : 1 + ELEM_EXP_W + ELEM_MAN_W)) begin
-      $display("mx_dot: ELEM_W=%0d is derived, do not override", ELEM_W);
-      $fatal(1);
-    end
     if (AW > 200 || EOFF < -2000 || EOFF > 2000) begin
       $display("mx_dot: element format too wide (accumulator %0d bits)", AW);
       $fatal(1);
@@ -135,9 +124,6 @@ module mx_dot #(
 `endif
 
   // ---------------------------------------------------------------- per-element products
-  // element classes per specials convention (rtl/include/fp8kit_class.vh)
-  `include "fp8kit_class.vh"
-
   wire [K-1:0]    p_nan;      // NaN element or Inf * 0
   wire [K-1:0]    p_invalid;  // Inf * 0 or a signalling-NaN element
   wire [K-1:0]    p_pinf;     // +Inf product
@@ -146,71 +132,92 @@ module mx_dot #(
   wire [K*AW-1:0] p_term;     // signed exact products, LSB 2**LSB0
 
   genvar k;
-  generate
-    for (k = 0; k < K; k = k + 1) begin : g_elem
-      if (ELEM_INT8 != 0) begin : g_int8
-        wire signed [7:0]  a_k = a_i[k*ELEM_W +: 8];
-        wire signed [7:0]  b_k = b_i[k*ELEM_W +: 8];
-        wire signed [15:0] prod = a_k * b_k;
-        assign p_term[k*AW +: AW] = {{(AW-16){prod[15]}}, prod};
-        assign p_nan[k] = 1'b0;
-        assign p_invalid[k] = 1'b0;
-        assign p_pinf[k] = 1'b0;
-        assign p_ninf[k] = 1'b0;
-        // a zero times a negative element is a -0 product (refmodel: sign a_k < 0 xor b_k < 0)
-        assign p_nzero[k] = ((~|a_k) | (~|b_k)) & (a_k[7] ^ b_k[7]);
-      end else begin : g_fp
-        wire [ELEM_W-1:0]     a_c = a_i[k*ELEM_W +: ELEM_W];
-        wire [ELEM_W-1:0]     b_c = b_i[k*ELEM_W +: ELEM_W];
-        wire                  a_s = a_c[ELEM_W-1];
-        wire                  b_s = b_c[ELEM_W-1];
-        wire [ELEM_EXP_W-1:0] a_e = a_c[ELEM_W-2 -: ELEM_EXP_W];
-        wire [ELEM_EXP_W-1:0] b_e = b_c[ELEM_W-2 -: ELEM_EXP_W];
-        wire [ELEM_MAN_W:0]   a_sig;
-        wire [ELEM_MAN_W:0]   b_sig;
-        if (ELEM_MAN_W > 0) begin : g_man
-          assign a_sig = {|a_e, a_c[ELEM_MAN_W-1:0]};
-          assign b_sig = {|b_e, b_c[ELEM_MAN_W-1:0]};
-        end else begin : g_noman
-          assign a_sig = |a_e;
-          assign b_sig = |b_e;
-        end
-        wire a_e0 = ~|a_e;
-        wire b_e0 = ~|b_e;
-        // {nan, snan, inf, zero, sub} of each element (rtl/include/fp8kit_class.vh)
-        wire [4:0] a_cls = fp8kit_class(ELEM_SPECIALS, ELEM_EXP_W, ELEM_MAN_W, {{(32-ELEM_W){1'b0}}, a_c});
-        wire [4:0] b_cls = fp8kit_class(ELEM_SPECIALS, ELEM_EXP_W, ELEM_MAN_W, {{(32-ELEM_W){1'b0}}, b_c});
-        wire a_nan = a_cls[4];
-        wire b_nan = b_cls[4];
-        wire a_inf = a_cls[2];
-        wire b_inf = b_cls[2];
-        wire a_zero = a_cls[1];
-        wire b_zero = b_cls[1];
-        // the subnormal bits are not needed: a_sig's hidden bit and the shift use a_e0
-        wire unused_sub = a_cls[0] ^ b_cls[0];
-        wire neg = a_s ^ b_s;
-        // Inf * 0, or a signalling-NaN element on either side (IEEE 754-2019 7.2), whatever the scales
-        wire invalid = (a_inf & b_zero) | (a_zero & b_inf) | a_cls[3] | b_cls[3];
-        wire nan = a_nan | b_nan | invalid;
-        wire inf = ~nan & (a_inf | b_inf);
-        wire zero = ~nan & ~inf & (a_zero | b_zero);
-        // shift = (a_e - 1 + a_e0) + (b_e - 1 + b_e0): subnormals sit at exponent 1
-        wire [ELEM_EXP_W:0] a_sh = {1'b0, a_e} - {{ELEM_EXP_W{1'b0}}, ~a_e0};
-        wire [ELEM_EXP_W:0] b_sh = {1'b0, b_e} - {{ELEM_EXP_W{1'b0}}, ~b_e0};
-        wire [ELEM_EXP_W+1:0] sh = {1'b0, a_sh} + {1'b0, b_sh};
-        // masks and xor-negation, not muxes, so that Yosys' share pass has nothing to explore
-        wire [PW-1:0]   psig = (a_sig * b_sig) & {PW{~(nan | inf)}};
-        wire [TW-1:0]   mag = {{(TW-PW){1'b0}}, psig} << sh;
-        wire [AW-1:0]   mag_x = {{(AW-TW){1'b0}}, mag};
-        assign p_term[k*AW +: AW] = (mag_x ^ {AW{neg}}) + {{(AW-1){1'b0}}, neg};
-        assign p_nan[k] = nan;
-        assign p_invalid[k] = invalid;
-        assign p_pinf[k] = inf & ~neg;
-        assign p_ninf[k] = inf & neg;
-        assign p_nzero[k] = zero & neg;
-      end
+  for (k = 0; k < K; k = k + 1) begin : gen_elem
+    if (ELEM_INT8 != 0) begin : gen_int8
+      wire signed [7:0]  a_k = a_i[k*ELEM_W +: 8];
+      wire signed [7:0]  b_k = b_i[k*ELEM_W +: 8];
+      wire signed [15:0] prod = a_k * b_k;
+      assign p_term[k*AW +: AW] = {{(AW-16){prod[15]}}, prod};
+      assign p_nan[k] = 1'b0;
+      assign p_invalid[k] = 1'b0;
+      assign p_pinf[k] = 1'b0;
+      assign p_ninf[k] = 1'b0;
+      // a zero times a negative element is a -0 product (refmodel: sign a_k < 0 xor b_k < 0)
+      assign p_nzero[k] = ((~|a_k) | (~|b_k)) & (a_k[7] ^ b_k[7]);
+    end else begin : gen_fp
+      wire [ELEM_W-1:0]     a_c = a_i[k*ELEM_W +: ELEM_W];
+      wire [ELEM_W-1:0]     b_c = b_i[k*ELEM_W +: ELEM_W];
+      wire                  a_s;
+      wire                  b_s;
+      wire [ELEM_MAN_W:0]   a_sig;
+      wire [ELEM_MAN_W:0]   b_sig;
+      // max(e, 1) - 1 of each element: its shift above the subnormal exponent
+      wire [ELEM_EXP_W:0]   a_sh;
+      wire [ELEM_EXP_W:0]   b_sh;
+      // {nan, snan, inf, zero, sub} of each element
+      wire [4:0]            a_cls;
+      wire [4:0]            b_cls;
+      // the exponent fields are not needed beyond the shifts
+      wire [ELEM_EXP_W-1:0] unused_a_e;
+      wire [ELEM_EXP_W-1:0] unused_b_e;
+      wire                  unused_a_e0;
+      wire                  unused_b_e0;
+
+      // BIAS 1: the unbiased exponent max(e, 1) - 1 is the shift
+      fp8_unpack #(
+        .EXP_W(ELEM_EXP_W), .MAN_W(ELEM_MAN_W), .BIAS(1), .SPECIALS(ELEM_SPECIALS),
+        .UNB_W(ELEM_EXP_W + 1)
+      ) u_fp8_unpack_a (
+        .code_i(a_c),
+        .sign_o(a_s),
+        .exp_o(unused_a_e),
+        .exp_zero_o(unused_a_e0),
+        .sig_o(a_sig),
+        .unb_o(a_sh),
+        .cls_o(a_cls)
+      );
+
+      fp8_unpack #(
+        .EXP_W(ELEM_EXP_W), .MAN_W(ELEM_MAN_W), .BIAS(1), .SPECIALS(ELEM_SPECIALS),
+        .UNB_W(ELEM_EXP_W + 1)
+      ) u_fp8_unpack_b (
+        .code_i(b_c),
+        .sign_o(b_s),
+        .exp_o(unused_b_e),
+        .exp_zero_o(unused_b_e0),
+        .sig_o(b_sig),
+        .unb_o(b_sh),
+        .cls_o(b_cls)
+      );
+
+      wire a_nan = a_cls[4];
+      wire b_nan = b_cls[4];
+      wire a_inf = a_cls[2];
+      wire b_inf = b_cls[2];
+      wire a_zero = a_cls[1];
+      wire b_zero = b_cls[1];
+      // the subnormal bits are not needed: the hidden bit and the shift come from the unpacker
+      wire unused_sub = a_cls[0] ^ b_cls[0];
+      wire neg = a_s ^ b_s;
+      // Inf * 0, or a signalling-NaN element on either side (IEEE 754-2019 7.2), whatever the scales
+      wire invalid = (a_inf & b_zero) | (a_zero & b_inf) | a_cls[3] | b_cls[3];
+      wire nan = a_nan | b_nan | invalid;
+      wire inf = ~nan & (a_inf | b_inf);
+      wire zero = ~nan & ~inf & (a_zero | b_zero);
+      // shift = (a_e - 1 + a_e0) + (b_e - 1 + b_e0): subnormals sit at exponent 1
+      wire [ELEM_EXP_W+1:0] sh = {1'b0, a_sh} + {1'b0, b_sh};
+      // masks and xor-negation, not muxes, so that Yosys' share pass has nothing to explore
+      wire [PW-1:0]   psig = (a_sig * b_sig) & {PW{~(nan | inf)}};
+      wire [TW-1:0]   mag = {{(TW-PW){1'b0}}, psig} << sh;
+      wire [AW-1:0]   mag_x = {{(AW-TW){1'b0}}, mag};
+      assign p_term[k*AW +: AW] = (mag_x ^ {AW{neg}}) + {{(AW-1){1'b0}}, neg};
+      assign p_nan[k] = nan;
+      assign p_invalid[k] = invalid;
+      assign p_pinf[k] = inf & ~neg;
+      assign p_ninf[k] = inf & neg;
+      assign p_nzero[k] = zero & neg;
     end
-  endgenerate
+  end
 
   // ---------------------------------------------------------------- stage 1: exact sum, specials
   reg [AW-1:0] acc;
@@ -229,26 +236,24 @@ module mx_dot #(
   wire [S1W-1:0] s1_q;
   wire           s1_valid;
 
-  generate
-    if (PIPE >= 1) begin : g_s1_reg
-      reg [S1W-1:0] q;
-      reg           v;
-      always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          q <= {S1W{1'b0}};
-          v <= 1'b0;
-        end else begin
-          v <= valid_i;
-          if (valid_i) q <= s1_d;
-        end
+  if (PIPE >= 1) begin : gen_s1_reg
+    reg [S1W-1:0] q;
+    reg           v;
+    always @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        q <= {S1W{1'b0}};
+        v <= 1'b0;
+      end else begin
+        v <= valid_i;
+        if (valid_i) q <= s1_d;
       end
-      assign s1_q = q;
-      assign s1_valid = v;
-    end else begin : g_s1_comb
-      assign s1_q = s1_d;
-      assign s1_valid = valid_i;
     end
-  endgenerate
+    assign s1_q = q;
+    assign s1_valid = v;
+  end else begin : gen_s1_comb
+    assign s1_q = s1_d;
+    assign s1_valid = valid_i;
+  end
 
   wire [AW-1:0] sum = s1_q[S1W-1 -: AW];
   wire [8:0]    sc_sum = s1_q[14:6];
@@ -264,20 +269,17 @@ module mx_dot #(
   wire [AW-1:0] sum_mag = (sum ^ {AW{sum_neg}}) + {{(AW-1){1'b0}}, sum_neg};
   wire          sum_zero = ~|sum;
 
-  reg [LZW-1:0] lz;
-  reg           lz_found;
-  integer i;
-  always @* begin
-    lz = {LZW{1'b0}};
-    lz_found = 1'b0;
-    for (i = AW - 1; i >= 0; i = i - 1) begin
-      if (!lz_found && sum_mag[i]) begin
-        lz_found = 1'b1;
-      end else if (!lz_found) begin
-        lz = lz + {{(LZW-1){1'b0}}, 1'b1};
-      end
-    end
-  end
+  // leading zeros of the magnitude (rtl/lzc.v; AW when the sum is zero, where lz does not matter)
+  wire [LZW-1:0] lz;
+  wire           unused_lz_zero;
+
+  lzc #(
+    .WIDTH(AW)
+  ) u_lzc (
+    .in_i(sum_mag),
+    .cnt_o(lz),
+    .zero_o(unused_lz_zero)
+  );
 
   wire [AW-1:0] norm = sum_mag << lz;
 
@@ -324,37 +326,41 @@ module mx_dot #(
                     | ({32{sel_zero}} & {all_nzero, 31'd0})
                     | ({32{sel_ovf}} & {sum_neg, 8'hFF, 23'd0})
                     | ({32{sel_num}} & {sum_neg, mag_code});
-  wire [4:0]  flags_d = {sel_nan & invalid, 1'b0, sel_ovf, sel_num & tiny & inexact,
-                         sel_ovf | (sel_num & inexact)};
+  reg  [4:0]  flags_d;
+  always @* begin
+    flags_d = 5'b00000;
+    flags_d[`FP8KIT_FLAG_NV_BIT] = sel_nan & invalid;
+    flags_d[`FP8KIT_FLAG_OF_BIT] = sel_ovf;
+    flags_d[`FP8KIT_FLAG_UF_BIT] = sel_num & tiny & inexact;
+    flags_d[`FP8KIT_FLAG_NX_BIT] = sel_ovf | (sel_num & inexact);
+  end
 
   // ---------------------------------------------------------------- output register (PIPE >= 2)
-  generate
-    if (PIPE >= 2) begin : g_out_reg
-      always @(posedge clk_i or negedge rst_ni) begin
-        if (!rst_ni) begin
-          res_o <= 32'd0;
-          flags_o <= 5'd0;
-          valid_o <= 1'b0;
-        end else begin
-          valid_o <= s1_valid;
-          if (s1_valid) begin
-            res_o <= res_d;
-            flags_o <= flags_d;
-          end
+  if (PIPE >= 2) begin : gen_out_reg
+    always @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        res_o <= 32'd0;
+        flags_o <= 5'd0;
+        valid_o <= 1'b0;
+      end else begin
+        valid_o <= s1_valid;
+        if (s1_valid) begin
+          res_o <= res_d;
+          flags_o <= flags_d;
         end
       end
-    end else begin : g_out_comb
-      always @* begin
-        res_o = res_d;
-        flags_o = flags_d;
-        valid_o = s1_valid;
-      end
     end
-    if (PIPE == 0) begin : g_no_clock
-      // the clock and reset are not used without pipeline registers
-      wire unused_clk = clk_i ^ rst_ni;
+  end else begin : gen_out_comb
+    always @* begin
+      res_o = res_d;
+      flags_o = flags_d;
+      valid_o = s1_valid;
     end
-  endgenerate
+  end
+  if (PIPE == 0) begin : gen_no_clock
+    // the clock and reset are not used without pipeline registers
+    wire unused_clk = clk_i ^ rst_ni;
+  end
 
 endmodule
 
