@@ -70,6 +70,14 @@ def test_a_new_leaf_is_picked_up_without_an_edit(rtl_copy):
     assert "lzc_new" in toplevels(rtl_copy) and "lzc_new" not in SIM_TOPS
 
 
+def test_simulated_modules_are_those_a_sim_top_reaches(rtl_copy):
+    (rtl_copy / "zz_alone.v").write_text(_leaf("zz_alone"))
+    reached = manifest.simulated(rtl_copy)
+    assert "zz_alone" not in reached and set(SIM_TOPS) <= set(reached)
+    assert set(reached) == {n for t in SIM_TOPS for n in scan(rtl_copy).closure(t)}
+    assert list(reached) == [t for t in toplevels(rtl_copy) if t in reached]
+
+
 def test_instances_in_comments_and_strings_do_not_count(rtl_copy):
     (rtl_copy / "zz_a.v").write_text(
         '// lfsr32 #(.SEED(1)) u_x (\n/* fp8_fma u_y ( */\n' + _leaf("zz_a").replace(
@@ -94,6 +102,13 @@ def test_instantiation_cycle_is_refused(rtl_copy):
     (rtl_copy / "cyc_b.v").write_text(_leaf("cyc_b").replace("endmodule", "cyc_a u_a (.a_i(a_i), .y_o());\nendmodule"))
     with pytest.raises(ValueError, match="cycle: cyc_a -> cyc_b -> cyc_a"):
         scan(rtl_copy)
+
+
+def test_a_copy_without_the_toplevel_file_lists_the_expected_paths(rtl_copy):
+    """The simulator is then the one to say which file is missing."""
+    (rtl_copy / "fp8_mul.v").unlink()
+    assert sources_for("fp8_mul", rtl_copy) == [rtl_copy / p.name for p in sources_for("fp8_mul")]
+    assert sources_for("fp8_mac", tmp := rtl_copy / "absent") == [tmp / p.name for p in sources_for("fp8_mac")]
 
 
 def test_unknown_toplevel_names_the_known_ones():

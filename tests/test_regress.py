@@ -43,6 +43,18 @@ def test_full_plan_is_bigger_and_exhaustive_for_products():
     assert all(2 * int(dict(c.env)["FP8KIT_MAC_STEPS"]) * len(RoundingMode) >= 1_000_000 for c in mac)
 
 
+@pytest.mark.parametrize("level", ["quick", "full"])
+def test_every_case_is_a_legal_rtl_parameter_set(level):
+    """Every case's parameters pass its toplevel's elaboration checks (the full plan once held unsigned
+    UE5M3 products whose A_SIGNED/B_SIGNED fp8_mul does not have)."""
+    from fp8kit.rtlspec.legality import check_rtl_params
+    from fp8kit.rtlspec.manifest import SIM_TOPS
+
+    for case in plan(level):
+        assert case.toplevel in SIM_TOPS
+        check_rtl_params(case.toplevel, dict(case.params))
+
+
 def test_shards_partition_the_cases():
     cases = plan("quick")
     shards = [select(cases, shard=(i, 4)) for i in range(1, 5)]

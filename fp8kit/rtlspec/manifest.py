@@ -9,7 +9,8 @@ looked up in :data:`INCLUDE_DIRS`, and scanned for nested includes too). From th
   it instantiates, directly or not), as the simulators, cost synthesis and mutation read them;
 - :func:`include_dirs` gives the include directories;
 - :func:`toplevels` lists every module (each one is a lint and synthesis toplevel), leaves first;
-- :data:`SIM_TOPS` names the modules that have a cocotb bench (``verif/<module>/tb_<module>.py``).
+- :data:`SIM_TOPS` names the modules that have a cocotb bench (``verif/<module>/tb_<module>.py``);
+- :func:`simulated` lists the modules a simulation top reaches (what mutation mutates).
 
 A new leaf file (say ``rtl/lzc.v``) is picked up with no edit here: the modules that instantiate
 it list it before themselves. The FuseSoC core ``rtl/fp8kit.core`` is rendered from this manifest
@@ -17,7 +18,7 @@ by :func:`render_core` (``python -m fp8kit.rtlspec.manifest core --write``) and 
 committed file equals the rendering.
 
 Queries for make and shell scripts: ``python -m fp8kit.rtlspec.manifest toplevels``, ``sim-tops``,
-``sources TOP``, ``includes [TOP]`` (one item per line unless ``--sep`` is given).
+``simulated``, ``sources TOP``, ``includes [TOP]`` (one item per line unless ``--sep`` is given).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 from fp8kit import paths
 
 __all__ = ["INCLUDE_DIRS", "MANIFEST", "SIM_TOPS", "Manifest", "RtlModule", "core_path", "include_dirs", "main",
-           "render_core", "scan", "sim_tops", "sources_for", "toplevels", "write_core"]
+           "render_core", "scan", "sim_tops", "simulated", "sources_for", "toplevels", "write_core"]
 
 INCLUDE_DIRS: tuple[str, ...] = ("include",)
 """Where `` `include``d headers are looked up, relative to the RTL directory (``fp8kit_defs.vh``)."""
@@ -221,14 +222,19 @@ def sources_for(toplevel: str, rtl_dir: os.PathLike | str | None = None) -> list
     """The source paths of ``toplevel`` in ``rtl_dir`` (default :func:`fp8kit.paths.rtl_dir`),
     leaves first.
 
-    A directory that does not exist (a copy to be made later) gets the sources the checkout's
-    RTL directory lists, under ``rtl_dir``.
+    A directory that does not exist (a copy to be made later), or a copy that lacks the
+    toplevel's own file, gets the sources the checkout's RTL directory lists, under ``rtl_dir``
+    (so the simulator names the missing file).
 
     Raises:
         KeyError: ``toplevel`` is not a module of the RTL (the message lists the known ones).
     """
     base = _base(rtl_dir)
-    manifest = scan(base if base.is_dir() else None)
+    manifest = scan(base) if base.is_dir() else None
+    if manifest is None or toplevel not in manifest.modules:
+        checkout = scan()
+        if toplevel in checkout.modules or manifest is None:
+            manifest = checkout
     return [base / n for n in manifest.sources(manifest.module(toplevel).name)]
 
 
@@ -257,6 +263,14 @@ def sim_tops(rtl_dir: os.PathLike | str | None = None) -> tuple[str, ...]:
     if missing:
         raise ValueError(f"simulation top(s) {', '.join(missing)} not in the RTL; modules: {', '.join(known)}")
     return SIM_TOPS
+
+
+def simulated(rtl_dir: os.PathLike | str | None = None) -> tuple[str, ...]:
+    """Every module a simulation top reaches (the tops and the modules below them), leaves first:
+    the modules whose edits a simulation can see (mutation mutates these)."""
+    m = scan(rtl_dir)
+    reached = {n for t in sim_tops(rtl_dir) for n in m.closure(t)}
+    return tuple(n for n in m.toplevels() if n in reached)
 
 
 class _LazyManifest(Mapping[str, tuple[str, ...]]):
@@ -360,7 +374,7 @@ def write_core(rtl_dir: os.PathLike | str | None = None) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m fp8kit.rtlspec.manifest QUERY``: print the manifest for make and scripts."""
     ap = argparse.ArgumentParser(prog="python -m fp8kit.rtlspec.manifest", description=main.__doc__)
-    ap.add_argument("query", choices=("toplevels", "sim-tops", "sources", "includes", "core"))
+    ap.add_argument("query", choices=("toplevels", "sim-tops", "simulated", "sources", "includes", "core"))
     ap.add_argument("toplevel", nargs="?", help="the toplevel (sources, includes)")
     ap.add_argument("--rtl-dir", default=None, help="the RTL directory (default: the checkout's rtl/)")
     ap.add_argument("--sep", default="\n", help="separator between items (default: newline)")
@@ -381,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             items = toplevels(opts.rtl_dir)
         elif opts.query == "sim-tops":
             items = sim_tops(opts.rtl_dir)
+        elif opts.query == "simulated":
+            items = simulated(opts.rtl_dir)
         elif opts.query == "sources":
             items = sources_for(opts.toplevel, opts.rtl_dir)
         else:

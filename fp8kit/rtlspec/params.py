@@ -16,7 +16,7 @@ from refmodel.formats import Format, get_format
 
 from .legality import check_rtl_params, fma_window, fma_window_problem
 
-__all__ = ["PRODUCERS", "FmaWidths", "check_fma_window", "fma_rtl_params", "fma_widths", "int8_mac_rtl_params",
+__all__ = ["PRODUCERS", "FmaWidths", "check_fma_window", "fma_rtl_params", "fma_widths", "int8_mac_rtl_params", "is_rtl_operand",
            "lfsr32_rtl_params", "mac_rtl_params", "mul_rtl_params", "mx_dot_rtl_params", "operand_rtl_params",
            "pack_lanes", "rtl_param_overrides"]
 
@@ -54,6 +54,15 @@ def operand_rtl_params(fmt: Any, prefix: str) -> dict[str, int]:
             "with M >= 1 of at most 16 bits (ieee, fn, fnuz or none specials)"
         )
     return f.rtl_params(prefix)
+
+
+def is_rtl_operand(fmt: Any) -> bool:
+    """Whether ``fmt`` can be an operand of ``fp8_mul``/``fp8_fma``/``fp8_mac`` (:func:`operand_rtl_params`)."""
+    try:
+        operand_rtl_params(fmt, "A_")
+    except ValueError:
+        return False
+    return True
 
 
 def _operand_pair(fmt_a: Any, fmt_b: Any) -> dict[str, int]:

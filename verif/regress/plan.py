@@ -10,7 +10,7 @@ module   quick                                       full
 lfsr32   2 seeds, 4,096 words                        4 seeds, 65,536 words
 int8_mac random streams (1,000) + both int32 limits  random streams (100,000) + limits
 fp8_mul  every code pair of 6 format pairs           every code pair of every ordered pair of the
-                                                     registered <= 8-bit formats
+                                                     registered <= 8-bit RTL operand formats
 fp8_fma  3 operand pairs x 3 accumulators x 7 modes, 3 pairs x 3 accs x 7 modes, directed +
          directed + 200 random vectors each          150,000 random each (>= 10^6 per pair x acc)
 fp8_mac  3 configurations x 7 modes, 2 x 150 steps   2 x 75,000 steps each (>= 10^6 per config)
@@ -30,8 +30,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from refmodel.encodings import RoundingMode
-from refmodel.formats import get_format, registered_formats
-from fp8kit.rtlspec.params import fma_rtl_params, mx_dot_rtl_params
+from refmodel.formats import registered_formats
+from fp8kit.rtlspec.params import (fma_rtl_params, int8_mac_rtl_params, is_rtl_operand, lfsr32_rtl_params,
+                                   mac_rtl_params, mul_rtl_params, mx_dot_rtl_params)
 
 __all__ = ["LEVELS", "Case", "parse_shard", "plan", "select"]
 
@@ -113,7 +114,7 @@ def _short(fmt: str) -> str:
 def _mul_pairs(level: str) -> list[tuple[str, str]]:
     if level == "quick":
         return MUL_PAIRS_QUICK
-    small = [f.name for f in registered_formats() if f.bits <= 8 and f.specials.name != "SCALE"]
+    small = [f.name for f in registered_formats() if f.bits <= 8 and is_rtl_operand(f)]
     return [(a, b) for a in small for b in small]
 
 
@@ -128,14 +129,13 @@ def plan(level: str) -> list[Case]:
     full = level == "full"
     cases: list[Case] = []
     for seed in ([1, 0xDEADBEEF, 0x80000000, 0xFFFFFFFF] if full else [1, 0xDEADBEEF]):
-        cases.append(_case(f"lfsr32/seed{seed:08x}", "lfsr32", "lfsr32", "verif.lfsr32.tb_lfsr32", {"SEED": seed},
+        cases.append(_case(f"lfsr32/seed{seed:08x}", "lfsr32", "lfsr32", "verif.lfsr32.tb_lfsr32", lfsr32_rtl_params(seed),
                            {"FP8KIT_LFSR_SEED": seed, "FP8KIT_LFSR_WORDS": 65536 if full else 4096}, 2))
-    cases.append(_case("int8_mac/streams", "int8_mac", "int8_mac", "verif.int8_mac.tb_int8_mac", {},
+    cases.append(_case("int8_mac/streams", "int8_mac", "int8_mac", "verif.int8_mac.tb_int8_mac", int8_mac_rtl_params(),
                        {"FP8KIT_INT8_RANDOM": 100_000 if full else 1000}, 4))
     for fa, fb in _mul_pairs(level):
-        params = {**get_format(fa).rtl_params("A_"), **get_format(fb).rtl_params("B_")}
         cases.append(_case(f"fp8_mul/{_short(fa)}-x-{_short(fb)}", "mul", "fp8_mul", "verif.fp8_mul.tb_fp8_mul",
-                           params, {"FP8KIT_FMT_A": fa, "FP8KIT_FMT_B": fb, "FP8KIT_MUL_PAIRS": 0}, 1))
+                           mul_rtl_params(fa, fb), {"FP8KIT_FMT_A": fa, "FP8KIT_FMT_B": fb, "FP8KIT_MUL_PAIRS": 0}, 1))
     for fa, fb in FMA_PAIRS:
         for acc in FMA_ACCS:
             for mode in RoundingMode:
@@ -150,7 +150,7 @@ def plan(level: str) -> list[Case]:
             name = mode.label
             cases.append(_case(
                 f"fp8_mac/{_short(fa)}-x-{_short(fb)}/{acc}/{name}", "mac", "fp8_mac", "verif.fp8_mac.tb_fp8_mac",
-                {**fma_rtl_params(fa, fb, acc, SR_BITS), "SEED": lseed},
+                mac_rtl_params(fa, fb, acc, SR_BITS, lseed),
                 {"FP8KIT_FMT_A": fa, "FP8KIT_FMT_B": fb, "FP8KIT_ACC": acc, "FP8KIT_SR_BITS": SR_BITS,
                  "FP8KIT_LFSR_SEED": lseed, "FP8KIT_MODES": int(mode), "FP8KIT_MAC_STEPS": 75_000 if full else 150}, 1))
     for t, pipe in MX_PIPES.items():
