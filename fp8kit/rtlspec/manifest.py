@@ -266,11 +266,11 @@ def sim_tops(rtl_dir: os.PathLike | str | None = None) -> tuple[str, ...]:
 
 
 def simulated(rtl_dir: os.PathLike | str | None = None) -> tuple[str, ...]:
-    """Every module a simulation top reaches (the tops and the modules below them), leaves first:
-    the modules whose edits a simulation can see (mutation mutates these)."""
+    """Every module a simulation top reaches: the modules whose edits a simulation can see
+    (mutation mutates these). In :data:`SIM_TOPS` order, each top after the modules below it
+    that no earlier top reached."""
     m = scan(rtl_dir)
-    reached = {n for t in sim_tops(rtl_dir) for n in m.closure(t)}
-    return tuple(n for n in m.toplevels() if n in reached)
+    return tuple(dict.fromkeys(n for t in sim_tops(rtl_dir) for n in m.closure(t)))
 
 
 class _LazyManifest(Mapping[str, tuple[str, ...]]):

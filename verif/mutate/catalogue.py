@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fp8kit import paths
+from fp8kit.rtlspec.manifest import simulated
 from verif.mutate.mutant import Mutant
 from verif.mutate.operators import operator_mutants
 
@@ -18,8 +19,9 @@ __all__ = ["DEFAULT_MAX_PER_MODULE", "EQUIVALENT", "MODULES", "RTL", "TARGETED",
 
 RTL = paths.rtl_dir()
 """The RTL mutated (:func:`fp8kit.paths.rtl_dir`)."""
-MODULES = ("lfsr32", "int8_mac", "fp8_mul", "fp8_fma", "fp8_mac", "mx_dot")
-"""The mutated files, ``rtl/<module>.v``."""
+MODULES = simulated(RTL)
+"""The mutated files, ``rtl/<module>.v``: every module a simulation top reaches (the manifest's
+:func:`fp8kit.rtlspec.manifest.simulated`, leaves first)."""
 DEFAULT_MAX_PER_MODULE = 40
 """Generic mutants sampled per module in a default run (the named ones always run)."""
 
