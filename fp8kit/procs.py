@@ -10,6 +10,7 @@ A timeout raises :class:`StepTimeout`, whose message names the step, the limit a
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -19,7 +20,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
 __all__ = ["Interrupted", "StepTimeout", "ToolMissing", "env_seconds", "run", "popen", "kill_group", "kill_all",
-           "thread_map"]
+           "require", "thread_map"]
 
 _GRACE_S = 2.0  # SIGTERM to SIGKILL
 
@@ -46,6 +47,33 @@ class StepTimeout(RuntimeError):
 class ToolMissing(RuntimeError):
     """An external tool (a simulator, Yosys, pytest-xdist) is missing or unsupported; the message says
     what to install. ``fp8kit`` reports it as an input error (exit 2): nothing ran."""
+
+
+def require(name: str, hint: str, *, error: type[ToolMissing] = ToolMissing) -> str:
+    """The path of the executable ``name`` found on ``PATH`` (as ``shutil.which`` finds it).
+
+    Every lookup of an external tool goes through here, so a missing one is always reported the
+    same way: ``<name> not found on PATH: <hint>``.
+
+    Args:
+        name: the executable, e.g. ``"iverilog"`` (or a path, checked as ``shutil.which`` does).
+        hint: what to install, e.g. ``"install Icarus Verilog (apt-get install iverilog)"``.
+        error: the exception raised, :class:`ToolMissing` or a subclass of it that a caller catches
+            (``verif.common.SimToolError``, ``fp8kit.cost.synth.YosysMissing``).
+
+    Returns:
+        The tool's path.
+
+    Raises:
+        ToolMissing: (or ``error``) the tool is not found; the message names it and ``hint``.
+        TypeError: ``error`` is not :class:`ToolMissing` or a subclass of it.
+    """
+    if not (isinstance(error, type) and issubclass(error, ToolMissing)):
+        raise TypeError(f"error must be ToolMissing or a subclass of it, got {error!r}")
+    path = shutil.which(name)
+    if path is None:
+        raise error(f"{name} not found on PATH: {hint}")
+    return path
 
 
 class Interrupted(KeyboardInterrupt):

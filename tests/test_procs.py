@@ -156,3 +156,31 @@ def test_thread_map_kills_the_other_threads_children_when_one_fails():
         procs.thread_map(job, [0, 1], jobs=2)
     assert time.monotonic() - t0 < 15
     assert not [p for p in procs._LIVE if p.poll() is None]
+
+
+class _OwnMissing(procs.ToolMissing):
+    pass
+
+
+def test_require_finds_the_tool_on_path(tmp_path, monkeypatch):
+    tool = tmp_path / "fp8kit-fake-tool"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert procs.require("fp8kit-fake-tool", "unused") == str(tool)
+
+
+def test_require_raises_tool_missing_naming_the_tool_and_the_hint(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(procs.ToolMissing) as info:
+        procs.require("yosys", "apt-get install yosys")
+    assert type(info.value) is procs.ToolMissing
+    assert str(info.value) == "yosys not found on PATH: apt-get install yosys"
+    with pytest.raises(_OwnMissing, match=r"^iverilog not found on PATH: install it$"):
+        procs.require("iverilog", "install it", error=_OwnMissing)
+
+
+@pytest.mark.parametrize("error", [RuntimeError, ValueError, "ToolMissing"])
+def test_require_refuses_an_error_that_is_not_a_tool_missing(error):
+    with pytest.raises(TypeError, match="must be ToolMissing or a subclass"):
+        procs.require("sh", "unused", error=error)

@@ -6,15 +6,33 @@ per-configuration suites are tests/rtl/test_fp8_fma_replay.py and test_mx_dot_re
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from fp8kit import procs
 from fp8kit import vectors as vec
 from fp8kit.cli import main
+from verif.common.manifest import include_dirs, sources_for
 from verif.common.runner import SimToolError
-from verif.replay import replay
+from verif.replay import bench, replay
+
+# The mismatch line of each op's bench, as the hand-written benches printed it (fp8kit replay's report).
+_MISMATCH = {
+    "mul": r"MISMATCH case \d+: a=[0-9a-f]{2} b=[0-9a-f] expected sign=[01] exp=[0-9a-f]{2} sig=[0-9a-f]{2} class=\d "
+           r"got sign=[01] exp=[0-9a-f]{2} sig=[0-9a-f]{2} class=\d$",
+    "fma": r"MISMATCH case \d+: a=[0-9a-f]{2} b=[0-9a-f]{2} acc=[0-9a-f]{4} rm=\d rand=[0-9a-f]{4} sat=[01] "
+           r"expected res=[0-9a-f]{4} flags=[01]{5} got res=[0-9a-f]{4} flags=[01]{5}$",
+    "mac": r"MISMATCH case \d+: first=[01] a=[0-9a-f]{2} b=[0-9a-f]{2} rm=\d sat=[01] expected rand=[0-9a-f]{3} "
+           r"acc=[0-9a-f]{8} flags=[01]{5} got rand=[0-9a-f]{3} acc=[0-9a-f]{8} flags=[01]{5}$",
+    "int8_mac": r"MISMATCH case \d+: first=[01] a=[0-9a-f]{2} b=[0-9a-f]{2} sat=[01] rep=\d+ expected "
+                r"acc=[0-9a-f]{8} ovf=[01] got acc=[0-9a-f]{8} ovf=[01] valid_o=[01]$",
+    "mx_dot": r"MISMATCH case \d+: scale_a=[0-9a-f]{2} scale_b=[0-9a-f]{2} expected res=[0-9a-f]{8} flags=[01]{5} "
+              r"got res=[0-9a-f]{8} flags=[01]{5}$",
+}
 
 
 def _keep_rows(v: vec.Vectors, keep: np.ndarray) -> vec.Vectors:
@@ -77,6 +95,7 @@ def test_corrupted_expected_value_is_caught(tmp_path: Path, op: str) -> None:
     n, bad, out = replay(vec.write(vec.Vectors(v.header, rows), tmp_path / "bad.hex"))
     assert (n, bad) == (rows.shape[0], 1)
     assert f"MISMATCH case {victim}:" in out
+    assert re.search(_MISMATCH[op], out, re.MULTILINE), out[-2000:]
 
 
 @pytest.mark.rtl
@@ -113,3 +132,81 @@ def test_replay_on_verilator(tmp_path: Path, op: str) -> None:
     v = vec.generate(op, **({"fmt": "float8_e5m2", "acc": "bfloat16"} if op in ("fma", "mac") else {}))
     n, bad, out = replay(vec.write(v, tmp_path / f"{op}.hex"), simulator="verilator")
     assert n == v.header["cases"] and bad == 0, "\n".join(out.splitlines()[:30])
+
+
+@pytest.mark.lint
+@pytest.mark.parametrize("op, kwargs", [
+    ("mul", {"fmt": "float6_e3m2fn", "fmt_b": "float4_e2m1fn"}),
+    ("fma", {"fmt": "float8_e5m2", "acc": "bfloat16", "rounding": "rne,sr", "sr_bits": 7}),
+    ("mac", {"acc": "float16", "rounding": "sr", "lfsr_seed": 0xDEADBEEF}),
+    ("int8_mac", {}),
+    ("mx_dot", {"fmt": "mxfp8_e4m3", "k": 4}),
+    ("mx_dot", {"fmt": "mxint8", "k": 3}),
+])
+def test_generated_bench_is_lint_clean(tmp_path: Path, op: str, kwargs) -> None:
+    """The bench written from a file's columns passes verilator --lint-only -Wall with its DUT."""
+    verilator = procs.require("verilator", "install Verilator (apt-get install verilator)")
+    v = vec.generate(op, **kwargs)
+    path = bench.write(v.header, vec.rtl_params(v.header), tmp_path)
+    assert path.name == f"tb_{vec.OPS[op]}_replay.v"
+    cmd = [verilator, "--lint-only", "-Wall", "--timing", *(f"-I{d}" for d in include_dirs()),
+           "--top-module", path.stem, str(path), *map(str, sources_for(vec.OPS[op]))]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, f"verilator lint of the {op} bench:\n{res.stdout}{res.stderr}"
+    assert max(map(len, path.read_text().splitlines())) <= 100
+
+
+@pytest.mark.parametrize("op", list(vec.OPS))
+def test_bench_reads_every_column_of_the_file(op: str) -> None:
+    """Each column's word is read at its offset in the case, and the bench holds the file's word count."""
+    v = _small(op)
+    text = bench.render(v.header, vec.rtl_params(v.header))
+    cols = v.header["columns"]
+    assert f"localparam integer WPC = {len(cols)};" in text
+    assert f"module tb_{vec.OPS[op]}_replay;" in text
+    for j, c in enumerate(cols):
+        lane = re.fullmatch(r"(.+)_(\d+)", c["name"])
+        if lane and lane[2] != "0" and op == "mx_dot":
+            continue  # lane j of a group is read at the group's first word + j
+        assert re.search(rf"= mem\[{1 + j} \+ WPC\*i(?: \+ j)?\]", text), c["name"]
+
+
+def test_bench_refuses_a_column_it_cannot_place() -> None:
+    v = _small("fma")
+    header = {**v.header, "columns": [*v.header["columns"], {"name": "extra", "width": 4, "role": "out",
+                                                               "doc": "", "signed": False}]}
+    with pytest.raises(ValueError, match=r"no place for column 'extra'"):
+        bench.render(header, vec.rtl_params(v.header))
+    with pytest.raises(ValueError, match=r"no replay bench for op 'div'"):
+        bench.render({**v.header, "op": "div"}, {})
+
+
+def test_no_hand_written_bench_is_left() -> None:
+    """The benches are written from the columns at replay time; none is kept beside the driver."""
+    assert sorted(Path(bench.__file__).parent.glob("*.v")) == []
+
+
+def test_cli_reports_a_missing_simulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path = vec.write(_small("mul"), tmp_path / "mul.hex")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["replay", str(path)]) == 2
+    assert capsys.readouterr().err.strip() == ("fp8kit: error: iverilog not found on PATH: install Icarus Verilog "
+                                               "(apt-get install iverilog)")
+
+
+@pytest.mark.lint
+def test_verilator_reports_mismatches_as_icarus_does(tmp_path: Path) -> None:
+    """The mismatch lines are the same text on Verilator (the hand-written benches' concatenated
+    format strings printed numbers there)."""
+    v = _small("mul")
+    rows = v.rows.copy()
+    rows[[5, 70], -1] ^= np.uint64(1)
+    path = vec.write(vec.Vectors(v.header, rows), tmp_path / "bad.hex")
+    icarus = replay(path, max_report=5)
+    verilator = replay(path, max_report=5, simulator="verilator")
+    assert (verilator.vectors, verilator.mismatches) == (icarus.vectors, icarus.mismatches) == (rows.shape[0], 2)
+    lines = [ln for ln in verilator.output.splitlines() if ln.startswith("MISMATCH")]
+    assert lines == [ln for ln in icarus.output.splitlines() if ln.startswith("MISMATCH")]
+    assert [ln.split(":")[0] for ln in lines] == ["MISMATCH case 5", "MISMATCH case 70"]
+    assert all(re.fullmatch(_MISMATCH["mul"], ln) for ln in lines), lines

@@ -1,9 +1,10 @@
 """Replay a vector file (``fp8kit.vectors``) through its RTL module in a pure-Verilog bench.
 
-The benches (``verif/replay/tb_<module>_replay.v``) load the file with ``$readmemh``, compare every
-output in the simulator and end with the line ``<N> vectors, <M> mismatches``.  The driver takes
+The bench of a file (``tb_<module>_replay``) is written into the build directory from the file's
+column description (:mod:`verif.replay.bench`); it loads the file with ``$readmemh``, compares every
+output in the simulator and ends with the line ``<N> vectors, <M> mismatches``.  The driver takes
 the DUT parameters from the file's header, recomputed by refmodel (``fp8kit.vectors.rtl_params``),
-builds the bench with Icarus (``iverilog -g2005 -P...``, the default) or Verilator (``verilator
+writes and builds the bench with Icarus (``iverilog -g2005 -P...``, the default) or Verilator (``verilator
 --binary -G...``: a build of seconds, then a hundred times Icarus' speed on the datapath modules),
 runs it, and checks that the bench saw every case.  The file is read and checked in full first
 (``fp8kit.vectors.read``: header, every case line, the checksum), so a damaged file is refused as
@@ -14,7 +15,6 @@ such and never reported as an RTL mismatch.  The build and the run go through ``
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -24,11 +24,11 @@ from fp8kit import procs
 from fp8kit import vectors as vec
 
 from ..common.manifest import include_dirs, sources_for
+from . import bench
 from ..common.runner import SimToolError
 
-__all__ = ["SIMULATORS", "ReplayResult", "bench_path", "build", "replay", "run", "timed_replay"]
+__all__ = ["SIMULATORS", "ReplayResult", "build", "replay", "run", "timed_replay"]
 
-BENCH_DIR = Path(__file__).resolve().parent
 SIMULATORS = ("icarus", "verilator")
 _INSTALL = {"iverilog": "Icarus Verilog (apt-get install iverilog)", "vvp": "Icarus Verilog (apt-get install iverilog)",
             "verilator": "Verilator (apt-get install verilator)"}
@@ -45,15 +45,7 @@ class ReplayResult(NamedTuple):
 
 
 def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise SimToolError(f"{name} not found on PATH: install {_INSTALL[name]}")
-    return path
-
-
-def bench_path(module: str) -> Path:
-    """The replay bench of an RTL module."""
-    return BENCH_DIR / f"tb_{module}_replay.v"
+    return procs.require(name, f"install {_INSTALL[name]}", error=SimToolError)
 
 
 def _check_simulator(simulator: str) -> str:
@@ -64,7 +56,9 @@ def _check_simulator(simulator: str) -> str:
 
 def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, simulator: str = "icarus",
           timeout: float | None = None) -> Path:
-    """Compile the bench for a vector header under ``workdir``; return the executable (vvp file or binary).
+    """Write the bench for a vector header into ``workdir`` and compile it there; return the executable.
+
+    The executable is the vvp file (Icarus) or the Verilator binary.
 
     Raises:
         SimToolError: the simulator is missing.
@@ -73,12 +67,13 @@ def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, 
         RuntimeError: the compiler failed (its output is in the message).
     """
     _check_simulator(simulator)
-    params = {**vec.rtl_params(header), "MAX_CASES": max(int(header["cases"]), 1), "MAX_REPORT": int(max_report)}
+    dut = vec.rtl_params(header)
+    params = {**dut, "MAX_CASES": max(int(header["cases"]), 1), "MAX_REPORT": int(max_report)}
     module = vec.OPS[header["op"]]  # rtl_params refused an unknown op
-    top = f"tb_{module}_replay"
-    sources = [str(bench_path(module)), *map(str, sources_for(module))]
-    includes = [f"-I{d}" for d in include_dirs()]
+    top = bench.top_name(module)
     workdir = Path(workdir)
+    sources = [str(bench.write(header, dut, workdir)), *map(str, sources_for(module))]
+    includes = [f"-I{d}" for d in include_dirs()]
     if simulator == "icarus":
         out = workdir / f"{top}.vvp"
         cmd = [_tool("iverilog"), "-g2005", *includes, "-s", top, *(f"-P{top}.{k}={v}" for k, v in params.items()),
