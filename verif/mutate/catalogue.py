@@ -56,9 +56,9 @@ _FLAG_STUCK = tuple(Stuck("flags_o", k, v, _FLAGS[k]) for k in range(5) for v in
 TARGETED: dict[str, tuple[Named | Stuck, ...]] = {
     "lfsr32": (
         Named("tap_swap", "swapped LFSR tap: x^21 term moved to x^22 (POLY 32'h8040_0003)",
-              "POLY = 32'h8020_0003", "POLY = 32'h8040_0003"),
-        Named("tap_drop", "dropped LFSR tap x (POLY 32'h8020_0001)", "POLY = 32'h8020_0003", "POLY = 32'h8020_0001"),
-        Named("leap_31", "31 single steps per leap instead of 32", "LEAP = 32", "LEAP = 31"),
+              "POLY = `FP8KIT_LFSR_POLY", "POLY = 32'h8040_0003"),
+        Named("tap_drop", "dropped LFSR tap x (POLY 32'h8020_0001)", "POLY = `FP8KIT_LFSR_POLY", "POLY = 32'h8020_0001"),
+        Named("leap_31", "31 single steps per leap instead of 32", "LEAP = `FP8KIT_LFSR_LEAP", "LEAP = 31"),
         Named("step_over_clear", "step_i wins over clear_i",
               "if (clear_i) begin\n      state_d = SEED;\n    end else if (step_i) begin\n      state_d = leap_d;",
               "if (step_i) begin\n      state_d = leap_d;\n    end else if (clear_i) begin\n      state_d = SEED;"),
@@ -99,12 +99,12 @@ TARGETED: dict[str, tuple[Named | Stuck, ...]] = {
         Named("tie_odd", "inverted tie rule: rne ties to odd",
               "default: begin inc = rbit & (stk | keep[0]); inc2 = rbit2; end",
               "default: begin inc = rbit & (stk | ~keep[0]); inc2 = rbit2; end"),
-        Named("rmm_tie_even", "inverted tie rule: rmm ties to even", "3'd4: begin inc = rbit; inc2 = rbit2; end",
-              "3'd4: begin inc = rbit & (stk | keep[0]); inc2 = rbit2; end"),
+        Named("rmm_tie_even", "inverted tie rule: rmm ties to even", "`FP8KIT_RM_RMM: begin inc = rbit; inc2 = rbit2; end",
+              "`FP8KIT_RM_RMM: begin inc = rbit & (stk | keep[0]); inc2 = rbit2; end"),
         Named("rto_lsb_drop", "rto: the sticky OR into the result LSB dropped",
               "keep_r = {keep[M:1], keep[0] | inexact};", "keep_r = keep;"),
-        Named("sr_strict", "sr off by one: round away iff t + r > 2^R", "3'd5: inc = sr_sum[SR_BITS];",
-              "3'd5: inc = sr_sum[SR_BITS] & (|sr_sum[SR_BITS-1:0]);"),
+        Named("sr_strict", "sr off by one: round away iff t + r > 2^R", "`FP8KIT_RM_SR: inc = sr_sum[SR_BITS];",
+              "`FP8KIT_RM_SR: inc = sr_sum[SR_BITS] & (|sr_sum[SR_BITS-1:0]);"),
         Named("sr_plus_one", "sr off by one: round away iff t + r + 1 >= 2^R",
               "{1'b0, rem[RW-1:RW-SR_BITS]} + {1'b0, rand_i}", "{1'b0, rem[RW-1:RW-SR_BITS]} + {1'b0, rand_i} + 1'b1"),
         Named("tiny_before_rounding", "tininess detected before rounding",
@@ -200,9 +200,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("int8_mac", "acc_d = sum[33] ? 32'h8000_0000 : 32'h7FFF_FFFF;",
      "acc_d = sum[32] ? 32'h8000_0000 : 32'h7FFF_FFFF;"):
         "used only on overflow, where sum[33:31] is 001 or 110: bit 32 equals bit 33",
-    ("fp8_fma", "localparam [EW-1:0] K_ACC_OFF = V_ACC_OFF[EW-1:0];",
-     "localparam [EW-1:0] K_ACC_OFF = V_ACC_OFF[EW-2:0];"):
-        "ACC_BIAS + M < 2^(EW-1): bit EW-1 of the constant is 0",
     ("fp8_fma", "localparam [EW-1:0] K_S = V_S[EW-1:0];", "localparam [EW-1:0] K_S = V_S[EW-2:0];"):
         "S = M + SR_BITS + 4 < 2^(EW-1): bit EW-1 of the constant is 0",
     ("fp8_fma", "localparam [EW-1:0] K_TOP = V_TOP[EW-1:0];", "localparam [EW-1:0] K_TOP = V_TOP[EW-2:0];"):
