@@ -6,6 +6,7 @@ A missing tool fails (never skips) with the install command.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,8 +38,51 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess:
 
 
 def test_rtl_modules_found():
-    for name in ("lfsr32", "int8_mac", "fp8_mul"):
+    for name in ("lfsr32", "int8_mac", "fp8_mul", "fp8_unpack", "lzc", "fp8kit_cost_mac"):
         assert name in MODULES
+
+
+# the shared leaves and the modules that must use them instead of a copy of their logic
+LEAF_USERS = {"fp8_unpack": ("fp8_mul", "fp8_fma", "mx_dot"), "lzc": ("fp8_fma", "mx_dot")}
+
+
+@pytest.mark.parametrize("leaf", sorted(LEAF_USERS))
+def test_datapaths_instantiate_the_shared_leaves(leaf):
+    for user in LEAF_USERS[leaf]:
+        text = (RTL / f"{user}.v").read_text()
+        assert re.search(rf"^\s*{leaf}\s*#\(", text, re.M), f"{user}.v does not instantiate {leaf}"
+    assert not (INCLUDE / "fp8kit_class.vh").exists(), "the class function is fp8_unpack's now"
+
+
+@pytest.mark.rtl
+@pytest.mark.parametrize("width", [1, 2, 5, 8, 11])
+def test_lzc_counts_every_input(width, tmp_path):
+    """lzc against Python's bit_length on every input of a few widths (WIDTH when the input is zero)."""
+    iverilog = _tool("iverilog")
+    cnt_w = (width).bit_length()
+    tb = tmp_path / "tb_lzc.v"
+    tb.write_text(f"""`timescale 1ns / 1ps
+module tb_lzc;
+  reg  [{width - 1}:0] x;
+  wire [{cnt_w - 1}:0] cnt;
+  wire zero;
+  integer v;
+  lzc #(.WIDTH({width})) u_lzc (.in_i(x), .cnt_o(cnt), .zero_o(zero));
+  initial begin
+    for (v = 0; v < {1 << width}; v = v + 1) begin
+      x = v;
+      #1 $display("%0d %0d %0d", v, cnt, zero);
+    end
+  end
+endmodule
+""")
+    res = _run([iverilog, "-g2005", f"-I{INCLUDE}", "-o", str(tmp_path / "a.vvp"), str(tb), str(RTL / "lzc.v")])
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = _run([shutil.which("vvp") or "vvp", str(tmp_path / "a.vvp")]).stdout.split("\n")
+    rows = [tuple(map(int, line.split())) for line in out if line.strip()]
+    assert len(rows) == 1 << width
+    for v, cnt, zero in rows:
+        assert (cnt, zero) == (width - v.bit_length(), int(v == 0)), (width, v, cnt, zero)
 
 
 @pytest.mark.lint
