@@ -210,8 +210,25 @@ def test_datapath_validation():
     with pytest.raises(ValueError, match="sr_bits 33"):
         Datapath("fp_mac", get_format("e4m3fn"), F32, 33)
     assert parse_acc("e5m7+sr") == (Format.custom(5, 7), 16)
+    with pytest.raises(ValueError, match=r"sr bits 0 out of range: SR_BITS=0; allowed: 1\.\.\.32"):
+        parse_acc("float16+sr0")
     assert parse_acc("float16+sr4") == (get_format("float16"), 4)
     assert blocks(Datapath("fp_mac", get_format("e4m3fn"), F32)).keys() <= set(cost.BLOCKS)
+
+
+def test_datapaths_follow_the_rtl_contract():
+    """The model takes exactly what the RTL elaborates with (fp8kit.rtlspec's producers and legality)."""
+    with pytest.raises(ValueError, match=r"e12m3 cannot be an RTL accumulator: fp8_fma rejects ACC_EXP_W=12; "
+                                         r"allowed: 2\.\.\.11"):
+        Datapath("fp_mac", get_format("e4m3fn"), Format.custom(12, 3))
+    with pytest.raises(ValueError, match=r"sr_bits 16 \(0 for rne\): operands bfloat16 .* below the float32 "
+                                         r"accumulator window"):
+        Datapath("fp_mac", get_format("bfloat16"), F32, 16)
+    with pytest.raises(ValueError, match=r"mx_dot rejects ELEM_EXP_W=7; allowed: 1\.\.\.6"):
+        Datapath("mx_dot", Format.custom(7, 2, specials="none"), k=8, mx="x")
+    with pytest.raises(ValueError, match=r"float8_e5m3fnu cannot be an RTL operand \(unsigned\)"):
+        Datapath("fp_mac", get_format("ue5m3"), F32)
+    assert Datapath("fp_mac", get_format("e4m3fn"), F32, 32).sr_bits == 32
 
 
 def test_yosys_missing_is_a_clear_error(monkeypatch, capsys):

@@ -41,10 +41,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from refmodel.encodings import Specials
 from refmodel.formats import Format, get_format
 from refmodel.lfsr import LEAP, POLY
-from fp8kit.rtlspec.params import FmaWidths, check_fma_window, fma_widths
+from fp8kit.rtlspec.legality import sr_bits_problems
+from fp8kit.rtlspec.params import (FmaWidths, check_rtl_accumulator, fma_widths, mac_rtl_params,
+                                   mx_dot_element_rtl_params, operand_rtl_params)
 
 __all__ = [
     "CELL_GE",
@@ -96,9 +97,8 @@ DATAPATHS: dict[str, str] = {
 CALIBRATION_PATH = Path(__file__).resolve().parent / "data" / "cost_calibration.json"
 """The checked-in calibration constants (written by ``fp8kit cost --fit``)."""
 
-SR_BITS_RANGE = (1, 32)
 MX_K_RANGE = (1, 64)
-ACC_EXP_RANGE = (2, 11)
+"""The block lengths the model is fitted for (the RTL takes any K >= 1)."""
 
 
 # ----------------------------------------------------------------------------- datapaths
@@ -138,20 +138,21 @@ class Datapath:
         elif self.kind == "fp_mac":
             _check_operand(self.fmt)
             _check_acc(self.acc)
-            lo, hi = SR_BITS_RANGE
-            if not isinstance(self.sr_bits, int) or not (self.sr_bits == 0 or lo <= self.sr_bits <= hi):
-                raise ValueError(f"sr_bits {self.sr_bits!r} out of range; allowed: 0 (rne) or {lo}...{hi}")
-            check_fma_window(self.fmt, self.fmt, self.acc, self.sr_bits)
+            if not isinstance(self.sr_bits, int) or self.sr_bits < 0:
+                raise ValueError(f"sr_bits {self.sr_bits!r} out of range; allowed: 0 (rne) or 1...32")
+            try:  # the RTL contract: what fp8_mac elaborates with (an rne instance has SR_BITS = 1)
+                mac_rtl_params(self.fmt, self.fmt, self.acc, self.sr_bits or 1)
+            except ValueError as exc:
+                raise ValueError(f"sr_bits {self.sr_bits} (0 for rne): {exc}") from None
         else:
             if self.mx is None:
                 raise ValueError("an mx_dot datapath needs the MX type name")
             if self.fmt is not None:
                 _check_operand(self.fmt)
-                if self.fmt.exp_bits > 6:
-                    raise ValueError(f"mx_dot elements have 1...6 exponent bits, not {self.fmt.exp_bits}")
             lo, hi = MX_K_RANGE
             if not isinstance(self.k, int) or not lo <= self.k <= hi:
                 raise ValueError(f"MX block length K={self.k!r} out of range; allowed: {lo}...{hi}")
+            mx_dot_element_rtl_params(self.fmt, self.k, 0)  # the RTL contract: what mx_dot elaborates with
 
     @property
     def format_name(self) -> str:
@@ -192,24 +193,17 @@ class Datapath:
 def _check_operand(fmt: Any) -> None:
     if not isinstance(fmt, Format):
         raise ValueError(f"operand format must be a Format, got {fmt!r}")
-    if fmt.specials is Specials.SCALE or not fmt.signed or fmt.bits > 16:
-        raise ValueError(f"{fmt.name} cannot be a multiplier operand; allowed: signed ExMy formats of <= 16 bits "
-                         "(the scales E8M0 and UE5M3 have no MAC datapath)")
-    if fmt.man_bits < 1:
-        raise ValueError(f"{fmt.name} has no mantissa bit; the FP datapaths need M >= 1")
+    operand_rtl_params(fmt, "A_")  # the RTL contract (the scales E8M0 and UE5M3 have no MAC datapath)
 
 
 def _check_acc(acc: Any) -> None:
     if not isinstance(acc, Format):
         raise ValueError(f"accumulator must be a Format, got {acc!r}")
-    lo, hi = ACC_EXP_RANGE
-    ieee_bias = (1 << (acc.exp_bits - 1)) - 1
-    if acc.specials is not Specials.IEEE or acc.bias != ieee_bias or not lo <= acc.exp_bits <= hi \
-            or acc.man_bits < 1 or acc.bits > 32:
-        raise ValueError(
-            f"{acc.name} cannot be an RTL accumulator; allowed: IEEE-style formats (Inf/NaN, bias "
-            f"2**(E-1)-1) with E in {lo}...{hi}, M >= 1 and <= 32 bits, e.g. float32, float16, bfloat16, e5m7"
-        )
+    try:
+        check_rtl_accumulator(acc)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; allowed: IEEE-style formats (Inf/NaN, bias 2**(E-1)-1) with E in 2...11, "
+                         "M >= 1 and <= 32 bits, e.g. float32, float16, bfloat16, e5m7") from None
 
 
 # ------------------------------------------------------------------------------- widths
@@ -542,9 +536,9 @@ def parse_acc(text: str, default_sr_bits: int = 16) -> tuple[Format, int]:
             sr = int(suffix[2:]) if suffix[2:] else default_sr_bits
         except ValueError:
             raise ValueError(f"accumulator {text!r}: '+srR' needs an integer R") from None
-        lo, hi = SR_BITS_RANGE
-        if not lo <= sr <= hi:
-            raise ValueError(f"accumulator {text!r}: sr bits {sr} out of range; allowed: {lo}...{hi}")
+        problems = list(sr_bits_problems(sr))
+        if problems:
+            raise ValueError(f"accumulator {text!r}: sr bits {sr} out of range: {'; '.join(problems)}")
     try:
         fmt = get_format(name)
     except ValueError as exc:

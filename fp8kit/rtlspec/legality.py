@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-__all__ = ["RTL_DEFAULTS", "check_rtl_params", "fma_window", "fma_window_problem", "rtl_params_legal"]
+__all__ = ["RTL_DEFAULTS", "accumulator_problems", "check_rtl_params", "fma_window", "fma_window_problem",
+           "rtl_params_legal", "sr_bits_problems"]
 
 RTL_DEFAULTS: dict[str, dict[str, int]] = {
     "fp8_mul": {"A_EXP_W": 4, "A_MAN_W": 3, "A_BIAS": 7, "A_SPECIALS": 1,
@@ -68,19 +69,27 @@ def _fp8_mul(p: Mapping[str, int]) -> _Problems:
 
 def _fp8_fma(p: Mapping[str, int]) -> _Problems:
     yield from _operands(p)
-    acc_e, acc_m = p["ACC_EXP_W"], p["ACC_MAN_W"]
-    if not 2 <= acc_e <= 11:
-        yield f"ACC_EXP_W={acc_e}; allowed: 2...11"
-    if acc_m < 1:
-        yield f"ACC_MAN_W={acc_m}; allowed: >= 1"
-    if acc_e + acc_m + 1 > 32:
-        yield f"accumulator of {acc_e + acc_m + 1} bits (ACC_EXP_W={acc_e}, ACC_MAN_W={acc_m}); allowed: at most 32"
-    sr = p["SR_BITS"]
-    if not 1 <= sr <= 32:
-        yield f"SR_BITS={sr}; allowed: 1...32"
+    yield from accumulator_problems(p["ACC_EXP_W"], p["ACC_MAN_W"])
+    yield from sr_bits_problems(p["SR_BITS"])
     problem = fma_window_problem(p)
     if problem is not None:
         yield problem
+
+
+def accumulator_problems(exp_w: int, man_w: int) -> _Problems:
+    """``fp8_fma.v``'s accumulator check: ``ACC_EXP_W`` 2...11, ``ACC_MAN_W`` >= 1, at most 32 bits."""
+    if not 2 <= exp_w <= 11:
+        yield f"ACC_EXP_W={exp_w}; allowed: 2...11"
+    if man_w < 1:
+        yield f"ACC_MAN_W={man_w}; allowed: >= 1"
+    if exp_w + man_w + 1 > 32:
+        yield f"accumulator of {exp_w + man_w + 1} bits (ACC_EXP_W={exp_w}, ACC_MAN_W={man_w}); allowed: at most 32"
+
+
+def sr_bits_problems(sr_bits: int) -> _Problems:
+    """``fp8_fma.v``'s and ``fp8_mac.v``'s ``SR_BITS`` check: 1...32."""
+    if not 1 <= sr_bits <= 32:
+        yield f"SR_BITS={sr_bits}; allowed: 1...32"
 
 
 def fma_window(p: Mapping[str, int]) -> dict[str, int]:

@@ -14,11 +14,12 @@ from typing import Any, NamedTuple
 from refmodel.encodings import Specials
 from refmodel.formats import Format, get_format
 
-from .legality import check_rtl_params, fma_window, fma_window_problem
+from .legality import accumulator_problems, check_rtl_params, fma_window, fma_window_problem
 
-__all__ = ["PRODUCERS", "FmaWidths", "check_fma_window", "fma_rtl_params", "fma_widths", "int8_mac_rtl_params", "is_rtl_operand",
-           "lfsr32_rtl_params", "mac_rtl_params", "mul_rtl_params", "mx_dot_rtl_params", "operand_rtl_params",
-           "pack_lanes", "rtl_param_overrides"]
+__all__ = ["PRODUCERS", "FmaWidths", "check_fma_window", "check_rtl_accumulator", "fma_rtl_params", "fma_widths",
+           "int8_mac_rtl_params", "is_rtl_operand", "lfsr32_rtl_params", "mac_rtl_params", "mul_rtl_params",
+           "mx_dot_element_rtl_params", "mx_dot_rtl_params", "operand_rtl_params", "pack_lanes",
+           "rtl_param_overrides"]
 
 
 def rtl_param_overrides(fmt: str, prefix: str = "") -> str:
@@ -48,9 +49,11 @@ def operand_rtl_params(fmt: Any, prefix: str) -> dict[str, int]:
             more than 16 bits.
     """
     f = get_format(fmt)
-    if f.specials is Specials.SCALE or not f.signed or f.man_bits < 1 or f.bits > 16:
+    why = ("a scale" if f.specials is Specials.SCALE else "unsigned" if not f.signed
+           else "no mantissa bit" if f.man_bits < 1 else f"{f.bits} bits" if f.bits > 16 else "")
+    if why:
         raise ValueError(
-            f"{f.name} cannot be an RTL operand: fp8_mul, fp8_fma and fp8_mac take signed ExMy formats "
+            f"{f.name} cannot be an RTL operand ({why}): fp8_mul, fp8_fma and fp8_mac take signed ExMy formats "
             "with M >= 1 of at most 16 bits (ieee, fn, fnuz or none specials)"
         )
     return f.rtl_params(prefix)
@@ -155,11 +158,31 @@ def mac_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int = 16, seed
     return _fma_params("fp8_mac", fmt_a, fmt_b, acc_fmt, sr_bits, {"SEED": int(seed)})
 
 
+def check_rtl_accumulator(acc_fmt: Any) -> Format:
+    """The accumulator format of ``fp8_fma``/``fp8_mac``, checked.
+
+    Returns:
+        The :class:`Format`.
+
+    Raises:
+        ValueError: not IEEE specials with the IEEE bias (the RTL derives the bias), or widths
+            ``fp8_fma.v`` rejects (:func:`fp8kit.rtlspec.legality.accumulator_problems`: exponent
+            2...11 bits, mantissa >= 1 bit, at most 32 bits), naming the format.
+    """
+    fc = get_format(acc_fmt)
+    if fc.specials is not Specials.IEEE or fc.bias != (1 << (fc.exp_bits - 1)) - 1:
+        raise ValueError(f"{fc.name} cannot be an RTL accumulator: it needs IEEE specials and the IEEE bias")
+    problems = list(accumulator_problems(fc.exp_bits, fc.man_bits))
+    if problems:
+        raise ValueError(f"{fc.name} cannot be an RTL accumulator: fp8_fma rejects {'; '.join(problems)}")
+    return fc
+
+
 def _fma_params(module: str, fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int,
                 extra: dict[str, int]) -> dict[str, int]:
     fc = get_format(acc_fmt)
     if fc.specials is not Specials.IEEE or fc.bias != (1 << (fc.exp_bits - 1)) - 1:
-        raise ValueError(f"{fc.name} cannot be an RTL accumulator: it needs IEEE specials and the IEEE bias")
+        check_rtl_accumulator(fc)  # raises: the message names the format
     params = {**_operand_pair(fmt_a, fmt_b), "ACC_EXP_W": fc.exp_bits, "ACC_MAN_W": fc.man_bits,
               "SR_BITS": int(sr_bits), **extra}
     if 1 <= int(sr_bits) <= 32 and 2 <= fc.exp_bits <= 11:
@@ -204,7 +227,17 @@ def mx_dot_rtl_params(mx_type: Any, k: int = 32, pipe: int = 0) -> dict[str, int
     t = get_mx_type(mx_type)
     if t.scale.name != "float8_e8m0fnu":
         raise ValueError(f"mx_dot takes E8M0-scaled OCP MX types; {t.name} has a {t.scale.name} scale")
-    elem = {"ELEM_INT8": 1} if t.element is None else {**t.element.rtl_params("ELEM_"), "ELEM_INT8": 0}
+    return mx_dot_element_rtl_params(t.element, k, pipe)
+
+
+def mx_dot_element_rtl_params(element: Format | None, k: int = 32, pipe: int = 0) -> dict[str, int]:
+    """The parameter set of ``mx_dot`` for an element format (None: MXINT8's int8 elements).
+
+    Raises:
+        ValueError: a set ``mx_dot.v`` rejects (:func:`fp8kit.rtlspec.legality.check_rtl_params`):
+            ``k < 1``, ``pipe`` outside 0...2, an element with more than 6 exponent bits, ...
+    """
+    elem = {"ELEM_INT8": 1} if element is None else {**element.rtl_params("ELEM_"), "ELEM_INT8": 0}
     params = {"K": int(k), **elem, "PIPE": int(pipe)}
     check_rtl_params("mx_dot", params)
     return params
