@@ -132,3 +132,24 @@ def test_each_module_has_one_producer():
         from fp8kit.rtlspec.legality import check_rtl_params
 
         check_rtl_params("mx_dot", get_format("bfloat16").rtl_params("ELEM_"))
+
+
+def test_ops_map_onto_the_contract():
+    from fp8kit import vectors
+    from fp8kit.rtlspec.manifest import SIM_TOPS
+    from fp8kit.rtlspec.params import OPS, PRODUCERS
+
+    assert vectors.OPS is OPS
+    assert set(OPS.values()) <= set(PRODUCERS) and set(OPS.values()) <= set(SIM_TOPS)
+
+
+@pytest.mark.parametrize("op", ["mul", "fma", "mac", "mx_dot", "int8_mac"])
+def test_vector_headers_carry_legal_rtl_params(op):
+    from fp8kit import vectors
+    from fp8kit.rtlspec.legality import check_rtl_params
+    from fp8kit.rtlspec.params import OPS
+
+    kw = {"k": 4} if op == "mx_dot" else {}
+    head = vectors.generate(op, level=1, **kw).header
+    check_rtl_params(OPS[op], head["rtl_params"])
+    assert vectors.rtl_params(head) == head["rtl_params"]

@@ -16,7 +16,7 @@ from refmodel.formats import Format, get_format
 
 from .legality import accumulator_problems, check_rtl_params, fma_window, fma_window_problem
 
-__all__ = ["PRODUCERS", "FmaWidths", "check_fma_window", "check_rtl_accumulator", "fma_rtl_params", "fma_widths",
+__all__ = ["OPS", "PRODUCERS", "FmaWidths", "check_fma_window", "check_rtl_accumulator", "fma_rtl_params", "fma_widths",
            "int8_mac_rtl_params", "is_rtl_operand", "lfsr32_rtl_params", "mac_rtl_params", "mul_rtl_params",
            "mx_dot_element_rtl_params", "mx_dot_rtl_params", "operand_rtl_params", "pack_lanes",
            "rtl_param_overrides"]
@@ -248,6 +248,10 @@ PRODUCERS = {
     "int8_mac": int8_mac_rtl_params, "lfsr32": lfsr32_rtl_params, "mx_dot": mx_dot_rtl_params,
 }
 """The one producer of each RTL module's parameter set."""
+
+OPS: dict[str, str] = {"mul": "fp8_mul", "fma": "fp8_fma", "mac": "fp8_mac", "mx_dot": "mx_dot",
+                       "int8_mac": "int8_mac"}
+"""Model operation name (``refmodel.arith``/``mx``, vector files) -> the RTL module that implements it."""
 
 
 def pack_lanes(codes: Any, width: int) -> int:

@@ -11,7 +11,8 @@ import numpy as np
 from refmodel import arith, mx
 from refmodel.encodings import RoundingMode, parse_rounding
 
-from fp8kit.rtlspec.params import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
+from fp8kit.rtlspec.params import (fma_rtl_params, int8_mac_rtl_params, mac_rtl_params, mul_rtl_params,
+                                   mx_dot_rtl_params)
 from fp8kit.vectors import fma, int8_mac, mac, mul, mx_dot
 from fp8kit.vectors.io import FILE_VERSION, MEMORY_LIMIT_GIB, OPS, ROUNDED_OPS, Vectors
 
@@ -196,7 +197,7 @@ def generate(
         lfsr_seed = _check_int("lfsr_seed (the fp8_mac LFSR SEED)", lfsr_seed, 1, (1 << 32) - 1)
         head["lfsr_seed"] = lfsr_seed
         cols, data = mac.cases(fa, fb, fc, modes, sr_bits, lfsr_seed, level, count, seed)
-        params["SEED"] = lfsr_seed
+        params = mac_rtl_params(fa, fb, fc, sr_bits, lfsr_seed)
     elif op == "mx_dot":
         t = mx.get_mx_type("mxfp8_e4m3" if fmt is None else fmt)
         params = mx_dot_rtl_params(t, k)
@@ -207,7 +208,7 @@ def generate(
         if fmt is not None:
             raise ValueError("op int8_mac has fixed int8 x int8 + int32 operands: leave fmt unset")
         cols, data = int8_mac.cases(level, count, seed)
-        params = {}
+        params = int8_mac_rtl_params()
     rows = np.stack([np.asarray(d).astype(np.uint64) for d in data], axis=1)
     head.update(level=level, seed=seed if level == 2 else None, count=count, cases=int(rows.shape[0]),
                 rtl_params=params, columns=[dataclasses.asdict(c) for c in cols],
@@ -226,14 +227,13 @@ def rtl_params(header: dict[str, Any]) -> dict[str, int]:
     if op == "mul":
         fresh = mul_rtl_params(header["fmt_a"], header["fmt_b"])
     elif op in ROUNDED_OPS:
-        fresh = fma_rtl_params(header["fmt_a"], header["fmt_b"], header["acc"], header["sr_bits"])
-        if op == "mac":
-            fresh["SEED"] = int(header["lfsr_seed"])
+        fresh = (mac_rtl_params(header["fmt_a"], header["fmt_b"], header["acc"], header["sr_bits"], header["lfsr_seed"])
+                 if op == "mac" else fma_rtl_params(header["fmt_a"], header["fmt_b"], header["acc"], header["sr_bits"]))
     elif op == "mx_dot":
         fresh = mx_dot_rtl_params(header["mx_type"], header["k"])
         del fresh["PIPE"]
     elif op == "int8_mac":
-        fresh = {}
+        fresh = int8_mac_rtl_params()
     else:
         raise ValueError(f"unknown op {op!r} in the vector header; allowed: {', '.join(OPS)}")
     if fresh != header.get("rtl_params"):

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from fp8kit import userpaths
+from fp8kit.rtlspec.params import OPS as RTL_OPS
 
 __all__ = [
     "CHECKSUM",
@@ -48,9 +49,8 @@ __all__ = [
     "write",
 ]
 
-OPS: dict[str, str] = {"mul": "fp8_mul", "fma": "fp8_fma", "mac": "fp8_mac", "mx_dot": "mx_dot",
-                       "int8_mac": "int8_mac"}
-"""Operation name -> the RTL module its vectors check."""
+OPS: dict[str, str] = RTL_OPS
+"""Operation name -> the RTL module its vectors check (the RTL contract's :data:`fp8kit.rtlspec.params.OPS`)."""
 
 MAGIC = "// fp8kit-vectors "
 """The start of a vector file's first line; the JSON header follows on the same line."""
