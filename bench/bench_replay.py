@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from fp8kit import vectors as vec
-from refmodel.formats import get_format
-from fp8kit.rtlspec.params import fma_rtl_params, mx_dot_rtl_params
+from fp8kit.rtlspec.params import fma_rtl_params, int8_mac_rtl_params, mac_rtl_params, mul_rtl_params, mx_dot_rtl_params
 
 OPS = tuple(vec.OPS)
 
@@ -71,16 +70,16 @@ def time_replay(op: str, sims: list[str], quick: bool, work: Path) -> list[dict]
 
 COCOTB = {  # op -> (toplevel, cocotb module, parameters, environment)
     "mul": ("fp8_mul", "verif.fp8_mul.tb_fp8_mul",
-            {**get_format("float8_e4m3fn").rtl_params("A_"), **get_format("float8_e4m3fn").rtl_params("B_")},
+            mul_rtl_params("float8_e4m3fn", "float8_e4m3fn"),
             {"FP8KIT_FMT_A": "float8_e4m3fn", "FP8KIT_FMT_B": "float8_e4m3fn", "FP8KIT_MUL_PAIRS": "0"}),
     "fma": ("fp8_fma", "verif.fp8_fma.tb_fp8_fma", fma_rtl_params("float8_e4m3fn", "float8_e4m3fn", "float32", 16),
             {"FP8KIT_FMT_A": "float8_e4m3fn", "FP8KIT_FMT_B": "float8_e4m3fn", "FP8KIT_ACC": "float32",
              "FP8KIT_SR_BITS": "16", "FP8KIT_FMA_VECTORS": "8192"}),
     "mac": ("fp8_mac", "verif.fp8_mac.tb_fp8_mac",
-            {**fma_rtl_params("float8_e4m3fn", "float8_e4m3fn", "bfloat16", 16), "SEED": 1},
+            mac_rtl_params("float8_e4m3fn", "float8_e4m3fn", "bfloat16", 16, seed=1),
             {"FP8KIT_FMT_A": "float8_e4m3fn", "FP8KIT_FMT_B": "float8_e4m3fn", "FP8KIT_ACC": "bfloat16",
              "FP8KIT_SR_BITS": "16", "FP8KIT_LFSR_SEED": "1", "FP8KIT_MAC_STEPS": "200"}),
-    "int8_mac": ("int8_mac", "verif.int8_mac.tb_int8_mac", {}, {"FP8KIT_INT8_RANDOM": "3000"}),
+    "int8_mac": ("int8_mac", "verif.int8_mac.tb_int8_mac", int8_mac_rtl_params(), {"FP8KIT_INT8_RANDOM": "3000"}),
     "mx_dot": ("mx_dot", "verif.mx_dot.tb_mx_dot", mx_dot_rtl_params("mxfp8_e4m3", 32, 0),
                {"FP8KIT_MX_TYPE": "mxfp8_e4m3", "FP8KIT_MX_CASES": "2000"}),
 }

@@ -1,13 +1,13 @@
 """rtl/fp8_mul.v on Icarus: every code pair against refmodel.arith.mul, per operand-format pair.
 
-Parameters come from Format.rtl_params() only; the bench checks them at time 0.
+Parameters come from the producer fp8kit.rtlspec.params.mul_rtl_params (Format.rtl_params()) only; the bench checks them at time 0.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from refmodel.formats import get_format
+from fp8kit.rtlspec.params import mul_rtl_params
 from verif.common import run_sim
 
 PAIRS = [
@@ -23,11 +23,10 @@ PAIRS = [
 @pytest.mark.rtl
 @pytest.mark.parametrize("fmt_a,fmt_b", PAIRS, ids=[f"{a}-x-{b}" for a, b in PAIRS])
 def test_fp8_mul_exhaustive(fmt_a, fmt_b):
-    params = {**get_format(fmt_a).rtl_params("A_"), **get_format(fmt_b).rtl_params("B_")}
     run_sim(
         "fp8_mul",
         "verif.fp8_mul.tb_fp8_mul",
-        params,
+        mul_rtl_params(fmt_a, fmt_b),
         extra_env={"FP8KIT_FMT_A": fmt_a, "FP8KIT_FMT_B": fmt_b, "FP8KIT_MUL_PAIRS": "0"},
         expected_tests=1,
     )
