@@ -52,8 +52,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_arith.py
 	$(BIN)/python bench/bench_mx.py
 
-# Verilator -Wall lint of every module in rtl/ (waivers, if any, in rtl/lint/*.vlt with a reason each).
-RTL_MODULES := $(basename $(notdir $(wildcard rtl/*.v)))
+# Verilator -Wall lint of every module the manifest lists (waivers, if any, in rtl/lint/*.vlt, each with a reason).
+RTL_MODULES = $(shell $(PYTHON) -m fp8kit.rtlspec.manifest toplevels --sep " ")
 lint:
 	@for m in $(RTL_MODULES); do \
 	  echo "verilator --lint-only -Wall $$m"; \
