@@ -14,7 +14,7 @@ from rich.console import Console
 from fp8kit.cli import main
 from fp8kit.rtlspec.params import fma_rtl_params
 from verif.byo import VECTORS, load_dut
-from verif.common import SimFailure, run_sim
+from verif.common import SimFailure, run_sim, sources_for
 from verif.regress.runner import RegressOptions, regress
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,9 +231,10 @@ def test_clocked_without_valid_ports(tmp_path):
 @pytest.mark.rtl
 @pytest.mark.parametrize("mode", ["sr", "rmm"])
 def test_combinational_dut_with_sat_and_rand(tmp_path, mode):
-    """fp8kit's own rtl/fp8_fma.v described as a foreign DUT: latency 0, sat and rand ports, sr mode."""
+    """fp8kit's own rtl/fp8_fma.v (and its leaves, from the manifest) described as a foreign DUT: latency 0,
+    sat and rand ports, sr mode."""
     doc = {
-        "dut": {"toplevel": "fp8_fma", "sources": [str(ROOT / "rtl" / "fp8_fma.v")], "op": "fma", "latency": 0,
+        "dut": {"toplevel": "fp8_fma", "sources": [str(p) for p in sources_for("fp8_fma")], "op": "fma", "latency": 0,
                 "parameters": fma_rtl_params("float8_e5m2", "float8_e5m2", "bfloat16", 12)},
         "formats": {"a": "float8_e5m2", "b": "float8_e5m2", "acc": "bfloat16"},
         "ports": {"a": "a_i", "b": "b_i", "acc": "acc_i", "rm": "rm_i", "sat": "sat_i", "rand": "rand_i",
@@ -246,3 +247,14 @@ def test_combinational_dut_with_sat_and_rand(tmp_path, mode):
     bins = report["bins"]
     assert all(report["hits"].get(b) for b in bins)
     assert ("sr:away" in bins) == (mode == "sr")
+
+
+def test_byo_bench_imports_no_other_bench():
+    """The BYO bench shares the fma stimulus through fp8kit.vectors.fma, not another bench's module."""
+    import ast
+
+    tree = ast.parse((ROOT / "verif" / "byo" / "tb_fma.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    benches = {m for m in imported if m and m.startswith("verif.") and ".tb_" in m}
+    assert benches == set() and "fp8kit.vectors.fma" in imported

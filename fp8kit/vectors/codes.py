@@ -10,7 +10,7 @@ from refmodel.codec import classify
 from refmodel.encodings import CodeClass, Specials
 from refmodel.formats import Format, get_format
 
-__all__ = ["acc_boundary_codes", "boundary_codes", "random_codes"]
+__all__ = ["acc_boundary_codes", "boundary_codes", "format_classes", "random_codes"]
 
 
 def boundary_codes(fmt: Any) -> np.ndarray:
@@ -51,3 +51,11 @@ def random_codes(rng: np.random.Generator, f: Format, n: int, finite: float = 0.
     codes[swap] = rng.choice(finite_codes, int(swap.sum()))
     return codes
 
+
+
+def format_classes(fmt: Any) -> tuple[CodeClass, ...]:
+    """The classes a format's codes can have, in CodeClass order (zero and normal always)."""
+    f = get_format(fmt)
+    has = {CodeClass.ZERO: True, CodeClass.SUBNORMAL: f.has_subnormals, CodeClass.NORMAL: True,
+           CodeClass.INF: f.has_inf, CodeClass.NAN: f.has_nan}
+    return tuple(c for c, present in has.items() if present)

@@ -1,18 +1,25 @@
-"""fma stimulus and vectors: boundary operands x edge and per-product accumulators, cancellations; refmodel.arith."""
+"""fma stimulus, one module for every consumer, and the fma vectors; expected values from refmodel.arith.
+
+Two families of cases, each kept whole: the vector generator's (:func:`structured`: boundary a x
+boundary b x accumulator edges and per-product cancellation/overflow accumulators; :func:`random_cases`)
+and the cocotb benches' (:func:`directed`: operand-class triples, cancellation depths, alignments,
+the sr boundary; :func:`stimulus`: every a code against random b and edge accumulators), used by
+``fp8kit vectors --op fma`` (:func:`cases`), ``verif.fp8_fma`` and the bring-your-own bench ``verif.byo``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from refmodel import arith
-from refmodel.codec import decode, encode
+from refmodel.codec import classify, decode, encode
 from refmodel.encodings import RoundingMode
 from refmodel.formats import Format
 
-from fp8kit.vectors.codes import acc_boundary_codes, boundary_codes
+from fp8kit.vectors.codes import acc_boundary_codes, boundary_codes, format_classes
 from fp8kit.vectors.io import Column
 
-__all__ = ["cases", "random_cases", "sr_edges", "structured"]
+__all__ = ["bench_cases", "cases", "class_codes", "directed", "random_cases", "sr_edges", "stimulus", "structured"]
 
 
 def sr_edges(sr_bits: int) -> np.ndarray:
@@ -89,3 +96,126 @@ def cases(fa, fb, fc, modes, sr_bits, level, count, seed):
             Column("flags", 5, "out", "{NV, DZ, OF, UF, NX}")]
     return cols, [a, b, c, rm, rand, sat, res, flags]
 
+
+# ------------------------------------------------------------- the cocotb benches' cases
+def class_codes(fmt, rng: np.random.Generator, cls: int, n: int) -> np.ndarray:
+    """``n`` random codes of class ``cls`` (both signs); for wide formats from a list of edge codes."""
+    if fmt.bits <= 16:
+        pool = np.flatnonzero(classify(np.arange(fmt.code_count), fmt) == cls)
+    else:
+        m = fmt.man_bits
+        pool = {0: [0], 1: [1, (1 << m) - 1, 1 << (m - 1)], 2: [1 << m, fmt.max_code, fmt.bias << m],
+                3: [fmt.inf_codes[0]], 4: [fmt.nan_code(False), fmt.inf_codes[0] | 1]}[cls]
+        pool = np.array(pool + [p | fmt.sign_mask for p in pool], np.int64)
+    return rng.choice(pool, n)
+
+
+def directed(fa: Format, fb: Format, fc: Format, modes: np.ndarray, sr_bits: int, rng: np.random.Generator):
+    """The cocotb benches' directed cases for every mode in ``modes``: (acc, a, b, rm, rand, sat) arrays.
+
+    Every operand-class triple (four representatives each), overflow (max + max * max) and
+    underflow (products of the smallest subnormals) edges of both signs, results at max finite,
+    min normal and min subnormal, cancellations of every depth (acc = -p * r) and within a few
+    codes of exact, every alignment distance (acc = +-p * 2**k); sat random; sr words random except
+    on the sr boundary (t + r = 2**R and 2**R - 1, alternately).
+    """
+    acc, a, b = [], [], []
+    # every operand-class triple, four representatives each
+    for ca in format_classes(fa):
+        for cb in format_classes(fb):
+            for cc in format_classes(fc):
+                a.append(class_codes(fa, rng, ca, 4))
+                b.append(class_codes(fb, rng, cb, 4))
+                acc.append(class_codes(fc, rng, cc, 4))
+    # overflow: max + max * max, both signs; underflow: products of the smallest subnormals
+    for sa in (0, fa.sign_mask):
+        for sc in (0, fc.sign_mask):
+            a.append(np.array([fa.max_code | sa, 1 | sa, 2 | sa, 1 | sa]))
+            b.append(np.array([fb.max_code, 1, 3, 1]))
+            acc.append(np.array([fc.max_code | sc, 0, 1 | sc, (1 << fc.man_bits) | sc]))
+    # results at max finite, min normal, min subnormal (zero product)
+    a.append(np.zeros(3, np.int64))
+    b.append(np.zeros(3, np.int64))
+    acc.append(np.array([fc.max_code, 1 << fc.man_bits, 1]))
+    # cancellation of every depth and every alignment: acc = -p * r and acc = +-p * 2**k
+    va, vb = decode(np.arange(fa.code_count), fa), decode(np.arange(fb.code_count), fb)
+    fin_a = np.flatnonzero(np.isfinite(va) & (va != 0))
+    fin_b = np.flatnonzero(np.isfinite(vb) & (vb != 0))
+    n = 40
+    ra, rb = rng.choice(fin_a, n), rng.choice(fin_b, n)
+    p = va[ra].astype(np.float64) * vb[rb].astype(np.float64)
+    for r in (1.0, 0.999, 0.99, 0.9, 0.75, 0.6, 0.4, 0.25):
+        c = encode(-p * r, fc).astype(np.int64)
+        a.append(ra), b.append(rb), acc.append(c)
+    exact = encode(-p, fc).astype(np.int64)
+    for delta in (1, 2, 5, 100):
+        a.append(ra), b.append(rb), acc.append(np.clip(exact + delta, 0, fc.code_count - 1))
+    for k in (-60, -30, -12, -3, -1, 1, 3, 12, 30, 60):
+        a.append(ra), b.append(rb), acc.append(encode(p * 2.0**k * rng.choice([-1, 1], n), fc).astype(np.int64))
+    acc, a, b = (np.concatenate(x).astype(np.int64) for x in (acc, a, b))
+    modes = np.asarray(modes)
+    reps = modes.size
+    rm = np.repeat(modes, acc.size)
+    acc, a, b = np.tile(acc, reps), np.tile(a, reps), np.tile(b, reps)
+    sat = rng.integers(0, 2, acc.size)
+    rand = rng.integers(0, 1 << sr_bits, acc.size)
+    sr = np.flatnonzero(rm == 5)
+    if sr.size:  # sr on its boundary: t + r = 2**R (away) and 2**R - 1 (toward), alternately
+        edge = _sr_edge(fa, fb, fc, sr_bits, acc[sr], a[sr], b[sr], sat[sr])
+        ok = edge < (1 << sr_bits)
+        rand[sr[ok]] = edge[ok] - (np.arange(ok.sum()) % 2)
+    return acc, a, b, rm, rand, sat
+
+
+def _sr_edge(fa: Format, fb: Format, fc: Format, sr_bits: int, acc, a, b, sat) -> np.ndarray:
+    """The least r that makes sr round away (2**R - t), found by bisection on refmodel.arith.fma;
+    2**R where no r does (an exact result)."""
+    def fma(r):
+        out = np.empty(acc.size, np.int64)
+        for s in (0, 1):
+            k = sat == s
+            out[k] = arith.fma(acc[k], a[k], b[k], fmt_a=fa, fmt_b=fb, acc_fmt=fc, rounding=5,
+                               sr_bits=sr_bits, rand=r[k], saturate=bool(s))[0]
+        return out
+
+    toward = fma(np.zeros(acc.size, np.int64))
+    lo, hi = np.zeros(acc.size, np.int64), np.full(acc.size, 1 << sr_bits)  # away at hi, not below lo
+    while np.any(hi - lo > 0):
+        mid = (lo + hi) // 2
+        away = fma(np.minimum(mid, (1 << sr_bits) - 1)) != toward
+        hi = np.where(away & (hi > lo), mid, hi)
+        lo = np.where(~away & (hi > lo), mid + 1, lo)
+    return hi
+
+
+def stimulus(fa: Format, fb: Format, fc: Format, modes: np.ndarray, sr_bits: int, n: int,
+             rng: np.random.Generator):
+    """The cocotb benches' ``n`` random cases (acc, a, b, rm, rand, sat) over ``modes``.
+
+    Operand a runs through every code first, b is uniform; the accumulator is a wide-ranging random
+    value, or (30 %) one of its edge codes (zeros, min subnormal and normal, max, Inf, NaNs, 1.0 ...).
+    """
+    edges = [0, fc.sign_mask, 1, fc.sign_mask | 1, 1 << fc.man_bits, fc.max_code, fc.max_code | fc.sign_mask,
+             fc.inf_codes[0], fc.inf_codes[1], fc.nan_code(False), fc.inf_codes[0] | 1]
+    edges += encode(np.array([1.0, -1.0, 0.75, 3.0, 2.0**-10, -448.0]), fc).tolist()
+    a = np.concatenate([np.arange(fa.code_count), rng.integers(0, fa.code_count, n)])[:n]
+    b = rng.integers(0, fb.code_count, n)
+    values = rng.standard_normal(n) * np.exp2(rng.uniform(-30, 30, n))
+    acc = encode(values, fc).astype(np.int64)
+    pick = rng.random(n) < 0.3
+    acc[pick] = rng.choice(edges, int(pick.sum()))
+    rm = rng.choice(modes, n)
+    sat = rng.integers(0, 2, n)
+    rand = rng.integers(0, 1 << sr_bits, n)
+    return acc, a, b, rm, rand, sat
+
+
+def bench_cases(fa: Format, fb: Format, fc: Format, modes: np.ndarray, sr_bits: int, n: int,
+                rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """The cocotb benches' cases: :func:`directed` then ``n`` of :func:`stimulus`, drawn from ``rng`` in that order.
+
+    Returns:
+        (acc, a, b, rm, rand, sat) int64 arrays of one length.
+    """
+    return tuple(np.concatenate(x) for x in zip(directed(fa, fb, fc, modes, sr_bits, rng),
+                                                stimulus(fa, fb, fc, modes, sr_bits, n, rng)))

@@ -4,7 +4,7 @@ Settings (environment): ``FP8KIT_BYO_SPEC``, the DUT's TOML; ``FP8KIT_MODES``, f
 codes to run (default: every mode the DUT supports); ``FP8KIT_FMA_VECTORS``, random vectors on top
 of the directed ones; ``FP8KIT_SEED_TB``, the stimulus seed.
 
-The stimulus is ``verif.fp8_fma``'s (``directed`` and ``stimulus``). Every input goes through the
+The stimulus is the fma benches' (``fp8kit.vectors.fma.bench_cases``: directed cases, then random ones). Every input goes through the
 port map: the rounding mode as the DUT's code from ``[rounding]``, ``sat`` only if a sat port is
 mapped (else the model runs with ``saturate=False``), the random word only if a rand port is mapped
 (its width is the model's ``sr_bits``). The DUT's flag bits are mapped back through ``[flags]``;
@@ -32,8 +32,8 @@ from refmodel import arith, get_format
 from refmodel.encodings import Flag, RoundingMode
 from verif import coverage
 from verif.byo import load_dut
-from verif.common.tb import env_int, mismatch_report, write_report
-from verif.fp8_fma.tb_fp8_fma import directed, stimulus
+from fp8kit.vectors.fma import bench_cases
+from verif.common.tb import env_int, env_modes, mismatch_report, write_report
 
 _INPUTS = ("a", "b", "acc", "rm", "sat", "rand")
 _IDLE = 8  # with a valid_in port, about one cycle in _IDLE is idle
@@ -46,8 +46,7 @@ class ByoTB:
         self.dut = dut
         self.spec = spec = load_dut(os.environ["FP8KIT_BYO_SPEC"])
         self.fmt_a, self.fmt_b, self.acc = get_format(spec.fmt_a), get_format(spec.fmt_b), get_format(spec.acc)
-        self.modes = np.array([int(m) for m in os.environ.get("FP8KIT_MODES", ",".join(
-            str(int(m)) for m in spec.modes)).split(",")])
+        self.modes = env_modes(spec.modes)
         unsupported = [RoundingMode(int(m)).label for m in self.modes if RoundingMode(int(m)) not in spec.rounding]
         assert not unsupported, f"FP8KIT_MODES asks for {unsupported}, not in [rounding] of {spec.path}"
         self.port = {role: self._handle(role, name) for role, name in spec.ports.items()}
@@ -168,8 +167,8 @@ async def test_byo_fma_matches_model(dut):
     tb = ByoTB(dut)
     spec = tb.spec
     rng = np.random.default_rng(env_int("FP8KIT_SEED_TB", 1))
-    acc, a, b, rm, rand, sat = (np.concatenate(x) for x in zip(
-        directed(tb, rng), stimulus(tb, env_int("FP8KIT_FMA_VECTORS", 300), rng)))
+    acc, a, b, rm, rand, sat = bench_cases(tb.fmt_a, tb.fmt_b, tb.acc, tb.modes, tb.sr_bits,
+                                           env_int("FP8KIT_FMA_VECTORS", 300), rng)
     if "sat" not in tb.port:
         sat[:] = 0
     to_dut = np.zeros(len(RoundingMode), np.int64)

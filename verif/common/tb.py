@@ -7,12 +7,53 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["check_params", "env_int", "mismatch_report", "write_report"]
+import numpy as np
+
+from refmodel.encodings import RoundingMode
+from refmodel.formats import Format, get_format
+
+__all__ = ["ALL_MODES", "check_params", "env_format", "env_int", "env_modes", "mismatch_report", "reset",
+           "write_report"]
+
+ALL_MODES = tuple(int(m) for m in RoundingMode)
+"""Every rounding-mode code (RoundingMode rne=0 ... rto=6): the default of :func:`env_modes`."""
 
 
 def env_int(name: str, default: int) -> int:
     """An integer setting sent by the pytest entry point through ``extra_env``."""
     return int(os.environ.get(name, str(default)), 0)
+
+
+def env_format(name: str) -> Format:
+    """The refmodel Format named by the setting ``name`` (``FP8KIT_FMT_A``, ``FP8KIT_ACC``, ...).
+
+    Raises:
+        AssertionError: the setting is missing (the bench was started without its format).
+        ValueError: an unknown format name (the message lists the valid ones).
+    """
+    assert name in os.environ, f"{name} is not set: the pytest entry point sends the format through extra_env"
+    return get_format(os.environ[name])
+
+
+def env_modes(default: Iterable[int] = ALL_MODES) -> np.ndarray:
+    """The rounding-mode codes in ``FP8KIT_MODES`` (comma-separated), else ``default``, as an int array."""
+    text = os.environ.get("FP8KIT_MODES", ",".join(str(int(m)) for m in default))
+    return np.array([int(m) for m in text.split(",")])
+
+
+async def reset(dut, inputs: Iterable[str], *, cycles: int = 2) -> None:
+    """Drive ``inputs`` (port names) to 0 and hold ``rst_ni`` low for ``cycles`` falling edges of ``clk_i``.
+
+    The benches drive on falling edges; the reset is released just after the last one.
+    """
+    from cocotb.triggers import FallingEdge
+
+    for name in inputs:
+        getattr(dut, name).value = 0
+    dut.rst_ni.value = 0
+    for _ in range(cycles):
+        await FallingEdge(dut.clk_i)
+    dut.rst_ni.value = 1
 
 
 def check_params(dut, expected: Mapping[str, int]) -> None:

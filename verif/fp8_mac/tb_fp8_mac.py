@@ -6,18 +6,16 @@ for a signalling one.
 
 from __future__ import annotations
 
-import os
-
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
-from refmodel import arith, decode, get_format, lfsr
+from refmodel import arith, decode, lfsr
 from refmodel.encodings import Flag
-from fp8kit.rtlspec.params import fma_rtl_params
+from fp8kit.rtlspec.params import mac_rtl_params
 from verif import coverage
-from verif.common.tb import check_params, env_int, mismatch_report, write_report
+from verif.common.tb import check_params, env_format, env_int, env_modes, mismatch_report, reset, write_report
 
 
 class TB:
@@ -25,26 +23,16 @@ class TB:
 
     def __init__(self, dut) -> None:
         self.dut = dut
-        self.fmt_a = get_format(os.environ["FP8KIT_FMT_A"])
-        self.fmt_b = get_format(os.environ["FP8KIT_FMT_B"])
-        self.acc = get_format(os.environ["FP8KIT_ACC"])
+        self.fmt_a, self.fmt_b = env_format("FP8KIT_FMT_A"), env_format("FP8KIT_FMT_B")
+        self.acc = env_format("FP8KIT_ACC")
         self.sr_bits = env_int("FP8KIT_SR_BITS", 16)
         self.seed = env_int("FP8KIT_LFSR_SEED", 1)
-        check_params(dut, {**fma_rtl_params(self.fmt_a, self.fmt_b, self.acc, self.sr_bits), "SEED": self.seed})
+        check_params(dut, mac_rtl_params(self.fmt_a, self.fmt_b, self.acc, self.sr_bits, self.seed))
         Clock(dut.clk_i, 10, unit="ns").start()
 
     async def reset(self) -> None:
         d = self.dut
-        d.valid_i.value = 0
-        d.clear_i.value = 0
-        d.a_i.value = 0
-        d.b_i.value = 0
-        d.rm_i.value = 0
-        d.sat_i.value = 0
-        d.rst_ni.value = 0
-        await FallingEdge(d.clk_i)
-        await FallingEdge(d.clk_i)
-        d.rst_ni.value = 1
+        await reset(d, ("valid_i", "clear_i", "a_i", "b_i", "rm_i", "sat_i"))
         assert int(d.acc_o.value) == 0 and int(d.flags_o.value) == 0, "reset must give acc +0 and no flags"
 
     async def stream(self, a: np.ndarray, b: np.ndarray, rm: int, sat: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +80,7 @@ async def test_streams_match_model(dut):
     total = 0
     hits: dict[str, int] = {}
     mismatches = 0
-    modes = [int(m) for m in os.environ.get("FP8KIT_MODES", "0,1,2,3,4,5,6").split(",")]
+    modes = env_modes().tolist()
     for rm in modes:
         for sat in (0, 1):
             a = rng.choice(finite_a, steps)

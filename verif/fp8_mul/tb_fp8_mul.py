@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import cocotb
@@ -11,9 +10,9 @@ from cocotb.triggers import Timer
 
 from refmodel.arith import mul
 from refmodel.encodings import CodeClass
-from refmodel.formats import get_format
 from verif import coverage
-from verif.common.tb import check_params, env_int, mismatch_report, write_report
+from fp8kit.rtlspec.params import mul_rtl_params
+from verif.common.tb import check_params, env_format, env_int, mismatch_report, write_report
 
 
 class TB:
@@ -21,9 +20,8 @@ class TB:
 
     def __init__(self, dut) -> None:
         self.dut = dut
-        self.fa = get_format(os.environ["FP8KIT_FMT_A"])
-        self.fb = get_format(os.environ["FP8KIT_FMT_B"])
-        check_params(dut, {**self.fa.rtl_params("A_"), **self.fb.rtl_params("B_")})
+        self.fa, self.fb = env_format("FP8KIT_FMT_A"), env_format("FP8KIT_FMT_B")
+        check_params(dut, mul_rtl_params(self.fa, self.fb))
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """All code pairs (FP8KIT_MUL_PAIRS=0) or a seeded random subset plus every a x {0, 1, max}."""

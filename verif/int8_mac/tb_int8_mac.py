@@ -9,7 +9,7 @@ from cocotb.triggers import FallingEdge, Timer
 
 from refmodel.int8 import int8_mac_stream
 from verif import coverage
-from verif.common.tb import env_int, mismatch_report, write_report
+from verif.common.tb import env_int, mismatch_report, reset, write_report
 
 M32 = 0xFFFFFFFF
 
@@ -42,15 +42,7 @@ class TB:
 
     async def reset(self) -> None:
         d = self.dut
-        d.clear_i.value = 0
-        d.valid_i.value = 0
-        d.a_i.value = 0
-        d.b_i.value = 0
-        d.sat_i.value = 0
-        d.rst_ni.value = 0
-        await FallingEdge(d.clk_i)
-        await FallingEdge(d.clk_i)
-        d.rst_ni.value = 1
+        await reset(d, ("clear_i", "valid_i", "a_i", "b_i", "sat_i"))
         assert int(d.acc_o.value) == 0 and int(d.ovf_o.value) == 0 and int(d.valid_o.value) == 0
 
     async def op(self, a: int, b: int, *, valid: bool = True, clear: bool = False, cycles: int = 1) -> None:

@@ -8,7 +8,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from refmodel import lfsr
-from verif.common.tb import check_params, env_int, mismatch_report, write_report
+from verif.common.tb import check_params, env_int, mismatch_report, reset, write_report
 
 
 class TB:
@@ -22,12 +22,7 @@ class TB:
         Clock(dut.clk_i, 10, unit="ns").start()
 
     async def reset(self) -> None:
-        self.dut.step_i.value = 0
-        self.dut.clear_i.value = 0
-        self.dut.rst_ni.value = 0
-        await FallingEdge(self.dut.clk_i)
-        await FallingEdge(self.dut.clk_i)
-        self.dut.rst_ni.value = 1
+        await reset(self.dut, ("step_i", "clear_i"))
 
     async def collect(self, steps: list[int], clears: list[int] | None = None) -> np.ndarray:
         """Drive one (step, clear) pair per clock; return word_o sampled before each edge."""

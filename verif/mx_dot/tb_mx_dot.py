@@ -23,7 +23,7 @@ from refmodel.mx import MxArray, dot, get_mx_type
 from fp8kit.rtlspec.params import mx_dot_rtl_params, pack_lanes
 from fp8kit.vectors import mx_dot_random_cases
 from verif import coverage
-from verif.common.tb import check_params, env_int, mismatch_report, write_report
+from verif.common.tb import check_params, env_int, mismatch_report, reset, write_report
 
 
 def carry_rows(mx_type: str, k: int) -> np.ndarray:
@@ -111,15 +111,7 @@ async def test_blocks_match_model(dut):
     bubble = rng.random(2 * len(rows)) < 0.1
 
     Clock(dut.clk_i, 10, unit="ns").start()
-    dut.valid_i.value = 0
-    dut.a_i.value = 0
-    dut.b_i.value = 0
-    dut.scale_a_i.value = 0
-    dut.scale_b_i.value = 0
-    dut.rst_ni.value = 0
-    await FallingEdge(dut.clk_i)
-    await FallingEdge(dut.clk_i)
-    dut.rst_ni.value = 1
+    await reset(dut, ("valid_i", "a_i", "b_i", "scale_a_i", "scale_b_i"))
 
     sent, got, lines = [], [], []
     nxt, edge, last = 0, 0, None
