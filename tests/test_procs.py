@@ -184,3 +184,13 @@ def test_require_raises_tool_missing_naming_the_tool_and_the_hint(tmp_path, monk
 def test_require_refuses_an_error_that_is_not_a_tool_missing(error):
     with pytest.raises(TypeError, match="must be ToolMissing or a subclass"):
         procs.require("sh", "unused", error=error)
+
+
+def test_exhaust_harness_reports_a_missing_compiler_as_tool_missing(tmp_path, monkeypatch):
+    """The exhaust harness's tool lookup goes through procs.require: ToolMissing (fp8kit exits 2), not HarnessError."""
+    from verif.exhaust.rtl import HarnessError, verilator_command
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(procs.ToolMissing, match=r"^g\+\+ not found on PATH: install Verilator and a C\+\+ compiler") as info:
+        verilator_command()
+    assert not isinstance(info.value, HarnessError)

