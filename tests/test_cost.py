@@ -253,7 +253,10 @@ def test_fit_command_synthesizes_mx_at_the_documented_k(monkeypatch, tmp_path):
         seen.append(kw["mx_k"])
         raise Stop
 
+    import fp8kit.cli.cost as cli_cost
+
     monkeypatch.setattr(ct, "run_fit", fake_fit)
+    monkeypatch.setattr(cli_cost, "run_fit", fake_fit)  # the command's own binding (imported by name)
     for argv, k in ((["cost", "--fit"], 8), (["cost", "--fit", "--mx-k", "4"], 4)):
         with pytest.raises(Stop):
             main(["--debug", *argv, "--calibration", str(tmp_path / "cal.json")])
