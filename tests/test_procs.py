@@ -194,3 +194,12 @@ def test_exhaust_harness_reports_a_missing_compiler_as_tool_missing(tmp_path, mo
     with pytest.raises(procs.ToolMissing, match=r"^g\+\+ not found on PATH: install Verilator and a C\+\+ compiler") as info:
         verilator_command()
     assert not isinstance(info.value, HarnessError)
+
+
+def test_mutate_reports_a_missing_simulator_through_require(tmp_path, monkeypatch):
+    from verif.mutate import MutateOptions
+    from verif.mutate.runner import _check_options
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(procs.ToolMissing, match=r"^iverilog not found on PATH: `apt-get install iverilog` \(or `make tools`\)$"):
+        _check_options(MutateOptions())

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from fp8kit import paths
 from fp8kit import procs
-from fp8kit.procs import ToolMissing
 from verif.common.manifest import MANIFEST, include_dirs, sources_for
 from verif.common.runner import error_lines
 from verif.mutate.catalogue import DEFAULT_MAX_PER_MODULE, EQUIVALENT, MODULES, RTL, generate
@@ -194,8 +193,8 @@ def _check_options(opts: MutateOptions) -> None:
         raise ValueError(f"--jobs must be >= 1 (0: one per CPU), got {opts.jobs}")
     if not opts.timeout > 0:
         raise ValueError(f"--timeout must be > 0 seconds, got {opts.timeout}")
-    if shutil.which("iverilog") is None or shutil.which("vvp") is None:
-        raise ToolMissing("iverilog/vvp not found on PATH: `apt-get install iverilog` (or `make tools`)")
+    for tool in ("iverilog", "vvp"):
+        procs.require(tool, "`apt-get install iverilog` (or `make tools`)")
 
 
 def _run_one(mutant: Mutant | None, cases: Sequence[Case], scratch: Path, logs: Path, timeout: float) -> Outcome:
