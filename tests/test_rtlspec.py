@@ -119,12 +119,16 @@ def test_each_module_has_one_producer():
     from fp8kit.rtlspec.params import (PRODUCERS, fma_rtl_params, int8_mac_rtl_params, lfsr32_rtl_params,
                                        mac_rtl_params, mul_rtl_params)
 
-    assert set(PRODUCERS) == set(RTL_DEFAULTS) == set(SIM_TOPS)
+    assert set(SIM_TOPS) <= set(PRODUCERS) <= set(RTL_DEFAULTS)  # the leaves' parameters are derived inside
     fma = fma_rtl_params("float8_e4m3fn", "float8_e5m2", "float16", 4)
     assert fma == {**mul_rtl_params("float8_e4m3fn", "float8_e5m2"), "ACC_EXP_W": 5, "ACC_MAN_W": 10, "SR_BITS": 4}
     assert mac_rtl_params("float8_e4m3fn", "float8_e5m2", "float16", 4, seed=9) == {**fma, "SEED": 9}
     assert mac_rtl_params("float8_e4m3fn", "float8_e5m2", "float16", 4)["SEED"] == 1
     assert int8_mac_rtl_params() == {}
+    assert PRODUCERS["fp8kit_cost_mac"]("float8_e4m3fn", "float8_e5m2", "float16", 4, RoundingMode.SR) == \
+        {**fma, "RM": 5}
+    with pytest.raises(ValueError, match=r"fp8kit_cost_mac rejects RM=7; allowed: a rounding mode 0\.\.\.6"):
+        PRODUCERS["fp8kit_cost_mac"]("float8_e4m3fn", "float8_e5m2", "float16", 4, 7)
     assert lfsr32_rtl_params(0xDEADBEEF) == {"SEED": 0xDEADBEEF}
     with pytest.raises(ValueError, match="lfsr32 rejects SEED=0"):
         lfsr32_rtl_params(0)

@@ -40,7 +40,8 @@ from fp8kit.paths import rtl_dir
 from fp8kit import procs
 from fp8kit.procs import ToolMissing
 from fp8kit.rtlspec.manifest import sources_for
-from fp8kit.rtlspec.params import fma_rtl_params, mx_dot_rtl_params
+from fp8kit.rtlspec.params import cost_mac_rtl_params, int8_mac_rtl_params, mx_dot_rtl_params
+from refmodel.encodings import RoundingMode
 
 __all__ = [
     "GATE_GE",
@@ -93,8 +94,6 @@ INSTALL_HINT = "install it with `apt-get install yosys` (Debian/Ubuntu) or `pip 
 MAC_TOP = "fp8kit_cost_mac"
 """The FP-MAC top synthesized: ``rtl/fp8kit_cost_mac.v``, fp8_mac with ``rm_i`` tied to its ``RM``
 parameter, which ``chparam`` sets like the RTL's own."""
-
-_RM_RNE, _RM_SR = 0, 5
 
 
 class YosysMissing(ToolMissing):
@@ -163,10 +162,10 @@ def cache_dir() -> Path:
 def _sources(dp: Datapath) -> tuple[str, list[str], dict[str, int], str]:
     """(top module, RTL source names from the manifest, chparam values, extra Verilog text) of a datapath."""
     if dp.kind == "int8_mac":
-        top, params = "int8_mac", {}
+        top, params = "int8_mac", int8_mac_rtl_params()
     elif dp.kind == "fp_mac":
-        top, params = MAC_TOP, fma_rtl_params(dp.fmt, dp.fmt, dp.acc, dp.sr_bits or 1)
-        params["RM"] = _RM_SR if dp.sr_bits else _RM_RNE
+        rm = RoundingMode.SR if dp.sr_bits else RoundingMode.RNE
+        top, params = MAC_TOP, cost_mac_rtl_params(dp.fmt, dp.fmt, dp.acc, dp.sr_bits or 1, rm)
     elif dp.kind == "mx_dot":
         top, params = "mx_dot", mx_dot_rtl_params(dp.mx, dp.k, 0)
     else:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
+from refmodel.encodings import RoundingMode
+
 __all__ = ["RTL_DEFAULTS", "accumulator_problems", "check_rtl_params", "fma_window", "fma_window_problem",
            "rtl_params_legal", "sr_bits_problems"]
 
@@ -31,9 +33,14 @@ RTL_DEFAULTS: dict[str, dict[str, int]] = {
     "lfsr32": {"SEED": 1},
     "mx_dot": {"K": 32, "ELEM_EXP_W": 4, "ELEM_MAN_W": 3, "ELEM_BIAS": 7, "ELEM_SPECIALS": 1, "ELEM_INT8": 0,
                "PIPE": 0},
+    "fp8_unpack": {"EXP_W": 4, "MAN_W": 3, "BIAS": 7, "SPECIALS": 1, "UNB_W": 6},
+    "lzc": {"WIDTH": 8},
+    "fp8kit_cost_mac": {"A_EXP_W": 4, "A_MAN_W": 3, "A_BIAS": 7, "A_SPECIALS": 1,
+                        "B_EXP_W": 4, "B_MAN_W": 3, "B_BIAS": 7, "B_SPECIALS": 1,
+                        "ACC_EXP_W": 8, "ACC_MAN_W": 23, "SR_BITS": 16, "RM": 0},
 }
 """Each module's overridable parameters and their defaults in the RTL (a test reads them from
-``rtl/<module>.v``). Derived values (``localparam``, or ``mx_dot``'s ``ELEM_W``) are not listed: they
+``rtl/<module>.v``, and another checks every module of the manifest is listed). Derived values (``localparam``, or ``mx_dot``'s ``ELEM_W``) are not listed: they
 must not be overridden."""
 
 _SPECIALS = "0 ieee, 1 fn, 2 fnuz or 3 none"
@@ -169,9 +176,32 @@ def _mx_dot(p: Mapping[str, int]) -> _Problems:
                    f"(ELEM_BIAS={p['ELEM_BIAS']}, K={k}); allowed: at most 200 bits and an offset in -2000...2000")
 
 
+def _fp8_unpack(p: Mapping[str, int]) -> _Problems:
+    e, m = p["EXP_W"], p["MAN_W"]
+    if e < 1 or m < 0 or e + m > 31:
+        yield f"EXP_W={e} / MAN_W={m}; allowed: EXP_W >= 1, MAN_W >= 0, EXP_W + MAN_W <= 31"
+    if not 0 <= p["SPECIALS"] <= 3:
+        yield f"SPECIALS={p['SPECIALS']}; allowed: {_SPECIALS}"
+    if not e + 1 <= p["UNB_W"] <= 32:
+        yield f"UNB_W={p['UNB_W']}; allowed: EXP_W + 1 = {e + 1} ... 32"
+
+
+def _lzc(p: Mapping[str, int]) -> _Problems:
+    if p["WIDTH"] < 1:
+        yield f"WIDTH={p['WIDTH']}; allowed: >= 1"
+
+
+def _fp8kit_cost_mac(p: Mapping[str, int]) -> _Problems:
+    """The synthesis wrapper: ``fp8_mac`` (default ``SEED``) with ``rm_i`` tied to ``RM``."""
+    lo, hi = min(RoundingMode), max(RoundingMode)
+    if not lo <= p["RM"] <= hi:
+        yield f"RM={p['RM']}; allowed: a rounding mode {int(lo)}...{int(hi)}"
+    yield from _fp8_fma(p)
+
+
 _RULES: dict[str, Callable[[Mapping[str, int]], _Problems]] = {
     "fp8_mul": _fp8_mul, "fp8_fma": _fp8_fma, "fp8_mac": _fp8_mac, "int8_mac": _int8_mac, "lfsr32": _lfsr32,
-    "mx_dot": _mx_dot,
+    "mx_dot": _mx_dot, "fp8_unpack": _fp8_unpack, "lzc": _lzc, "fp8kit_cost_mac": _fp8kit_cost_mac,
 }
 
 

@@ -16,7 +16,7 @@ from refmodel.formats import Format, get_format
 
 from .legality import accumulator_problems, check_rtl_params, fma_window, fma_window_problem
 
-__all__ = ["OPS", "PRODUCERS", "FmaWidths", "check_fma_window", "check_rtl_accumulator", "fma_rtl_params", "fma_widths",
+__all__ = ["OPS", "PRODUCERS", "FmaWidths", "check_fma_window", "check_rtl_accumulator", "cost_mac_rtl_params", "fma_rtl_params", "fma_widths",
            "int8_mac_rtl_params", "is_rtl_operand", "lfsr32_rtl_params", "mac_rtl_params", "mul_rtl_params",
            "mx_dot_element_rtl_params", "mx_dot_rtl_params", "operand_rtl_params", "pack_lanes",
            "rtl_param_overrides"]
@@ -195,6 +195,19 @@ def _fma_params(module: str, fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int,
     return params
 
 
+def cost_mac_rtl_params(fmt_a: Any, fmt_b: Any, acc_fmt: Any, sr_bits: int, rm: Any) -> dict[str, int]:
+    """The parameter set of ``fp8kit_cost_mac`` (the synthesis wrapper: ``fp8_mac`` with ``rm_i``
+    tied to ``RM``): :func:`fma_rtl_params` and ``RM``.
+
+    Args:
+        rm: the one rounding mode, a :class:`refmodel.encodings.RoundingMode` or its code.
+
+    Raises:
+        ValueError: as :func:`fma_rtl_params`, or ``rm`` not a rounding mode.
+    """
+    return _fma_params("fp8kit_cost_mac", fmt_a, fmt_b, acc_fmt, sr_bits, {"RM": int(rm)})
+
+
 def int8_mac_rtl_params() -> dict[str, int]:
     """The parameter set of ``int8_mac``: none (its widths are fixed)."""
     return check_rtl_params("int8_mac", {})
@@ -246,6 +259,7 @@ def mx_dot_element_rtl_params(element: Format | None, k: int = 32, pipe: int = 0
 PRODUCERS = {
     "fp8_mul": mul_rtl_params, "fp8_fma": fma_rtl_params, "fp8_mac": mac_rtl_params,
     "int8_mac": int8_mac_rtl_params, "lfsr32": lfsr32_rtl_params, "mx_dot": mx_dot_rtl_params,
+    "fp8kit_cost_mac": cost_mac_rtl_params,
 }
 """The one producer of each RTL module's parameter set."""
 

@@ -37,6 +37,11 @@ SAMPLES: dict[str, list[dict[str, int]]] = {
                {"ELEM_EXP_W": 0}, {"ELEM_EXP_W": 6, "ELEM_MAN_W": 0, "K": 4}, {"ELEM_MAN_W": -1},
                {"ELEM_INT8": 1, "K": 4}, {"ELEM_INT8": 2}, {"ELEM_SPECIALS": 4}, {"ELEM_BIAS": 500, "K": 4},
                {"ELEM_BIAS": 1000, "K": 4}],
+    "fp8_unpack": [{}, {"EXP_W": 0}, {"MAN_W": 0}, {"MAN_W": -1}, {"EXP_W": 8, "MAN_W": 23, "UNB_W": 10},
+                   {"EXP_W": 8, "MAN_W": 24, "UNB_W": 10}, {"SPECIALS": 4}, {"UNB_W": 5}, {"UNB_W": 32},
+                   {"UNB_W": 33}],
+    "lzc": [{}, {"WIDTH": 1}, {"WIDTH": 0}, {"WIDTH": 33}],
+    "fp8kit_cost_mac": [{}, {"RM": 6}, {"RM": 7}, {"RM": -1}, {"SR_BITS": 0}, {"ACC_EXP_W": 12}],
 }
 
 
@@ -65,6 +70,11 @@ def test_samples_cover_every_module_both_ways():
     for module, sets in SAMPLES.items():
         answers = {rtl_params_legal(module, p) for p in sets}
         assert answers == ({True} if module == "int8_mac" else {True, False}), module
+
+
+def test_every_module_of_the_manifest_has_a_contract():
+    """A new RTL module (a leaf too) gets its defaults and rules here, and samples above."""
+    assert set(RTL_DEFAULTS) == set(manifest.toplevels(RTL))
 
 
 @pytest.mark.rtl
