@@ -162,8 +162,8 @@ def encode(
     sr_bits: int | None = None,
     rand: Any = None,
     rng: np.random.Generator | None = None,
-    nan: str = "ml_dtypes",
-    e8m0_rule: str = "ml_dtypes",
+    nan: str = "keep-sign",
+    e8m0_rule: str = "even-significand",
     return_flags: bool = False,
 ) -> "np.ndarray | tuple[np.ndarray, np.ndarray]":
     """Round the exact values of ``x`` into ``fmt`` and return the codes (and the IEEE flags).
@@ -184,12 +184,16 @@ def encode(
             magnitude rounds away from zero iff ``t + r >= 2**R``, where ``t``
             is the discarded fraction truncated to R bits.
         rng: for sr without ``rand``, a numpy Generator to draw them from.
-        nan: ``"ml_dtypes"`` writes the quiet NaN with the input's sign (fnuz
+        nan: ``"keep-sign"`` writes the quiet NaN with the input's sign (fnuz
             and scale formats have one NaN); ``"canonical"`` always the
-            positive one.
+            positive one (:data:`refmodel.rounding.NAN_POLICIES`; ``"ml_dtypes"``
+            is an alias of ``"keep-sign"``).
         e8m0_rule: ties of formats with no mantissa bits under rne:
-            ``"ml_dtypes"`` (up in magnitude), ``"even"`` (even code), or
-            ``"up"`` (every inexact value rounds up, CUDA's RCEIL).
+            ``"even-significand"`` (rne's even significand: up in magnitude
+            between powers of two), ``"even"`` (even code), or ``"up"`` (every
+            inexact value rounds up, CUDA's RCEIL)
+            (:data:`refmodel.rounding.E8M0_RULES`; ``"ml_dtypes"`` is an alias
+            of ``"even-significand"``).
         return_flags: also return the flags of each conversion.
 
     Returns:
@@ -219,7 +223,8 @@ def encode(
 
     Raises:
         TypeError: complex, boolean or non-numeric input, non-integer rand.
-        ValueError: unknown format or mode, bad sr arguments, a random
+        ValueError: unknown format, mode, nan policy or e8m0_rule (the message
+            lists the allowed names), bad sr arguments, a random
             integer >= 2**sr_bits, NaN into a format with no NaN.
     """
     fmt = get_format(fmt)

@@ -29,7 +29,7 @@ from .formats import Format, did_you_mean
 
 __all__ = ["EncodeOptions", "Rounded", "round_finite", "encode_float64", "encode_float64_flags", "code_dtype",
            "bit_length", "MAX_SIG_BITS", "check_bool", "rounding_mode", "tiny_after_rounding", "ieee_flags",
-           "encode_flags"]
+           "encode_flags", "NAN_POLICIES", "E8M0_RULES", "POLICY_ALIASES", "policy_name"]
 
 MAX_SIG_BITS = 63
 _RNE, _RMM, _RTZ, _RDN, _RUP, _RTO = (RoundingMode.RNE, RoundingMode.RMM, RoundingMode.RTZ, RoundingMode.RDN,
@@ -37,8 +37,60 @@ _RNE, _RMM, _RTZ, _RDN, _RUP, _RTO = (RoundingMode.RNE, RoundingMode.RMM, Roundi
 _SCALE = Specials.SCALE
 _U64 = np.uint64
 _NX, _UF, _OF, _NV = int(Flag.NX), int(Flag.UF), int(Flag.OF), int(Flag.NV)
-E8M0_RULES = ("ml_dtypes", "even", "up")
-NAN_POLICIES = ("ml_dtypes", "canonical")
+NAN_POLICIES = ("keep-sign", "canonical")
+"""The ``nan`` policies of ``encode``: the NaN code written for a NaN result (a NaN input, or an
+overflow or Inf that the format delivers as NaN).
+
+- ``"keep-sign"`` (the default): the quiet NaN with the sign of the value encoded, where the format
+  has a NaN of each sign (ieee: sign | all-ones exponent | mantissa MSB; fn: sign | all-ones
+  magnitude); fnuz formats have the one NaN ``100...0``, unsigned and scale formats their one NaN.
+- ``"canonical"``: always the positive quiet NaN, ``fmt.nan_code(False)``.
+"""
+E8M0_RULES = ("even-significand", "even", "up")
+"""The ``e8m0_rule`` tie rules of ``encode`` under rne for formats with no mantissa bits (E8M0).
+
+- ``"even-significand"`` (the default): rne's own rule, the tie goes to the even significand.
+  With no mantissa bits every normal significand is 1 (odd), so a tie between two powers of two
+  rounds up in magnitude (E8M0: 0.75 -> 1, 3 -> 4); only a tie between zero and the smallest power
+  (formats with a zero) goes to zero, the even significand 0.
+- ``"even"``: the tie goes to the even code (the even exponent field: 0.75 -> 0.5, 3 -> 2).
+- ``"up"``: every inexact value rounds up in magnitude (CUDA's RCEIL for MX scales).
+
+Formats with mantissa bits take only ``"even-significand"``, plain rne.
+"""
+POLICY_ALIASES: dict[str, dict[str, str]] = {
+    "nan": {"ml_dtypes": "keep-sign"},
+    "e8m0_rule": {"ml_dtypes": "even-significand"},
+}
+"""Other names accepted for a policy, each meaning exactly its target: ``"ml_dtypes"``, the name both
+defaults had before they were named for what they do (the peer library behaves so; for E8M0 ties from
+version 0.5.1 on)."""
+_POLICIES = {"nan": NAN_POLICIES, "e8m0_rule": E8M0_RULES}
+
+
+def policy_name(option: str, value: object) -> str:
+    """The name of a ``nan`` or ``e8m0_rule`` policy, an alias (:data:`POLICY_ALIASES`) replaced by its target.
+
+    Args:
+        option: ``"nan"`` or ``"e8m0_rule"``.
+        value: the policy as given.
+
+    Returns:
+        One of :data:`NAN_POLICIES` or :data:`E8M0_RULES`.
+
+    Raises:
+        ValueError: ``value`` is neither a name nor an alias of one; the message lists both.
+    """
+    names, aliases = _POLICIES[option], POLICY_ALIASES[option]
+    if isinstance(value, str):
+        if value in names:
+            return value
+        if value in aliases:
+            return aliases[value]
+    allowed = ", ".join(repr(n) for n in names)
+    alias = ", ".join(f"{a!r} for {t!r}" for a, t in aliases.items())
+    hint = did_you_mean(value, [*names, *aliases]) if isinstance(value, str) else ""
+    raise ValueError(f"{option} must be one of {allowed} (or {alias}), got {value!r}{hint}")
 
 
 def rounding_mode(rounding: "str | int | RoundingMode") -> RoundingMode:
@@ -77,28 +129,28 @@ class EncodeOptions:
         fmt: target format.
         mode: rounding mode.
         saturate: overflow (and +-Inf) gives +-max finite instead of Inf/NaN.
-        nan: ``"ml_dtypes"`` (sign-preserving quiet NaN) or ``"canonical"``
-            (always ``fmt.nan_code(False)``).
-        e8m0_rule: tie rule of formats with no mantissa bits: ``"ml_dtypes"``
-            (ties round up in magnitude), ``"even"`` (ties to the even code) or
-            ``"up"`` (every inexact value rounds up, CUDA's RCEIL).
+        nan: ``"keep-sign"`` (sign-preserving quiet NaN) or ``"canonical"``
+            (always ``fmt.nan_code(False)``); :data:`NAN_POLICIES`. An alias
+            (``"ml_dtypes"``) is stored as the name it stands for.
+        e8m0_rule: tie rule of formats with no mantissa bits: ``"even-significand"``
+            (rne's: the even significand, so ties between powers of two round up in
+            magnitude), ``"even"`` (ties to the even code) or ``"up"`` (every inexact
+            value rounds up, CUDA's RCEIL); :data:`E8M0_RULES`, aliases as for ``nan``.
         sr_bits: R, the number of random bits for ``sr`` (1...32).
     """
 
     fmt: Format
     mode: RoundingMode = RoundingMode.RNE
     saturate: bool = False
-    nan: str = "ml_dtypes"
-    e8m0_rule: str = "ml_dtypes"
+    nan: str = "keep-sign"
+    e8m0_rule: str = "even-significand"
     sr_bits: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "saturate", check_bool(self.saturate, "saturate"))
-        if self.nan not in NAN_POLICIES:
-            raise ValueError(f"nan must be one of {NAN_POLICIES}, got {self.nan!r}")
-        if self.e8m0_rule not in E8M0_RULES:
-            raise ValueError(f"e8m0_rule must be one of {E8M0_RULES}, got {self.e8m0_rule!r}")
-        if self.e8m0_rule != "ml_dtypes":
+        object.__setattr__(self, "nan", policy_name("nan", self.nan))
+        object.__setattr__(self, "e8m0_rule", policy_name("e8m0_rule", self.e8m0_rule))
+        if self.e8m0_rule != "even-significand":
             if self.fmt.man_bits != 0:
                 raise ValueError(
                     f"e8m0_rule={self.e8m0_rule!r} applies to formats without mantissa bits, "
@@ -218,8 +270,8 @@ def round_finite(
     if mode is _RNE:
         if opts.e8m0_rule == "up":
             inc = inexact
-        else:  # ml_dtypes: even significand (M = 0: always odd, ties go up); even: even code
-            lsb = i & np.uint64(1) if opts.e8m0_rule == "ml_dtypes" else (base + i - i_base) & np.uint64(1)
+        else:  # even-significand (M = 0: a normal significand is odd, ties go up); even: even code
+            lsb = i & np.uint64(1) if opts.e8m0_rule == "even-significand" else (base + i - i_base) & np.uint64(1)
             inc = (rbit == 1) & (sticky | (lsb == 1))
     elif mode is _RMM:
         inc = rbit == 1

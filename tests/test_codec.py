@@ -184,12 +184,99 @@ def test_spec_examples(fmt, value, mode, saturate, code):
     "rule, value, code",
     [("ml_dtypes", 0.75, 0x7F), ("even", 0.75, 0x7E), ("up", 0.75, 0x7F),
      ("ml_dtypes", 3.0, 0x81), ("even", 3.0, 0x80), ("up", 3.0, 0x81),
-     ("even", 1.5, 0x80), ("up", 1.25, 0x80), ("ml_dtypes", 1.25, 0x7F), ("even", 1.25, 0x7F)],
+     ("even", 1.5, 0x80), ("up", 1.25, 0x80), ("ml_dtypes", 1.25, 0x7F), ("even", 1.25, 0x7F),
+     ("even-significand", 0.75, 0x7F), ("even-significand", 3.0, 0x81), ("even-significand", 1.25, 0x7F),
+     ("even-significand", 1.5, 0x80)],
 )
 def test_e8m0_rules(rule, value, code):
     got = encode(np.array([value, value], np.float32), "float8_e8m0fnu", e8m0_rule=rule)
     assert got.tolist() == [code, code]
     assert encode_exact(value, get_format("float8_e8m0fnu"), e8m0_rule=rule) == code
+
+
+POLICY_FORMATS = ["float8_e5m2", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e8m0fnu", "float16",
+                  Format.custom(5, 0, specials="fn"), Format.custom(4, 2, bias=5, specials="fn", signed=False)]
+
+
+@pytest.mark.parametrize("fmt", POLICY_FORMATS, ids=lambda f: get_format(f).name)
+def test_policy_names_and_their_ml_dtypes_alias_give_the_same_codes_and_flags(fmt):
+    """``nan="keep-sign"`` and ``e8m0_rule="even-significand"`` are the defaults; ``"ml_dtypes"`` means exactly
+    the same, in the fast path and in the oracle (NaN of either sign, overflow to NaN, every tie)."""
+    fmt = get_format(fmt)
+    x = boundary_values(fmt)
+    if not fmt.has_nan:
+        x = x[~np.isnan(x)]
+    rules = ["even-significand", "ml_dtypes"] if fmt.man_bits == 0 else [None]
+    for mode in MODES:
+        ruled = rules if mode == "rne" else [None]
+        got = {(nan, rule): encode(x, fmt, rounding=mode, return_flags=True,
+                                   **({"nan": nan} if nan else {}), **({"e8m0_rule": rule} if rule else {}))
+               for nan in (None, "keep-sign", "ml_dtypes") for rule in ruled}
+        codes, flags = got[(None, ruled[0])]
+        for key, (c, f) in got.items():
+            assert_array_equal(c, codes, err_msg=f"{mode} {key}")
+            assert_array_equal(f, flags, err_msg=f"{mode} {key}")
+        assert_array_equal(codes, _oracle_codes(x, fmt, mode, nan="ml_dtypes",
+                                                **({"e8m0_rule": "ml_dtypes"} if ruled[0] else {})), err_msg=mode)
+    if fmt.has_nan and fmt.signed and fmt.specials.name != "FNUZ":  # a NaN of each sign: keep-sign keeps it
+        both = encode(np.array([np.nan, -np.nan]), fmt, nan="keep-sign")
+        assert both[0] != both[1] and np.all(both == encode(np.array([np.nan, -np.nan]), fmt, nan="ml_dtypes"))
+
+
+def test_e8m0_even_significand_sends_the_tie_below_the_smallest_power_to_zero():
+    """What sets even-significand apart from "ties up": with a zero (e5m0 fn), the tie between 0 and 2**emin
+    goes to the even significand 0; ties between two powers of two go up in magnitude."""
+    fmt = Format.custom(5, 0, specials="fn")
+    x = np.array([fmt.min_normal / 2, -fmt.min_normal / 2, 1.5, -3.0, 0.75])
+    for rule in ("even-significand", "ml_dtypes"):
+        assert_array_equal(encode(x, fmt, e8m0_rule=rule), encode(x, fmt))
+        assert encode(x, fmt, e8m0_rule=rule).tolist() == [_oracle_codes([v], fmt, e8m0_rule=rule)[0] for v in x]
+    codes = encode(x, fmt)
+    assert codes[0] == 0 and codes[1] == fmt.sign_mask  # +-0
+    assert decode(codes[2:], fmt, np.float64).tolist() == [2.0, -4.0, 1.0]
+
+
+def test_encode_options_store_the_name_an_alias_stands_for():
+    from refmodel.rounding import E8M0_RULES, NAN_POLICIES, POLICY_ALIASES, EncodeOptions, policy_name
+
+    e8m0 = get_format("float8_e8m0fnu")
+    assert EncodeOptions(e8m0, nan="ml_dtypes", e8m0_rule="ml_dtypes") == EncodeOptions(e8m0)
+    opts = EncodeOptions(e8m0, nan="ml_dtypes", e8m0_rule="ml_dtypes")
+    assert (opts.nan, opts.e8m0_rule) == ("keep-sign", "even-significand") == (NAN_POLICIES[0], E8M0_RULES[0])
+    assert POLICY_ALIASES == {"nan": {"ml_dtypes": "keep-sign"}, "e8m0_rule": {"ml_dtypes": "even-significand"}}
+    assert [policy_name("nan", n) for n in NAN_POLICIES] == list(NAN_POLICIES)
+    assert [policy_name("e8m0_rule", n) for n in E8M0_RULES] == list(E8M0_RULES)
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"nan": "quiet"}, "nan must be one of 'keep-sign', 'canonical' (or 'ml_dtypes' for 'keep-sign'), got 'quiet'"),
+    ({"nan": "keep_sign"}, "nan must be one of 'keep-sign', 'canonical' (or 'ml_dtypes' for 'keep-sign'), "
+                           "got 'keep_sign' (did you mean 'keep-sign'?)"),
+    ({"nan": None}, "nan must be one of 'keep-sign', 'canonical' (or 'ml_dtypes' for 'keep-sign'), got None"),
+    ({"e8m0_rule": "odd"}, "e8m0_rule must be one of 'even-significand', 'even', 'up' "
+                           "(or 'ml_dtypes' for 'even-significand'), got 'odd'"),
+])
+def test_an_unknown_policy_names_the_allowed_ones(kw, message):
+    import re
+
+    for call in (lambda: encode(np.array([1.0]), "float8_e8m0fnu", **kw),
+                 lambda: encode_exact(1.0, get_format("float8_e8m0fnu"), **kw)):
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            call()
+
+
+def test_cli_nan_choices_are_the_policies_and_their_alias(capsys):
+    from fp8kit.cli import build_parser, main
+    from refmodel.rounding import NAN_POLICIES, POLICY_ALIASES
+
+    sub = next(a for a in build_parser()._subparsers._group_actions[0].choices["encode"]._actions
+               if a.dest == "nan")
+    assert sub.choices == [*NAN_POLICIES, *POLICY_ALIASES["nan"]] and sub.default == NAN_POLICIES[0]
+    outs = []
+    for argv in ([], ["--nan", "keep-sign"], ["--nan", "ml_dtypes"]):
+        assert main(["encode", "float8_e5m2", *argv, "--", "-nan"]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1] == outs[2] and "0xfe" in outs[0].lower()
 
 
 def test_e8m0_rules_match_oracle_on_boundaries():

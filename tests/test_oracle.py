@@ -499,6 +499,22 @@ def test_e8m0_even_and_up_rules():
     assert enc(F(1, 2**128), E8M0, e8m0_rule="up") == 0x00
 
 
+def test_policy_names_and_the_ml_dtypes_alias_agree_in_the_oracle():
+    """nan="keep-sign" / e8m0_rule="even-significand" are the defaults; "ml_dtypes" means exactly the same."""
+    e3m0 = Format.custom(3, 0, 3, "fn")
+    cases = [(NEG_NAN, E4M3FN), (NEG_INF, E4M3FN), (-1000, E4M3FN), (F(3, 4), E8M0), (3, E8M0), (F(5, 4), E8M0),
+             (F(3, 2), e3m0), (-3, e3m0), (F(1, 8), e3m0)]
+    for value, fmt in cases:
+        want = enc(value, fmt)
+        for nan in ("keep-sign", "ml_dtypes"):
+            assert enc(value, fmt, nan=nan) == want, (value, fmt.name, nan)
+        if fmt.man_bits == 0:
+            for rule in ("even-significand", "ml_dtypes"):
+                assert enc(value, fmt, e8m0_rule=rule) == want, (value, fmt.name, rule)
+    assert enc(NEG_NAN, E4M3FN, nan="keep-sign") == 0xFF != enc(NEG_NAN, E4M3FN, nan="canonical")
+    assert enc(F(1, 8), e3m0, e8m0_rule="even-significand") == 0x0  # the tie 0 | 2**-2: the even significand 0
+
+
 def test_signed_precision_one_format():
     # e3m0 fn, bias 3: code c in 1..6 is 2**(c - 3) (2**-2 ... 2**3), 7 is NaN; no subnormals
     fmt = Format.custom(3, 0, 3, "fn")
@@ -593,10 +609,16 @@ def test_option_validation():
             encode_exact(one, E4M3FN, "sr", sr_bits=4, rand=bad_rand)
     with pytest.raises(ValueError, match="rand is only used by rounding 'sr'"):
         encode_exact(one, E4M3FN, "rne", rand=3)
-    with pytest.raises(ValueError, match="nan policy"):
+    with pytest.raises(ValueError, match=r"nan must be one of 'keep-sign', 'canonical' \(or 'ml_dtypes' for "
+                                         r"'keep-sign'\), got 'quiet'"):
         encode_exact(one, E4M3FN, nan="quiet")
-    with pytest.raises(ValueError, match="e8m0_rule"):
+    with pytest.raises(ValueError, match=r"e8m0_rule must be one of 'even-significand', 'even', 'up' \(or "
+                                         r"'ml_dtypes' for 'even-significand'\), got 'odd'"):
         encode_exact(one, E8M0, e8m0_rule="odd")
+    with pytest.raises(ValueError, match="only applies to rounding 'rne'"):
+        encode_exact(one, E8M0, "rtz", e8m0_rule="up")
+    for default in ("even-significand", "ml_dtypes"):  # the default rule (either name) goes with every mode
+        assert encode_exact(one, E8M0, "rtz", e8m0_rule=default) == encode_exact(one, E8M0, "rtz")
     with pytest.raises(ValueError, match="only applies to rounding 'rne'"):
         encode_exact(one, E8M0, "rtz", e8m0_rule="even")
     with pytest.raises(ValueError, match="man_bits == 0"):

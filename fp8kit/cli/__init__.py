@@ -377,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("values", nargs="+", metavar="VALUE")
     p.add_argument("--rounding", choices=ROUNDING_CHOICES, default="rne")
     p.add_argument("--saturate", action="store_true", help="overflow and Inf give max finite")
-    p.add_argument("--nan", choices=["ml_dtypes", "canonical"], default="ml_dtypes")
+    p.add_argument("--nan", choices=["keep-sign", "canonical", "ml_dtypes"], default="keep-sign")
     p.add_argument("--sr-bits", type=int_arg(1, 32), default=16, help="random bits for --rounding sr")
     p.add_argument("--rand", help="comma-separated random integers for sr (else drawn with --seed)")
     p.add_argument("--seed", type=int_arg(0), default=0)

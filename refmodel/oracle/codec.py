@@ -38,11 +38,10 @@ import numpy as np
 
 from ..encodings import Flag, RoundingMode, Specials, parse_rounding
 from ..formats import Format, get_format
+from ..rounding import policy_name  # the policy names and their aliases, not the rounding itself
 
 __all__ = ["OracleValue", "decode_exact", "encode_exact", "exact_value_of_float", "is_signalling_nan"]
 
-_NAN_POLICIES = ("ml_dtypes", "canonical")
-_E8M0_RULES = ("ml_dtypes", "even", "up")
 _KINDS = ("finite", "inf", "nan")
 
 
@@ -120,7 +119,7 @@ def _sign_bit(fmt: Format, negative: bool) -> int:
 def _nan_result(fmt: Format, negative: bool, nan: str) -> int:
     """The code written for a NaN result.
 
-    ``nan="ml_dtypes"`` keeps the sign where the format can (ieee: sign | exponent
+    ``nan="keep-sign"`` keeps the sign where the format can (ieee: sign | exponent
     all ones | mantissa MSB; fn: sign | all-ones magnitude); fnuz has the single
     NaN ``100...0`` and scale the all-ones code. ``nan="canonical"`` always gives
     the positive one.
@@ -289,12 +288,9 @@ def _as_oracle_value(value) -> OracleValue:
 
 
 def _check_options(fmt, mode, sr_bits, rand, nan, e8m0_rule):
-    """Validate the keyword options; return (R, r) for sr, else (None, None)."""
-    if nan not in _NAN_POLICIES:
-        raise ValueError(f"unknown nan policy {nan!r}; allowed: {', '.join(_NAN_POLICIES)}")
-    if e8m0_rule not in _E8M0_RULES:
-        raise ValueError(f"unknown e8m0_rule {e8m0_rule!r}; allowed: {', '.join(_E8M0_RULES)}")
-    if e8m0_rule != "ml_dtypes":
+    """Validate the keyword options (``nan`` and ``e8m0_rule`` already named by
+    :func:`refmodel.rounding.policy_name`); return (R, r) for sr, else (None, None)."""
+    if e8m0_rule != "even-significand":
         if mode is not RoundingMode.RNE:
             raise ValueError(
                 f"e8m0_rule={e8m0_rule!r} only applies to rounding 'rne', not {mode.label!r}"
@@ -357,7 +353,7 @@ def _round_quanta(q: Fraction, negative: bool, mode: RoundingMode, lo_code_odd, 
             away = frac > half
         elif e8m0_rule == "even":  # tie: the neighbour with the even code
             away = lo_code_odd()
-        else:  # tie: the even significand (man_bits == 0: always up, as ml_dtypes)
+        else:  # even-significand: the even significand (man_bits == 0: a normal one is 1, ties go up)
             away = bool(i & 1)
     return i + 1 if away else i
 
@@ -385,7 +381,7 @@ def _overflow_code(fmt: Format, negative: bool, mode: RoundingMode, saturate: bo
 
 
 def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=None, rand=None,
-                 nan="ml_dtypes", e8m0_rule="ml_dtypes", return_flags=False):
+                 nan="keep-sign", e8m0_rule="even-significand", return_flags=False):
     """Encode an exact value into ``fmt`` with one rounding (spec-notes section 2).
 
     Args:
@@ -400,10 +396,13 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
         saturate: overflow and ±Inf give ±max finite (OCP "SAT"); NaN stays NaN.
         sr_bits: R, the number of random bits for ``"sr"`` (1...32).
         rand: the random integer r in ``[0, 2**R)`` for ``"sr"``.
-        nan: ``"ml_dtypes"`` (NaN results keep the sign where the format can)
-            or ``"canonical"`` (always ``fmt.nan_code(False)``).
+        nan: ``"keep-sign"`` (NaN results keep the sign where the format can)
+            or ``"canonical"`` (always ``fmt.nan_code(False)``); ``"ml_dtypes"``
+            is an alias of ``"keep-sign"`` (:data:`refmodel.rounding.POLICY_ALIASES`).
         e8m0_rule: tie rule for formats with man_bits == 0 under ``"rne"``:
-            ``"ml_dtypes"`` (ties up in magnitude: 1.5 -> 2, 0.75 -> 1),
+            ``"even-significand"`` (the even significand: ties between powers of
+            two go up in magnitude, 1.5 -> 2, 0.75 -> 1; the tie between zero and
+            the smallest power goes to zero; alias ``"ml_dtypes"``),
             ``"even"`` (the even code: 0.75 -> 0.5 in e8m0) or ``"up"`` (every
             inexact value rounds up in magnitude, CUDA RCEIL).
         return_flags: also return the IEEE flags (:class:`Flag` bits) of the
@@ -449,13 +448,14 @@ def encode_exact(value, fmt: Format, rounding="rne", *, saturate=False, sr_bits=
     Raises:
         ValueError: unknown rounding / nan / e8m0_rule; sr without sr_bits or
             rand, sr_bits outside 1...32, rand outside [0, 2**sr_bits); rand
-            given for a mode other than sr; e8m0_rule other than "ml_dtypes"
+            given for a mode other than sr; e8m0_rule other than "even-significand"
             with a mode other than rne or a format with man_bits != 0; NaN into
             a format with no NaN.
         TypeError: a value of an unsupported type.
     """
     fmt = get_format(fmt)
     mode = parse_rounding(rounding)
+    nan, e8m0_rule = policy_name("nan", nan), policy_name("e8m0_rule", e8m0_rule)
     sr_bits, rand = _check_options(fmt, mode, sr_bits, rand, nan, e8m0_rule)
     v = _as_oracle_value(value)
     code, flags = _encode_value(v, fmt, mode, saturate, sr_bits, rand, nan, e8m0_rule)
