@@ -169,19 +169,11 @@ def test_a_signal_kills_the_synthesis_with_its_children(tmp_path, signame, rc, w
         raise AssertionError(f"the fake ABC process {pid} survived {signame}")
 
 
-def test_priors_and_energy_keep_their_names_in_synth_and_cost_synth():
-    """The split modules hold the objects; ``fp8kit.cost.synth`` and the old ``refmodel.cost_synth`` hand out
-    the same ones."""
+def test_priors_and_energy_keep_their_names_in_cost_synth():
+    """The split modules hold the objects; the old ``refmodel.cost_synth`` hands out the same ones."""
     import subprocess
     import sys
 
-    from fp8kit.cost import energy, priors
-    from fp8kit.cost import synth as synth_mod
-
-    for mod, names in ((energy, energy.__all__), (priors, priors.__all__)):
-        assert all(getattr(synth_mod, n) is getattr(mod, n) for n in names)
-    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
-        synth_mod.no_such_name  # noqa: B018
     code = ("import warnings\nwarnings.simplefilter('ignore')\nimport refmodel.cost_synth as old\n"
             "from fp8kit.cost import energy, priors, synth\n"
             "assert old.simulate_energy is energy.simulate_energy and old.primitive_priors is priors.primitive_priors\n"

@@ -480,7 +480,7 @@ def fit_calibration(dps: list[Datapath], synth_ge: list[float], priors: Sequence
 
     Minimises ``sum_i ((model_i - synth_i) / synth_i)**2 + ridge**2 * sum_kind ((c - p) / p)**2``
     where ``p`` are the priors (constants measured on isolated primitives,
-    :func:`fp8kit.cost.synth.primitive_priors`; default 1).  Totals alone
+    :func:`fp8kit.cost.priors.primitive_priors`; default 1).  Totals alone
     cannot separate kinds that always grow together; the ridge keeps such
     constants near what the primitives measured.  A constant that still comes
     out negative is set to 0 and the rest refitted.

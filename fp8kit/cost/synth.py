@@ -275,20 +275,3 @@ def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = SYNTH_TIM
     meta_path.write_text(json.dumps({"label": dp.label, "cells": cells, "ge": ge, "yosys": version,
                                      "seconds": round(seconds, 2)}, indent=1))
     return SynthResult(cells, ge, net_path, version, seconds, False)
-
-
-_SPLIT_OFF = {
-    "PRIMITIVE_BENCHES": "fp8kit.cost.priors", "primitive_priors": "fp8kit.cost.priors",
-    "CLOCK_UNITS": "fp8kit.cost.energy", "OPERAND_DISTRIBUTIONS": "fp8kit.cost.energy",
-    "EnergyResult": "fp8kit.cost.energy", "simulate_energy": "fp8kit.cost.energy",
-}
-"""Names this module held before the priors and the energy moved to modules of their own (the modules
-that import them here are still to follow); imported on first use, as those modules import this one."""
-
-
-def __getattr__(name: str):
-    if name in _SPLIT_OFF:
-        import importlib
-
-        return getattr(importlib.import_module(_SPLIT_OFF[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

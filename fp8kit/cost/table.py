@@ -146,7 +146,7 @@ def cost_rows(dps: Sequence[Datapath], *, calibration: Calibration | None = None
 
     ``ratio_int8`` divides by the modelled INT8 MAC, ``ratio_int8_synth`` by the
     synthesized one; ``err_pct`` is ``100 * (ge_model / ge_synth - 1)``;
-    ``energy`` is NAND2-toggle units per MAC (:func:`fp8kit.cost.synth.simulate_energy`).
+    ``energy`` is NAND2-toggle units per MAC (:func:`fp8kit.cost.energy.simulate_energy`).
     ``synth`` and ``energy`` need Yosys (``energy`` implies ``synth``); ``timeout`` is the seconds
     each Yosys run may take (default :data:`fp8kit.cost.synth.SYNTH_TIMEOUT`); ``synth_mx=False``
     leaves the MX rows unsynthesized (``ge_synth`` None: an ``mx_dot`` at K = 32 takes minutes to tens
@@ -161,7 +161,8 @@ def cost_rows(dps: Sequence[Datapath], *, calibration: Calibration | None = None
     todo = list(dps) if base in dps else [base, *dps]
     rows = {dp: _row(dp, cal) for dp in todo}
     if synth or energy:
-        from fp8kit.cost.synth import SYNTH_TIMEOUT, simulate_energy, synth as run_synth
+        from fp8kit.cost.energy import simulate_energy
+        from fp8kit.cost.synth import SYNTH_TIMEOUT, synth as run_synth
 
         from fp8kit.procs import thread_map
 
@@ -212,7 +213,8 @@ def run_fit(*, mx_k: int = FIT_MX_K, ridge: float = 0.2, cache: Path | None = No
     Raises:
         fp8kit.cost.synth.YosysMissing: Yosys is not installed.
     """
-    from fp8kit.cost.synth import SYNTH_TIMEOUT, primitive_priors, synth as run_synth, yosys_version
+    from fp8kit.cost.priors import primitive_priors
+    from fp8kit.cost.synth import SYNTH_TIMEOUT, synth as run_synth, yosys_version
 
     priors = primitive_priors(cache=cache, timeout=timeout or SYNTH_TIMEOUT)
     dps = calibration_set(mx_k)
