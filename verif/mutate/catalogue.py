@@ -207,6 +207,10 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("fp8_fma", "wire unused_sub = a_cls[0] ^ b_cls[0] ^ c_cls[0];",
      "wire unused_sub = a_cls[0] ^ b_cls[0] ^ c_cls[1];"):
         "unused_sub is a lint sink with no loads",
+    ("fp8_fma", "mag = s_neg ? (~sum[FW-1:0] + 1'b1) : sum[FW-1:0];",
+     "mag = s_neg ? (~sum[FW-1:0] + 1'b1) : sum[FW-2:0];"):
+        "a non-negative sum never sets bit FW-1: c_al <= (2^(M+1)-1) * 2^(DMAX+1) = 2^(FW-1) - 2^(DMAX+1) "
+        "and p_al < 2^(S+PW+1) < 2^(DMAX+1)",
     ("fp8_unpack", "localparam [2:0]  K_SPECIALS = V_SPECIALS[2:0];",
      "localparam [2:0]  K_SPECIALS = V_SPECIALS[1:0];"):
         "SPECIALS is 0...3 (checked at elaboration): bit 2 of the code is 0",
