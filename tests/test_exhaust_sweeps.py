@@ -232,3 +232,17 @@ def test_harness_cache_key_covers_the_include_files(tmp_path, monkeypatch):
     assert exhaust_rtl.harness_tag(["verilator"], "fp8_mul", {"A_EXP_W": 4}, {}) == before
     (inc / "leaf.vh").write_text("`define X 2\n")
     assert exhaust_rtl.harness_tag(["verilator"], "fp8_mul", {"A_EXP_W": 4}, {}) != before
+
+
+def test_mul_all_sweeps_every_pair_of_8_bit_rtl_operands():
+    """``--op mul --config all``: every ordered pair of registered 8-bit formats fp8_mul takes (the unsigned
+    UE5M3 is not an fp8_mul operand), each pair's parameters legal for the RTL."""
+    from refmodel import registered_formats
+    from fp8kit.rtlspec.params import is_rtl_operand, mul_rtl_params
+
+    sweeps = build_sweeps("mul", "all")
+    names = {f.name for f in registered_formats() if f.bits == 8 and is_rtl_operand(f)}
+    assert "float8_e5m3fnu" not in names and {"float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz"} <= names
+    assert len(sweeps) == len(names) ** 2 == 49
+    for s in sweeps:
+        mul_rtl_params(s.fa, s.fb)

@@ -475,10 +475,11 @@ def _mx_lane_table(mx_type: str) -> tuple[np.ndarray, np.ndarray]:
 def rtl_sweeps(op: str, config: str, modes: list[RoundingMode], sats: list[bool], sr_bits: int, acc_step: int):
     """The sweeps of an RTL op for a config string (see ``fp8kit exhaust --help``)."""
     from refmodel import registered_formats
+    from fp8kit.rtlspec.params import is_rtl_operand
 
     if op == "mul":
         if config == "all":
-            fmts = [f for f in registered_formats() if f.bits == 8 and f.man_bits > 0]
+            fmts = [f for f in registered_formats() if f.bits == 8 and is_rtl_operand(f)]
             return [MulSweep(fa, fb) for fa in fmts for fb in fmts]
         names = config.split(",")
         if len(names) != 2:
