@@ -35,6 +35,7 @@ from refmodel.codec import classify, unpack
 from refmodel.encodings import CodeClass, Flag, RoundingMode, Specials
 from refmodel.formats import Format, get_format
 from refmodel.rounding import bit_length
+from fp8kit.vectors.codes import format_classes
 
 __all__ = ["defined", "format_classes", "merge", "missed", "nan_codes", "sample_fma", "sample_int8_mac", "sample_mac", "sample_mul", "sample_mx_dot"]
 
@@ -43,13 +44,6 @@ _RESULT_CLASSES = tuple(CodeClass)
 _ALIGN = ("acc>>prod", "acc>prod", "equal", "prod>acc", "prod>>acc")
 _CANCEL = ("exact", "0", "1", "2-7", ">=8")
 _EDGES = ("max_finite", "min_normal", "subnormal", "min_subnormal", "overflow", "underflow_to_zero")
-
-
-def format_classes(fmt: Format) -> tuple[CodeClass, ...]:
-    """The classes a format's codes can have."""
-    have = (True, fmt.has_subnormals, True, fmt.has_inf, fmt.has_nan)
-    return tuple(c for c, h in zip((CodeClass.ZERO, CodeClass.SUBNORMAL, CodeClass.NORMAL, CodeClass.INF,
-                                    CodeClass.NAN), have) if h)
 
 
 def nan_codes(fmt, signalling: bool) -> np.ndarray:

