@@ -198,6 +198,24 @@ _NO_MAN = ("the MAN_W = 0 branch (gen_no_man) is elaborated by no configuration:
 """Why a mutant of fp8_unpack's MAN_W = 0 branch cannot be killed (no simulated configuration has it)."""
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("fp8_mul", "wire unused_snan = a_cls[3] ^ b_cls[3];",
+     "wire unused_snan = a_cls[4] ^ b_cls[3];"):
+        "unused_snan is a lint sink with no loads",
+    ("fp8_mul", "wire unused_snan = a_cls[3] ^ b_cls[3];",
+     "wire unused_snan = a_cls[2] ^ b_cls[3];"):
+        "unused_snan is a lint sink with no loads",
+    ("fp8_mul", "wire unused_snan = a_cls[3] ^ b_cls[3];",
+     "wire unused_snan = a_cls[3] | b_cls[3];"):
+        "unused_snan is a lint sink with no loads",
+    ("fp8_mul", "wire unused_snan = a_cls[3] ^ b_cls[3];",
+     "wire unused_snan = a_cls[3] ^ b_cls[4];"):
+        "unused_snan is a lint sink with no loads",
+    ("fp8_mul", "wire unused_snan = a_cls[3] ^ b_cls[3];",
+     "wire unused_snan = a_cls[3] ^ b_cls[2];"):
+        "unused_snan is a lint sink with no loads",
+    ("fp8_mul", "localparam integer EXP_O_W = ((A_EXP_W > B_EXP_W) ? A_EXP_W : B_EXP_W) + 2;",
+     "localparam integer EXP_O_W = ((A_EXP_W >= B_EXP_W) ? A_EXP_W : B_EXP_W) + 2;"):
+        "max(A_EXP_W, B_EXP_W) either way: at A_EXP_W == B_EXP_W both branches give the same value",
     ("fp8_fma", "wire unused_sub = a_cls[0] ^ b_cls[0] ^ c_cls[0];",
      "wire unused_sub = a_cls[1] ^ b_cls[0] ^ c_cls[0];"):
         "unused_sub is a lint sink with no loads",
