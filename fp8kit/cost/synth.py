@@ -155,8 +155,8 @@ def cache_dir() -> Path:
     return Path(base) / "fp8kit" / "cost"
 
 
-def _sources(dp: Datapath) -> tuple[str, list[str], dict[str, int], str]:
-    """(top module, RTL source names from the manifest, chparam values, extra Verilog text) of a datapath."""
+def _sources(dp: Datapath) -> tuple[str, list[str], dict[str, int]]:
+    """(top module, RTL source names from the manifest, chparam values) of a datapath."""
     if dp.kind == "int8_mac":
         top, params = "int8_mac", int8_mac_rtl_params()
     elif dp.kind == "fp_mac":
@@ -166,12 +166,12 @@ def _sources(dp: Datapath) -> tuple[str, list[str], dict[str, int], str]:
         top, params = "mx_dot", mx_dot_rtl_params(dp.mx, dp.k, 0)
     else:
         raise ValueError(f"unknown datapath kind {dp.kind!r}; allowed: int8_mac, fp_mac, mx_dot")
-    return top, [p.name for p in sources_for(top, RTL_DIR)], params, ""
+    return top, [p.name for p in sources_for(top, RTL_DIR)], params
 
 
 def yosys_script(dp: Datapath, files: list[str], stat_json: str, netlist_json: str) -> str:
     """The Yosys script of one configuration (file paths as given)."""
-    top, _, params, _ = _sources(dp)
+    top, _, params = _sources(dp)
     chparam = " ".join(f"-set {k} {v}" for k, v in params.items())
     lines = [f"read_verilog -D SYNTHESIS -I{RTL_DIR / 'include'} " + " ".join(files)]
     if chparam:
@@ -239,7 +239,7 @@ def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = SYNTH_TIM
         fp8kit.procs.StepTimeout: the run took over ``timeout`` s (Yosys and ABC were killed;
             nothing was cached).
     """
-    top, names, _, extra = _sources(dp)
+    _, names, _ = _sources(dp)
     srcs = [RTL_DIR / n for n in names]
     missing = [str(p) for p in srcs if not p.is_file()]
     if missing:
@@ -248,7 +248,6 @@ def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = SYNTH_TIM
     h = hashlib.sha256()
     h.update(version.encode())
     h.update(yosys_script(dp, names, "S", "N").encode())
-    h.update(extra.encode())
     for p in srcs + sorted((RTL_DIR / "include").glob("*.vh")):
         h.update(p.read_bytes())
     key = h.hexdigest()[:20]
@@ -259,11 +258,7 @@ def synth(dp: Datapath, *, cache: Path | None = None, timeout: float = SYNTH_TIM
         cells = {k: int(v) for k, v in meta["cells"].items()}
         return SynthResult(cells, gate_equivalents(cells), net_path, meta["yosys"], meta["seconds"], True)
     folder.mkdir(parents=True, exist_ok=True)
-    files = [str(p) for p in srcs]
-    if extra:
-        (folder / "wrapper.v").write_text(extra)
-        files.append(str(folder / "wrapper.v"))
-    seconds = run_yosys(yosys_script(dp, files, str(stat_path), str(net_path)), folder, timeout,
+    seconds = run_yosys(yosys_script(dp, [str(p) for p in srcs], str(stat_path), str(net_path)), folder, timeout,
                          f"yosys synthesis of {dp.label}")
     stat = json.loads(stat_path.read_text())
     cells = {k: int(v) for k, v in stat["design"]["num_cells_by_type"].items()}
