@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Any
 
 __all__ = ["Interrupted", "StepTimeout", "ToolMissing", "env_seconds", "run", "popen", "kill_group", "kill_all",
-           "require", "thread_map"]
+           "require", "thread_map", "die_with_children_on_sigterm"]
 
 _GRACE_S = 2.0  # SIGTERM to SIGKILL
 
@@ -129,6 +129,27 @@ def kill_all() -> None:
         live = [p for p in _LIVE if p.poll() is None]
     for proc in live:
         kill_group(proc)
+
+
+def die_with_children_on_sigterm() -> None:
+    """Makes ``SIGTERM`` kill this process's :func:`popen` children too, for a worker process.
+
+    A child of :func:`popen` leads its own session, so killing the worker's group does not reach it:
+    without this, a worker killed on a timeout would leave its simulator running. The handler sends
+    ``SIGKILL`` to every live child group (no grace: the worker's parent is about to kill the worker)
+    and exits with status 143 at once, skipping clean-up as the default action would.
+    """
+    def on_sigterm(signum, frame):
+        with _LIVE_LOCK:
+            live = [p for p in _LIVE if p.returncode is None]
+        for proc in live:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def thread_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int) -> list[Any]:

@@ -111,6 +111,35 @@ def test_kill_group_on_a_popen(tmp_path):
     procs.kill_group(proc)  # a group already gone is not an error
 
 
+# A worker (as fp8kit mutate's) whose own child is started through procs.popen, so in another session.
+_WORKER = """
+import sys, time
+from fp8kit import procs
+if {arm}:
+    procs.die_with_children_on_sigterm()
+g = procs.popen([sys.executable, "-c", "import time; time.sleep(60)"])
+open({pidfile!r}, "w").write(str(g.pid))
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("arm", [True, False])
+def test_a_killed_worker_takes_its_popen_children_only_when_armed(tmp_path, arm):
+    """Killing a worker's group misses the children it started through popen (their own sessions)
+    unless the worker called die_with_children_on_sigterm: the vvp leak of a timed-out mutant."""
+    pidfile = tmp_path / "gpid"
+    worker = procs.popen([sys.executable, "-c", _WORKER.format(arm=arm, pidfile=str(pidfile))])
+    gpid = _wait_for(pidfile)
+    procs.kill_group(worker, grace=0.5)
+    try:
+        assert _gone(gpid, within=3.0) == arm
+        if arm:
+            assert worker.returncode == 143
+    finally:
+        if not arm:
+            os.kill(gpid, signal.SIGKILL)
+
+
 @pytest.mark.parametrize("timeout", [0, -1])
 def test_run_refuses_a_non_positive_timeout(timeout):
     with pytest.raises(ValueError, match=rf"timeout for s must be a positive number of seconds, got {timeout}"):

@@ -167,6 +167,7 @@ def _worker() -> None:
     from ``rtl_dir``, and writes one JSON line per case on stdout; simulator output goes to the log."""
     from verif.common import SimFailure
 
+    procs.die_with_children_on_sigterm()  # a timed-out worker takes its vvp with it
     request = json.loads(sys.stdin.read())
     proto = os.fdopen(os.dup(1), "w")
     log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
