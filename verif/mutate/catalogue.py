@@ -216,6 +216,11 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("fp8_mul", "localparam integer EXP_O_W = ((A_EXP_W > B_EXP_W) ? A_EXP_W : B_EXP_W) + 2;",
      "localparam integer EXP_O_W = ((A_EXP_W >= B_EXP_W) ? A_EXP_W : B_EXP_W) + 2;"):
         "max(A_EXP_W, B_EXP_W) either way: at A_EXP_W == B_EXP_W both branches give the same value",
+    ("fp8_mul", "localparam integer EXP_O_W = ((A_EXP_W > B_EXP_W) ? A_EXP_W : B_EXP_W) + 2;",
+     "localparam integer EXP_O_W = ((A_EXP_W > B_EXP_W) ? A_EXP_W : B_EXP_W) + 3;"):
+        "the internal unbiased exponents and exp_sum gain one sign bit; |ea + eb| < 2^(max+1) fits the "
+        "port's max+2 bits (the port's width is its own expression), so exp_o = exp_sum drops only a "
+        "copy of the sign: same outputs (Verilator -Wall reports the width, lint is not a kill)",
     ("fp8_fma", "wire unused_sub = a_cls[0] ^ b_cls[0] ^ c_cls[0];",
      "wire unused_sub = a_cls[1] ^ b_cls[0] ^ c_cls[0];"):
         "unused_sub is a lint sink with no loads",
