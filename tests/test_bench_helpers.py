@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from refmodel import arith
+from refmodel import arith, decode
 from refmodel.codec import classify
 from refmodel.encodings import CodeClass, RoundingMode
 from refmodel.formats import get_format, registered_formats
@@ -97,3 +97,32 @@ def test_env_format_and_modes(monkeypatch):
     assert tb.env_modes([RoundingMode.RNE, RoundingMode.SR]).tolist() == [0, 5]
     monkeypatch.setenv("FP8KIT_MODES", "5,0")
     assert tb.env_modes([1]).tolist() == [5, 0]
+
+
+def test_mac_bench_streams_hold_the_promised_specials():
+    """fp8kit.vectors.mac.bench_streams: one (rm, sat) stream per mode and saturation, a zero first
+    product, the saturating stream ending in a quiet NaN multiplicand, the other in 0 * Inf; seeded."""
+    from fp8kit.vectors.mac import bench_streams
+
+    fa, fb = get_format("float8_e4m3fn"), get_format("float8_e5m2")
+    streams = bench_streams(fa, fb, [0, 5], 50, np.random.default_rng(3))
+    assert [(rm, sat) for rm, sat, *_ in streams] == [(0, 0), (0, 1), (5, 0), (5, 1)]
+    for rm, sat, a, b in streams:
+        assert a.shape == b.shape == (50,) and a[0] == 0
+        assert (b[-1] == fb.nan_code(False)) if sat else (a[-1] == 0 and b[-1] == fb.inf_codes[0])
+        assert np.isfinite(decode(a, fa)).all()
+    again = bench_streams(fa, fb, [0, 5], 50, np.random.default_rng(3))
+    assert all(np.array_equal(x[2], y[2]) and np.array_equal(x[3], y[3]) for x, y in zip(streams, again))
+
+
+def test_int8_bench_streams_are_the_head_of_the_vector_files_level1():
+    """The int8_mac bench drives level1_streams(long=False): exactly the first streams of the vector
+    file's level 1 (every edge pair alone, wrapping then saturating), the long ones left out."""
+    from fp8kit.vectors.int8_mac import level1_streams
+
+    rows, ids, sats = level1_streams(long=False)
+    full_rows, full_ids, full_sats = level1_streams()
+    assert sats.size == 98 and np.array_equal(sats, np.repeat([0, 1], 49))
+    assert np.array_equal(full_rows[:len(rows)], rows) and np.array_equal(full_ids[:len(ids)], ids)
+    assert np.array_equal(full_sats[:sats.size], sats) and full_sats.size == sats.size + 17
+    assert (rows[:, 2] == 1).all() and {int(x) for x in rows[:, 0]} == {-128, -127, -1, 0, 1, 126, 127}

@@ -1,10 +1,11 @@
-"""mac vectors: level-1 streams (cancelling pairs, growth, alternation, underflow) and random streams; refmodel.arith.mac."""
+"""mac stimulus: level-1 streams (cancelling pairs, growth, alternation, underflow), the random streams of
+the vector files and of the cocotb bench (verif/fp8_mac), and the vector files' cases (refmodel.arith.mac)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from refmodel import arith
+from refmodel import arith, decode
 from refmodel.encodings import RoundingMode
 from refmodel.formats import Format
 from refmodel.lfsr import draws
@@ -12,7 +13,7 @@ from refmodel.lfsr import draws
 from fp8kit.vectors.codes import boundary_codes, random_codes
 from fp8kit.vectors.io import Column
 
-__all__ = ["cases", "level1_streams"]
+__all__ = ["bench_streams", "cases", "level1_streams"]
 
 
 def level1_streams(fa: Format, fb: Format) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -28,6 +29,32 @@ def level1_streams(fa: Format, fb: Format) -> list[tuple[np.ndarray, np.ndarray]
     grow_a = np.array([[fa.max_code] * 16, [fa.max_code] * 16, [1] * 16, [one_a] * 16])
     grow_b = np.array([[fb.max_code] * 16, fb.max_code | alt, [1] * 16, [one_b] * 16])
     return [pairs, (grow_a, grow_b)]
+
+
+def bench_streams(fa: Format, fb: Format, modes, steps: int, rng: np.random.Generator
+                  ) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
+    """The cocotb bench's random streams: ``(rm, sat, a, b)`` per mode in ``modes`` and sat in (0, 1).
+
+    ``steps`` finite pairs each; about one b in 500 any code (NaN, Inf); the first product is a zero
+    (a +0 result); the saturating stream ends in a quiet-NaN multiplicand, the other in Inf * 0 (NV)
+    where b has an Inf.
+    """
+    finite_a = np.flatnonzero(np.isfinite(decode(np.arange(fa.code_count), fa)))
+    finite_b = np.flatnonzero(np.isfinite(decode(np.arange(fb.code_count), fb)))
+    out = []
+    for rm in modes:
+        for sat in (0, 1):
+            a = rng.choice(finite_a, steps)
+            b = rng.choice(finite_b, steps)
+            special = rng.random(steps) < 0.002
+            b[special] = rng.integers(0, fb.code_count, int(special.sum()))
+            a[0] = 0
+            if sat:
+                b[-1] = fb.nan_code(False)
+            elif fb.has_inf:
+                a[-1], b[-1] = 0, fb.inf_codes[0]
+            out.append((int(rm), sat, a, b))
+    return out
 
 
 def cases(fa, fb, fc, modes, sr_bits, lfsr_seed, level, count, seed):

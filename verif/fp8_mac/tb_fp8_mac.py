@@ -1,6 +1,7 @@
 """cocotb testbench for rtl/fp8_mac.v against refmodel.arith.mac (stream by stream, step by step).
 
-A second test streams a NaN multiplicand into finite steps: NaN from then on, the sticky NV only
+The stimulus is :mod:`fp8kit.vectors.mac`'s: its random bench streams, and the level-1 streams the
+vector generator writes. A third test streams a NaN multiplicand into finite steps: NaN from then on, the sticky NV only
 for a signalling one.
 """
 
@@ -14,6 +15,7 @@ from cocotb.triggers import FallingEdge
 from refmodel import arith, decode, lfsr
 from refmodel.encodings import Flag
 from fp8kit.rtlspec.params import mac_rtl_params
+from fp8kit.vectors.mac import bench_streams, level1_streams
 from verif import coverage
 from verif.common.tb import check_params, env_format, env_int, env_modes, mismatch_report, reset, write_report
 
@@ -67,51 +69,73 @@ def _rand(tb: TB, steps: int) -> np.ndarray:
     return lfsr.words(tb.seed, steps).astype(np.int64) & ((1 << tb.sr_bits) - 1)
 
 
+def _score(tb: TB, a: np.ndarray, b: np.ndarray, got_acc: np.ndarray, got_flags: np.ndarray, rm: int, sat: int,
+           hits: dict[str, int], lines: list[str], tag: str = "") -> int:
+    """Compare streams (rows of ``a``, ``b``, each after a clear) with ``mac()`` in one batch: acc_o and
+    flags_o after every step. Adds the steps' coverage hits to ``hits`` and mismatch lines to ``lines``
+    (five in all); returns the number of mismatching steps."""
+    n, steps = a.shape
+    kw = {"sr_bits": tb.sr_bits, "lfsr_seed": tb.seed} if rm == 5 else {}
+    want = arith.mac(a, b, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc, rounding=rm, saturate=bool(sat), **kw)
+    before = np.concatenate([np.zeros((n, 1), np.int64), want.acc[:, :-1].astype(np.int64)], axis=1)
+    # a step's own flags: the sticky flags minus those set before it, plus NX whenever it was inexact
+    sr = {"sr_bits": tb.sr_bits, "rand": np.broadcast_to(_rand(tb, steps), (n, steps))} if rm == 5 else {}
+    _, step_flags = arith.fma(before, a, b, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc, rounding=rm,
+                              saturate=bool(sat), **sr)
+    for k, v in coverage.sample_mac(before.ravel(), a.ravel(), b.ravel(), np.full(a.size, rm), want.acc.ravel(),
+                                    step_flags.ravel(), fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc).items():
+        hits[k] = hits.get(k, 0) + v
+    bad = np.argwhere((got_acc != want.acc) | (got_flags != want.flags))
+    for i, k in bad[:max(0, 5 - len(lines))]:
+        lines.append(f"{tag}rm={rm} sat={sat} stream {i} step {k}: a=0x{int(a[i, k]):02X} b=0x{int(b[i, k]):02X} "
+                     f"expected 0x{int(want.acc[i, k]):X}/{int(want.flags[i, k]):05b} "
+                     f"got 0x{int(got_acc[i, k]):X}/{int(got_flags[i, k]):05b}")
+    return len(bad)
+
+
+async def _run(tb: TB, a: np.ndarray, b: np.ndarray, rm: int, sat: int, hits: dict[str, int], lines: list[str],
+               tag: str = "") -> int:
+    """Stream every row of ``a``, ``b`` (shape (streams, steps)) through the DUT, then :func:`_score` them."""
+    got = [await tb.stream(x, y, rm, sat) for x, y in zip(a, b)]
+    return _score(tb, a, b, np.stack([g[0] for g in got]), np.stack([g[1] for g in got]), rm, sat, hits, lines, tag)
+
+
 @cocotb.test()
 async def test_streams_match_model(dut):
-    """Every rounding mode, with and without saturation: acc_o and flags_o after each step equal mac()."""
+    """Random streams (``bench_streams``) in every rounding mode, with and without saturation:
+    acc_o and flags_o after each step equal mac()."""
     tb = TB(dut)
     await tb.reset()
     rng = np.random.default_rng(env_int("FP8KIT_SEED_TB", 1))
     steps = env_int("FP8KIT_MAC_STEPS", 200)
-    finite_a = np.flatnonzero(np.isfinite(decode(np.arange(tb.fmt_a.code_count), tb.fmt_a)))
-    finite_b = np.flatnonzero(np.isfinite(decode(np.arange(tb.fmt_b.code_count), tb.fmt_b)))
-    lines = []
-    total = 0
-    hits: dict[str, int] = {}
-    mismatches = 0
     modes = env_modes().tolist()
+    lines: list[str] = []
+    hits: dict[str, int] = {}
+    total = mismatches = 0
+    for rm, sat, a, b in bench_streams(tb.fmt_a, tb.fmt_b, modes, steps, rng):
+        mismatches += await _run(tb, a[None], b[None], rm, sat, hits, lines)
+        total += steps
+    write_report(total, mismatches, coverage.defined("mac", modes=modes), hits, lines)
+    assert not mismatches, mismatch_report("fp8_mac streams", lines, total)
+
+
+@cocotb.test()
+async def test_level1_streams(dut):
+    """The vector generator's level-1 streams (``fp8kit.vectors.mac.level1_streams``: every boundary
+    pair and its cancelling partner, growth to overflow, alternation, underflow) in every mode run."""
+    tb = TB(dut)
+    await tb.reset()
+    modes = env_modes().tolist()
+    lines: list[str] = []
+    hits: dict[str, int] = {}
+    total = mismatches = 0
     for rm in modes:
         for sat in (0, 1):
-            a = rng.choice(finite_a, steps)
-            b = rng.choice(finite_b, steps)
-            special = rng.random(steps) < 0.002  # now and then any code: NaN, Inf
-            b[special] = rng.integers(0, tb.fmt_b.code_count, int(special.sum()))
-            a[0] = 0  # the first step of every stream adds a zero product: a +0 result
-            if sat:
-                b[-1] = tb.fmt_b.nan_code(False)  # and one stream per mode ends in NaN
-            elif tb.fmt_b.has_inf:
-                a[-1], b[-1] = 0, tb.fmt_b.inf_codes[0]  # the other in Inf * 0 (NV) where b has an Inf
-            got_acc, got_flags = await tb.stream(a, b, rm, sat)
-            kw = {"sr_bits": tb.sr_bits, "lfsr_seed": tb.seed} if rm == 5 else {}
-            want = arith.mac(a, b, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc, rounding=rm, saturate=bool(sat), **kw)
-            before = np.concatenate([[0], want.acc[:-1].astype(np.int64)])
-            # a step's own flags: the sticky flags minus those set before it, plus NX whenever it was inexact
-            _, step_flags = arith.fma(before, a, b, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b, acc_fmt=tb.acc, rounding=rm,
-                                      saturate=bool(sat), **({"sr_bits": tb.sr_bits, "rand": _rand(tb, steps)}
-                                                              if rm == 5 else {}))
-            hits = coverage.merge([((), hits), ((), coverage.sample_mac(
-                before, a, b, np.full(steps, rm), want.acc, step_flags, fmt_a=tb.fmt_a, fmt_b=tb.fmt_b,
-                acc_fmt=tb.acc))])[1]
-            bad = np.nonzero((got_acc != want.acc) | (got_flags != want.flags))[0]
-            mismatches += bad.size
-            for k in bad[:5]:
-                lines.append(f"rm={rm} sat={sat} step {k}: a=0x{int(a[k]):02X} b=0x{int(b[k]):02X} "
-                             f"expected 0x{int(want.acc[k]):X}/{int(want.flags[k]):05b} "
-                             f"got 0x{int(got_acc[k]):X}/{int(got_flags[k]):05b}")
-            total += steps
+            for a, b in level1_streams(tb.fmt_a, tb.fmt_b):
+                mismatches += await _run(tb, a, b, rm, sat, hits, lines, "level-1 ")
+                total += a.size
     write_report(total, mismatches, coverage.defined("mac", modes=modes), hits, lines)
-    assert not lines, mismatch_report("fp8_mac streams", lines, total)
+    assert not mismatches, mismatch_report("fp8_mac level-1 streams", lines, total)
 
 
 @cocotb.test()

@@ -1,4 +1,8 @@
-"""cocotb testbench for rtl/int8_mac.v against refmodel.int8.int8_mac_stream (spec-notes section 4)."""
+"""cocotb testbench for rtl/int8_mac.v against refmodel.int8.int8_mac_stream (spec-notes section 4).
+
+Besides its own random streams (gaps and clears mid-stream) and limit pumping, it drives the level-1
+streams of the vector files (the short ones of :func:`fp8kit.vectors.int8_mac.level1_streams`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, Timer
 
 from refmodel.int8 import int8_mac_stream
+from fp8kit.vectors.int8_mac import level1_streams
 from verif import coverage
 from verif.common.tb import env_int, mismatch_report, reset, write_report
 
@@ -152,3 +157,18 @@ async def test_overflow_boundaries(dut, sat):
     await tb.op(1, 1)
     n_ovf = tb.score(f"int8_mac overflow sat={int(sat)}")
     assert n_ovf > 100, f"the boundary stream overflowed at only {n_ovf} checkpoints"
+
+
+@cocotb.test()
+async def test_level1_streams(dut):
+    """The vector files' short level-1 streams: every edge pair alone after a clear, wrapping and
+    saturating (the long ones, all pairs and the limits crossed, are the replay's; the limits are
+    also pumped by ``test_overflow_boundaries``)."""
+    tb = TB(dut)
+    await tb.reset()
+    rows, ids, sats = level1_streams(long=False)
+    for k, (a, b, rep) in enumerate(rows.tolist()):
+        if k == 0 or ids[k] != ids[k - 1]:
+            await tb.clear(bool(sats[ids[k]]))
+        await tb.op(a, b, cycles=rep)
+    tb.score("int8_mac level-1 streams")
