@@ -1,8 +1,9 @@
-"""Shared pytest configuration: hypothesis profiles and the slow-test scale."""
+"""Shared pytest configuration: hypothesis profiles, the slow-test scale, SIGINT delivered."""
 
 from __future__ import annotations
 
 import os
+import signal
 
 from hypothesis import HealthCheck, settings
 
@@ -23,3 +24,11 @@ def slow_scale() -> str:
     if scale not in ("full", "bounded"):
         raise ValueError(f"FP8KIT_SLOW must be 'full' or 'bounded', got {scale!r}")
     return scale
+
+
+def pytest_configure(config) -> None:
+    """Delivers SIGINT even when the suite was started with it ignored (``cmd &`` in a non-interactive
+    shell passes SIG_IGN down through exec): the interrupt tests send it to this process and to
+    children, which a handler here (reset to the default by exec) lets Python's own handling reach."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
