@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import shutil
+import signal
 
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ from refmodel.formats import get_format
 from verif.exhaust import model
 from fp8kit.cli.exhaust import build_sweeps
 from verif.exhaust.model import EncodeSweep, SrSweep
-from verif.exhaust.sweep import parse_shard, run_one, run_sweep
+from verif.exhaust.sweep import _worker_pool, parse_shard, run_one, run_sweep
 
 E4M3 = get_format("float8_e4m3fn")
 
@@ -117,6 +119,33 @@ def test_shards_partition_and_resume(tmp_path):
     path.write_text(json.dumps({**json.loads(path.read_text()), "chunk": 16}))
     with pytest.raises(ValueError, match="another sweep or shard"):
         run_sweep(s, tmp_path, shard=(2, 3), jobs=1, resume=True, quiet=True)
+
+
+def _worker_signals():
+    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+
+def test_pool_workers_die_of_sigterm_without_python_and_leave_nothing_behind(tmp_path):
+    """The parent's Python SIGTERM handler (the CLI's) must not reach the workers, and a finished sweep
+    leaves no worker alive: ten back-to-back two-worker sweeps (the nightly level hung between two)."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        with _worker_pool(2) as pool:
+            assert pool.apply(_worker_signals) == (signal.SIG_IGN, signal.SIG_DFL)
+        for i in range(10):
+            res = run_sweep(_CountSweep(), tmp_path / str(i), jobs=2, quiet=True)
+            assert (res.vectors, res.mismatches) == (80, 1)
+            assert multiprocessing.active_children() == []
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_pool_is_terminated_when_the_block_fails():
+    with pytest.raises(RuntimeError, match="boom"):
+        with _worker_pool(2) as pool:
+            workers = list(pool._pool)
+            raise RuntimeError("boom")
+    assert all(w.exitcode is not None for w in workers)
 
 
 @pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b"])

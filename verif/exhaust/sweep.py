@@ -15,6 +15,7 @@ checkpoint and the chunks it keeps.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -219,8 +220,35 @@ def check_sizes(jobs: int, max_chunks: int | None) -> None:
 
 
 def _quiet_worker() -> None:
-    """Pool workers leave Ctrl-C to the parent, which terminates the pool (no worker tracebacks)."""
+    """Pool workers leave Ctrl-C to the parent (no worker tracebacks) and die of ``SIGTERM`` at once.
+
+    The CLI's ``SIGTERM`` handler, inherited through the fork, is a Python handler; a worker must not
+    depend on running Python code to die when the parent terminates the pool.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _worker_pool(jobs: int):
+    """A fork pool of ``jobs`` workers: closed and joined when the block ends normally, terminated otherwise.
+
+    ``Pool.__exit__`` always terminates, and ``terminate()`` racing the pool's worker-handler thread can
+    leave an idle worker un-signalled while the parent joins it: the sweep then hangs between two sweeps
+    (seen after the eighth encode sweep of the nightly level). On success nothing is left to terminate:
+    ``close()`` lets each worker take its sentinel and exit, and ``join()`` waits for them.
+    """
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
+    finished = False
+    try:
+        yield pool
+        finished = True
+    finally:
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()
+        pool.join()
 
 
 def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool = False, jobs: int = 2,
@@ -255,10 +283,9 @@ def run_sweep(sweep, out: Path, *, shard: tuple[int, int] = (1, 1), resume: bool
 
 def _run_chunks(sweep, todo: list[int], jobs: int, cache, ckpt: _Checkpoint, progress: _Progress) -> None:
     """Check the chunks ``todo`` in worker processes (model sweeps) or through the harness (RTL sweeps)."""
-    ctx = multiprocessing.get_context("fork")
     t_last = time.perf_counter()
     if hasattr(sweep, "check"):
-        with ctx.Pool(jobs, initializer=_quiet_worker) as pool:
+        with _worker_pool(jobs) as pool:
             for k, n, bad in _ordered(pool, _check_job, [(sweep, k) for k in todo], 2 * jobs):
                 now = time.perf_counter()
                 ckpt.add(k, n, len(bad), [_example(sweep, *m) for m in bad], now - t_last)
@@ -266,7 +293,7 @@ def _run_chunks(sweep, todo: list[int], jobs: int, cache, ckpt: _Checkpoint, pro
                 progress.step(n, ckpt.state["mismatches"])
     elif todo:
         exe = sweep.harness()
-        with ctx.Pool(jobs, initializer=_quiet_worker) as pool:
+        with _worker_pool(jobs) as pool:
             _stream(sweep, exe, pool, todo, cache, ckpt, progress)
 
 
