@@ -188,10 +188,20 @@ def _add_exact(n1, s1, l1, n2, s2, l2):
 
 # ------------------------------------------------------------------------------ fma
 def _fma_block(c, a, b, fa, fb, opts: EncodeOptions, rand):
-    fc = opts.fmt
     p_neg, p_sig, p_exp, p_cls, invalid = _product_fields(a, b, fa, fb)
+    return add_rounded(c, p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits, p_cls, invalid, opts, rand)
+
+
+def add_rounded(c, p_neg, p_sig, p_lsb, p_cls, invalid, opts: EncodeOptions, rand=None):
+    """``c + p`` with one rounding into ``opts.fmt``: the accumulator codes ``c`` plus an exact addend.
+
+    ``p = (-1)**p_neg * p_sig * 2**p_lsb`` (``p_sig < 2**62``) of class ``p_cls`` (ZERO, NAN and INF
+    with ``p_sig = 0``); ``invalid`` marks an addend that raises NV (Inf * 0, a signalling-NaN operand).
+    The rules of :func:`fma` (zero signs, NaN, Inf, flags); returns ``(codes, flags)``.
+    """
+    fc = opts.fmt
     uc = unpack(c, fc)
-    neg, sig, exp = _add_exact(uc.neg, uc.sig, uc.exp - fc.man_bits, p_neg, p_sig, p_exp - fa.man_bits - fb.man_bits)
+    neg, sig, exp = _add_exact(uc.neg, uc.sig, uc.exp - fc.man_bits, p_neg, p_sig, p_lsb)
     rounded = round_finite(neg, sig, exp, opts, rand)
     code = rounded.code
     flags = ieee_flags(rounded, tiny_after_rounding(neg, sig, exp, rounded, opts))

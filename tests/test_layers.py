@@ -4,7 +4,8 @@ Layers, lowest first: ``refmodel`` (the embeddable golden model) < ``fp8kit`` (t
 repository and external tools) < ``verif`` (simulation) < ``fp8kit.cli`` (the command line). A module
 imports from its own layer or lower ones; the CLI imports ``verif`` only inside the commands that need
 it. ``refmodel`` imports the standard library (less process and file-system modules), numpy and
-ml_dtypes, and never names ``__file__``.
+ml_dtypes, and never names ``__file__``; the one exception is ``refmodel.gemm_kernels``, the compiled
+GEMM kernels, which imports numba (a declared runtime dependency) and is loaded only when a GEMM needs it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("refmodel", "fp8kit", "verif")
 LAYERS = {"refmodel": 0, "fp8kit": 1, "verif": 2, "fp8kit.cli": 3}
 MODEL_THIRD_PARTY = {"numpy", "ml_dtypes"}
+COMPILED = {"refmodel.gemm_kernels": {"numba"}}  # the model's compiled kernels and what they may import
 MODEL_FORBIDDEN_STDLIB = {"subprocess", "multiprocessing", "shutil", "os", "pathlib", "tempfile", "socket"}
 
 
@@ -104,7 +106,8 @@ def test_model_imports_only_its_runtime_dependencies():
             root = target.split(".")[0]
             if root == "refmodel" or root == "__future__":
                 continue
-            if root in MODEL_FORBIDDEN_STDLIB or (root not in stdlib and root not in MODEL_THIRD_PARTY):
+            allowed = MODEL_THIRD_PARTY | COMPILED.get(module_name(path), set())
+            if root in MODEL_FORBIDDEN_STDLIB or (root not in stdlib and root not in allowed):
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
         if "__file__" in path.read_text():
             bad.append(f"{path.relative_to(ROOT)} names __file__ (the model knows no path of the repository)")
@@ -118,11 +121,20 @@ def _loaded_after(code: str) -> set[str]:
 
 
 def test_model_loads_alone():
-    names = " ".join(sorted({module_name(p) for p in sources("refmodel")}))
+    names = " ".join(sorted({module_name(p) for p in sources("refmodel")} - set(COMPILED)))
     loaded = _loaded_after(f"import importlib\nfor m in {names.split()!r}: importlib.import_module(m)")
     assert {"refmodel.codec", "refmodel.oracle.mx"} <= loaded
     assert not {m for m in loaded if m.split(".")[0] in ("fp8kit", "verif", "cocotb")}
     assert "subprocess" not in loaded or "subprocess" in _loaded_after("import numpy, ml_dtypes")
+
+
+def test_compiled_kernels_load_only_when_a_gemm_needs_them():
+    plain = _loaded_after("import refmodel, refmodel.gemm, refmodel.presets")
+    assert "numba" not in plain and "refmodel.gemm_kernels" not in plain
+    fused = _loaded_after("import numpy as np\nfrom refmodel.gemm import matmul\nfrom refmodel.presets import PRESETS\n"
+                          "matmul(np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.uint8), fmt_a='float8_e4m3fn', "
+                          "datapath=PRESETS['hopper-fp8'].datapath)")
+    assert {"numba", "refmodel.gemm_kernels"} <= fused
 
 
 def test_encode_command_loads_no_verification_code():

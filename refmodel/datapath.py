@@ -1,0 +1,179 @@
+"""GEMM datapaths: how an accelerator sums the products of a dot product (docs/gemm.md).
+
+A datapath is a small frozen description; :func:`refmodel.gemm.matmul` runs it, the oracle
+:mod:`refmodel.oracle.gemm` defines it one output at a time, and the RTL, the vectors and the cost model
+read the same object.  Four kinds:
+
+* :class:`Exact` -- the exact sum of C and every product, rounded once (``arith.dot`` with C as a term).
+* :class:`FmaChain` -- K fused multiply-adds in order into the accumulator, each rounded
+  (``arith.mac`` per output, the shared LFSR feeding sr).
+* :class:`FusedDot` -- the tensor-core step: per step, up to ``lanes`` products and the running
+  accumulator, each truncated toward zero to ``frac_bits`` fraction bits below the largest exponent
+  among them, summed exactly, rounded once into ``step_fmt`` (held in the accumulator format).
+* :class:`Promote` -- an inner datapath for ``every`` elements of K, each partial result then added
+  into the accumulator with one rounding (DeepSeek-V3's promotion to float32).
+
+Term exponents of :class:`FusedDot` (the published model of NVIDIA tensor cores, Fasi et al. 2021 and
+MMA-Sim): a product ``a * b`` has exponent ``ea + eb``, where ``ea`` is ``a``'s unbiased exponent
+(``emin`` for subnormals, so ``|a| = sa * 2**ea`` with ``0 < sa < 2``); under block scaling, plus the
+exponents of both block scales (a power of two's exponent for E8M0; ``floor(log2)`` for E4M3 scales,
+whose significand then multiplies the term).  With ``group = G > 1`` (block-scaled units that pre-sum
+G products) a group's exact sum is one term whose exponent is the scales' exponent sum alone.  The
+accumulator term has its own exponent in the accumulator format (``emin`` for subnormals).  A zero
+term takes exponent ``zero_exp`` in the maximum, or no part in it when ``zero_exp`` is None.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .encodings import RoundingMode, Specials
+from .formats import Format, get_format
+from .rounding import rounding_mode
+
+__all__ = ["Exact", "FmaChain", "FusedDot", "Promote", "Datapath", "NAN_STYLES", "check_datapath"]
+
+NAN_STYLES = ("canonical", "all-ones")
+"""The NaN a datapath returns: the format's canonical quiet NaN (``Format.nan_code()``), or the positive
+NaN with every mantissa bit set (0x7FFFFFFF in float32, 0x7FFF in float16: what NVIDIA tensor cores
+return)."""
+
+
+def _mode(rounding: Any, allowed: tuple[RoundingMode, ...], what: str) -> RoundingMode:
+    mode = rounding_mode(rounding)
+    if mode not in allowed:
+        names = ", ".join(m.label for m in allowed)
+        raise ValueError(f"{what} rounding must be one of {names}, got {mode.label!r}")
+    return mode
+
+
+_DETERMINISTIC = tuple(m for m in RoundingMode if m is not RoundingMode.SR)
+_ALL = tuple(RoundingMode)
+
+
+def _positive_int(value: Any, name: str, low: int = 1, high: int = 1 << 20) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer in {low}...{high}, got {value!r}")
+    return value
+
+
+def _nan_style(value: Any) -> str:
+    if value not in NAN_STYLES:
+        raise ValueError(f"nan must be one of {', '.join(NAN_STYLES)}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class _OneRounding:
+    """The fields of a datapath that rounds with an IEEE mode (any, sr included)."""
+
+    rounding: RoundingMode = RoundingMode.RNE
+    sr_bits: int | None = None
+    saturate: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rounding", _mode(self.rounding, _ALL, self.kind))
+
+
+@dataclass(frozen=True)
+class Exact(_OneRounding):
+    """C plus every product, summed exactly and rounded once into the accumulator format.
+
+    ``rounding`` any mode; under sr output ``(m, n)`` uses word ``m * N + n`` of the LFSR seeded by
+    ``lfsr_seed`` (or an explicit ``rand`` of the output shape), ``sr_bits`` random bits.
+    """
+
+    kind: str = dataclasses.field(default="exact", init=False)
+
+
+@dataclass(frozen=True)
+class FmaChain(_OneRounding):
+    """``acc = fma(acc, a[k], b[k])`` for k = 0...K-1 from ``acc = C``: bit-identical to ``arith.mac``.
+
+    Under sr every output is one MAC stream of the shared LFSR seeded by ``lfsr_seed`` (step k uses
+    word k, as ``fp8_mac`` does), unless ``rand`` (shape ``(M, N, K)``) is given.
+    """
+
+    kind: str = dataclasses.field(default="fma_chain", init=False)
+
+
+@dataclass(frozen=True)
+class FusedDot:
+    """One tensor-core step per ``lanes`` products, chained along K (module docstring for exponents).
+
+    Step j takes the products k in ``[j*lanes, (j+1)*lanes)`` (the last step may be shorter) and the
+    running accumulator ``c`` (C at first).  With ``e_max`` the largest term exponent, every term is
+    truncated toward zero to a multiple of ``2**(e_max - frac_bits)``; the truncated terms are summed
+    exactly; the sum is rounded into ``step_fmt`` with ``rounding`` and becomes the next ``c``.  A
+    zero sum is +0.  A finite sum beyond ``step_fmt``'s range becomes +-Inf in every mode (the output
+    stage of the published model; OF, NX).  Any NaN term, Inf * 0 or Inf - Inf gives NaN (``nan``
+    style); an Inf term otherwise gives Inf of its sign; both stay through the following steps.
+
+    Flags (sticky over the steps): NV for Inf * 0, Inf - Inf or a signalling-NaN operand; NX when a
+    truncation drops a nonzero bit or a rounding is inexact; OF as above; UF when a step's rounded
+    result is tiny (below ``step_fmt``'s min normal, nonzero) and NX arose in that step.
+    """
+
+    lanes: int
+    frac_bits: int
+    step_fmt: Format
+    rounding: RoundingMode = RoundingMode.RTZ
+    zero_exp: int | None = None
+    group: int = 1
+    nan: str = "all-ones"
+    kind: str = dataclasses.field(default="fused_dot", init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lanes", _positive_int(self.lanes, "lanes", 1, 4096))
+        object.__setattr__(self, "frac_bits", _positive_int(self.frac_bits, "frac_bits", 1, 48))
+        fmt = get_format(self.step_fmt)
+        if fmt.specials is not Specials.IEEE:
+            raise ValueError(f"step_fmt needs Inf and NaN (an ieee format such as float32 or e8m13), got {fmt.name}")
+        object.__setattr__(self, "step_fmt", fmt)
+        object.__setattr__(self, "rounding", _mode(self.rounding, _DETERMINISTIC, "fused_dot"))
+        if self.zero_exp is not None and (isinstance(self.zero_exp, bool) or not isinstance(self.zero_exp, int)):
+            raise ValueError(f"zero_exp must be an integer or None, got {self.zero_exp!r}")
+        object.__setattr__(self, "group", _positive_int(self.group, "group", 1, 4096))
+        if self.lanes % self.group:
+            raise ValueError(f"lanes ({self.lanes}) must be a multiple of group ({self.group})")
+        _nan_style(self.nan)
+
+
+@dataclass(frozen=True)
+class Promote:
+    """``inner`` over each run of ``every`` elements of K (from +0), each partial added into the
+    accumulator (C at first) with one rounding in ``rounding``; the last run may be shorter."""
+
+    inner: "Datapath"
+    every: int
+    rounding: RoundingMode = RoundingMode.RNE
+    kind: str = dataclasses.field(default="promote", init=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.inner, (Exact, FmaChain, FusedDot)):
+            raise ValueError(f"promote's inner datapath must be exact, fma_chain or fused_dot, got {self.inner!r}")
+        object.__setattr__(self, "every", _positive_int(self.every, "every", 1, 1 << 30))
+        object.__setattr__(self, "rounding", _mode(self.rounding, _DETERMINISTIC, "promote"))
+
+
+Datapath = Union[Exact, FmaChain, FusedDot, Promote]
+
+
+def check_datapath(datapath: Any, acc_fmt: Format) -> Datapath:
+    """The datapath, if it can produce ``acc_fmt``; ValueError naming the conflict otherwise.
+
+    A fused-dot step format must fit the accumulator exactly (no more exponent range or fraction bits).
+    """
+    if not isinstance(datapath, (Exact, FmaChain, FusedDot, Promote)):
+        raise ValueError(f"datapath must be an Exact, FmaChain, FusedDot or Promote, got {datapath!r}")
+    inner = datapath.inner if isinstance(datapath, Promote) else datapath
+    if isinstance(inner, FusedDot):
+        s = inner.step_fmt
+        if s.man_bits > acc_fmt.man_bits or s.emax > acc_fmt.emax or s.emin - s.man_bits < acc_fmt.emin - acc_fmt.man_bits:
+            raise ValueError(
+                f"the fused_dot step format {s.name} does not fit the accumulator {acc_fmt.name} exactly: "
+                f"use an accumulator with at least {s.man_bits} fraction bits and its exponent range"
+            )
+    return datapath

@@ -1,0 +1,256 @@
+"""Compiled (numba) kernels of :mod:`refmodel.gemm`: the fused-dot datapath, one output per iteration.
+
+Operands arrive as integer fields along K (A as (M, K), B transposed to (N, K)): ``sig`` and ``lsb``
+(value ``(-1)**neg * sig * 2**lsb``, block scales folded in), ``exp`` (the alignment exponent: the
+element's unbiased exponent plus its scale's; for grouped terms the scale's alone), ``cls`` (one of
+the class codes below) and ``bad`` (a signalling-NaN operand: NV).  The semantics are those of
+:class:`refmodel.datapath.FusedDot`; :mod:`refmodel.oracle.gemm` is the definition they are tested
+against.  Numba compiles on first use and caches the machine code.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .encodings import Flag, RoundingMode
+
+FINITE, ZERO, INF, NAN = 0, 1, 2, 3
+"""Term classes of the kernels (finite nonzero, zero, infinite, NaN)."""
+
+RNE, RDN, RUP, RMM, RTO = (int(m) for m in (RoundingMode.RNE, RoundingMode.RDN, RoundingMode.RUP, RoundingMode.RMM,
+                                            RoundingMode.RTO))
+NV, OF, UF, NX = (int(f) for f in (Flag.NV, Flag.OF, Flag.UF, Flag.NX))
+
+
+@numba.njit(cache=True, inline="always")
+def _bitlen(x):
+    n = 0
+    while x:
+        x >>= 1
+        n += 1
+    return n
+
+
+@numba.njit(cache=True, inline="always")
+def _truncate(mag, lsb, q0):
+    """``mag * 2**lsb`` truncated toward zero to a multiple of ``2**q0``, in units of ``2**q0``; lost bits."""
+    d = lsb - q0
+    if d >= 0:
+        return mag << d, False
+    s = -d
+    if s >= 63:
+        return 0, mag != 0
+    return mag >> s, (mag & ((1 << s) - 1)) != 0
+
+
+@numba.njit(cache=True)
+def _round(neg, mag, q0, emin, emax, man, mode):
+    """Round ``(-1)**neg * mag * 2**q0`` (``mag > 0``) into a format; ``(i, q, inexact, over, tiny)``.
+
+    The result is ``i * 2**q``; ``over``: beyond max finite (the caller makes it Inf).
+    """
+    e = _bitlen(mag) - 1 + q0
+    qe = max(e, emin) - man
+    inexact = False
+    if qe <= q0:
+        i, q = mag, q0
+    else:
+        sh = qe - q0
+        if sh > 63:
+            i, rbit, sticky = 0, 0, mag != 0
+        else:
+            i = mag >> sh
+            rem = mag & ((1 << sh) - 1)
+            rbit = (rem >> (sh - 1)) & 1
+            sticky = (rem & ((1 << (sh - 1)) - 1)) != 0
+        inexact = rbit != 0 or sticky
+        inc = 0
+        if mode == RNE:
+            inc = 1 if rbit and (sticky or (i & 1)) else 0
+        elif mode == RDN:
+            inc = 1 if inexact and neg else 0
+        elif mode == RUP:
+            inc = 1 if inexact and not neg else 0
+        elif mode == RMM:
+            inc = rbit
+        elif mode == RTO:
+            if inexact:
+                i |= 1
+        i += inc
+        q = qe
+    if i == 0:
+        return 0, q, inexact, False, False
+    top = _bitlen(i) - 1 + q
+    return i, q, inexact, top > emax, top < emin
+
+
+@numba.njit(cache=True, parallel=True)
+def fused_dot(a_neg, a_sig, a_lsb, a_exp, a_cls, a_bad, a_live,
+              b_neg, b_sig, b_lsb, b_exp, b_cls, b_bad, b_live,
+              c_neg, c_sig, c_lsb, c_cls, c_bad,
+              lanes, frac_bits, group, has_zero_exp, zero_exp,
+              s_emin, s_emax, s_man, mode, acc_emin,
+              o_neg, o_sig, o_lsb, o_cls, o_flags):
+    """Every output of a fused-dot GEMM: writes ``o_*`` (value ``(-1)**neg * sig * 2**lsb`` or a class).
+
+    ``a_live``/``b_live`` (grouped terms only): the block scale is nonzero, so the group's exponent
+    takes part in the maximum even when its sum is zero.
+    """
+    m_count, k_count = a_sig.shape
+    n_count = b_sig.shape[0]
+    for m in numba.prange(m_count):
+        for n in range(n_count):
+            cn, cs, cl, cc = c_neg[m, n], c_sig[m, n], c_lsb[m, n], c_cls[m, n]
+            flags = NV if c_bad[m, n] else 0
+            for j0 in range(0, k_count, lanes):
+                j1 = min(j0 + lanes, k_count)
+                nan = cc == NAN
+                pos_inf = cc == INF and not cn
+                neg_inf = cc == INF and cn
+                emax = -(1 << 40)
+                live = False
+                if cc == FINITE:
+                    emax = max(_bitlen(cs) - 1 + cl, acc_emin)
+                    live = True
+                elif cc == ZERO and has_zero_exp:
+                    emax, live = zero_exp, True
+                for k in range(j0, j1):
+                    ca, cb = a_cls[m, k], b_cls[n, k]
+                    if a_bad[m, k] or b_bad[n, k]:
+                        flags |= NV
+                    if ca == NAN or cb == NAN:
+                        nan = True
+                    elif (ca == INF and cb == ZERO) or (ca == ZERO and cb == INF):
+                        nan = True
+                        flags |= NV
+                    elif ca == INF or cb == INF:
+                        if a_neg[m, k] != b_neg[n, k]:
+                            neg_inf = True
+                        else:
+                            pos_inf = True
+                    elif group == 1:
+                        if ca == ZERO or cb == ZERO:
+                            if has_zero_exp:
+                                emax, live = max(emax, zero_exp), True
+                        else:
+                            emax, live = max(emax, a_exp[m, k] + b_exp[n, k]), True
+                if group > 1:
+                    for g0 in range(j0, j1, group):
+                        if a_live[m, g0] and b_live[n, g0]:
+                            emax, live = max(emax, a_exp[m, g0] + b_exp[n, g0]), True
+                        elif has_zero_exp:
+                            emax, live = max(emax, zero_exp), True
+                if pos_inf and neg_inf:
+                    nan = True
+                    flags |= NV
+                if nan:
+                    cc = NAN
+                    continue
+                if pos_inf or neg_inf:
+                    cc, cn = INF, neg_inf
+                    continue
+                if not live:
+                    cc, cn, cs, cl = ZERO, False, 0, 0
+                    continue
+                q0 = emax - frac_bits
+                total = 0
+                lost = False
+                if cc == FINITE:
+                    u, lo = _truncate(cs, cl, q0)
+                    total += -u if cn else u
+                    lost |= lo
+                if group == 1:
+                    for k in range(j0, j1):
+                        if a_cls[m, k] == FINITE and b_cls[n, k] == FINITE:
+                            u, lo = _truncate(a_sig[m, k] * b_sig[n, k], a_lsb[m, k] + b_lsb[n, k], q0)
+                            total += -u if a_neg[m, k] != b_neg[n, k] else u
+                            lost |= lo
+                else:
+                    for g0 in range(j0, j1, group):
+                        ref = 1 << 40
+                        for k in range(g0, g0 + group):
+                            if a_cls[m, k] == FINITE and b_cls[n, k] == FINITE:
+                                ref = min(ref, a_lsb[m, k] + b_lsb[n, k])
+                        gsum = 0
+                        for k in range(g0, g0 + group):
+                            if a_cls[m, k] == FINITE and b_cls[n, k] == FINITE:
+                                p = (a_sig[m, k] * b_sig[n, k]) << (a_lsb[m, k] + b_lsb[n, k] - ref)
+                                gsum += -p if a_neg[m, k] != b_neg[n, k] else p
+                        if gsum != 0:
+                            u, lo = _truncate(abs(gsum), ref, q0)
+                            total += -u if gsum < 0 else u
+                            lost |= lo
+                if total == 0:
+                    cc, cn, cs, cl = ZERO, False, 0, 0
+                    if lost:
+                        flags |= NX
+                    continue
+                neg = total < 0
+                i, q, inexact, over, tiny = _round(neg, abs(total), q0, s_emin, s_emax, s_man, mode)
+                if lost or inexact:
+                    flags |= NX
+                if over:
+                    cc, cn = INF, neg
+                    flags |= OF | NX
+                elif i == 0:  # rounded to zero: tiny and inexact
+                    cc, cn, cs, cl = ZERO, False, 0, 0
+                    flags |= UF
+                else:
+                    cc, cn, cs, cl = FINITE, neg, i, q
+                    if tiny and (lost or inexact):
+                        flags |= UF
+            o_neg[m, n], o_sig[m, n], o_lsb[m, n], o_cls[m, n], o_flags[m, n] = cn, cs, cl, cc, flags
+
+
+def empty_outputs(m: int, n: int):
+    """The ``o_*`` arrays :func:`fused_dot` fills."""
+    return (np.zeros((m, n), np.bool_), np.zeros((m, n), np.int64), np.zeros((m, n), np.int64),
+            np.zeros((m, n), np.int8), np.zeros((m, n), np.uint8))
+
+
+@numba.njit(cache=True, parallel=True)
+def limbs_to_fields(limbs, neg, sig, exp):
+    """Signed base-2**30 limbs per column (index 0 lowest) as ``(neg, sig, exp)``: ``sig`` the top 62
+    bits and a sticky bit below them, ``value = (-1)**neg * sig * 2**exp`` in units of limb 0's LSB
+    (``sig = 0`` for zero).  Destroys ``limbs``."""
+    count, cols = limbs.shape
+    mask = (1 << 30) - 1
+    for col in numba.prange(cols):
+        for j in range(count - 1):
+            carry = limbs[j, col] >> 30
+            limbs[j, col] &= mask
+            limbs[j + 1, col] += carry
+        negative = limbs[count - 1, col] < 0
+        if negative:
+            for j in range(count):
+                limbs[j, col] = -limbs[j, col]
+            for j in range(count - 1):
+                carry = limbs[j, col] >> 30
+                limbs[j, col] &= mask
+                limbs[j + 1, col] += carry
+        h = count - 1
+        while h >= 0 and limbs[h, col] == 0:
+            h -= 1
+        if h < 0:
+            neg[col], sig[col], exp[col] = False, 0, 0
+            continue
+        # a window of 92 bits: limb h and the two below it (zeros below index 0)
+        top = limbs[h, col]
+        mid = limbs[h - 1, col] if h >= 1 else 0
+        low = limbs[h - 2, col] if h >= 2 else 0
+        b = _bitlen(top)
+        s3 = b - 2  # drop s3 bits of the low limb to keep 62
+        if s3 >= 0:
+            part = low >> s3
+            sticky = (low & ((1 << s3) - 1)) != 0
+        else:
+            part = low << 1
+            sticky = False
+        for j in range(h - 2):
+            if limbs[j, col] != 0:
+                sticky = True
+                break
+        neg[col] = negative
+        sig[col] = (((top << (62 - b)) | (mid << (32 - b)) | part) << 1) | (1 if sticky else 0)
+        exp[col] = 30 * (h - 2) + s3 - 1
