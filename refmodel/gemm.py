@@ -257,7 +257,7 @@ def _fused_dot(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: FusedDot):
     c_fin = c_cls == _FINITE
     s = dp.step_fmt
     outs = kern.empty_outputs(m, n)
-    kern.fused_dot(*(np.ascontiguousarray(x) for x in fa), *(np.ascontiguousarray(x) for x in fb),
+    kern.fused_dot(kern.pack(*fa), kern.pack(*fb),
                    uc.neg & (c_cls != _NAN), np.where(c_fin, uc.sig, 0).astype(np.int64),
                    np.where(c_fin, uc.exp - fc.man_bits, 0).astype(np.int64), c_cls, signalling_nan(c_arr, fc),
                    dp.lanes, dp.frac_bits, dp.group, dp.zero_exp is not None, dp.zero_exp or 0,

@@ -1,9 +1,9 @@
 """Compiled (numba) kernels of :mod:`refmodel.gemm`: the fused-dot datapath, one output per iteration.
 
-Operands arrive as integer fields along K (A as (M, K), B transposed to (N, K)): ``sig`` and ``lsb``
-(value ``(-1)**neg * sig * 2**lsb``, block scales folded in), ``exp`` (the alignment exponent: the
-element's unbiased exponent plus its scale's; for grouped terms the scale's alone), ``cls`` (one of
-the class codes below) and ``bad`` (a signalling-NaN operand: NV).  The semantics are those of
+Operands arrive as integer fields along K (A as (M, K), B transposed to (N, K)), packed into one word
+per element (:func:`pack`): ``sig`` and ``lsb`` (value ``(-1)**neg * sig * 2**lsb``, block scales folded
+in), ``exp`` (the alignment exponent: the element's unbiased exponent plus its scale's; for grouped
+terms the scale's alone), the class (codes below), ``bad`` (a signalling-NaN operand: NV) and ``live``.  The semantics are those of
 :class:`refmodel.datapath.FusedDot`; :mod:`refmodel.oracle.gemm` is the definition they are tested
 against.  Numba compiles on first use and caches the machine code.
 """
@@ -85,122 +85,171 @@ def _round(neg, mag, q0, emin, emax, man, mode):
     return i, q, inexact, top > emax, top < emin
 
 
+_SIG_BITS, _OFF = 24, 1 << 15
+"""Packed element words: sig in bits 0-23, lsb + 2**15 in 24-39, exp + 2**15 in 40-55, the class in
+56-57, neg 58, bad 59, live 60."""
+
+
+def pack(neg, sig, lsb, exp, cls, bad, live) -> np.ndarray:
+    """One int64 word per element (the layout above), so the kernel reads 8 bytes per operand element.
+
+    Raises:
+        ValueError: a significand of 24 bits or more, or an exponent outside +-2**15 (no format of
+            :func:`refmodel.arith.operand_format`, scaled or not, has one).
+    """
+    if sig.size and (int(sig.max()) >> _SIG_BITS or int(min(lsb.min(), exp.min())) < -_OFF
+                     or int(max(lsb.max(), exp.max())) >= _OFF):
+        raise ValueError("operand fields too wide for the fused-dot kernel")
+    return (sig.astype(np.int64) | ((lsb + _OFF) << 24) | ((exp + _OFF) << 40) | (cls.astype(np.int64) << 56)
+            | (neg.astype(np.int64) << 58) | (bad.astype(np.int64) << 59) | (live.astype(np.int64) << 60))
+
+
+@numba.njit(cache=True, inline="always")
+def _cls(w):
+    return (w >> 56) & 3
+
+
+@numba.njit(cache=True, inline="always")
+def _sig(w):
+    return w & ((1 << 24) - 1)
+
+
+@numba.njit(cache=True, inline="always")
+def _lsb(w):
+    return ((w >> 24) & 0xFFFF) - (1 << 15)
+
+
+@numba.njit(cache=True, inline="always")
+def _exp(w):
+    return ((w >> 40) & 0xFFFF) - (1 << 15)
+
+
+_TILE = 64
+"""Columns of B per pass: a tile of B (64 x K words) stays in cache while every row of A runs over it."""
+
+
 @numba.njit(cache=True, parallel=True)
-def fused_dot(a_neg, a_sig, a_lsb, a_exp, a_cls, a_bad, a_live,
-              b_neg, b_sig, b_lsb, b_exp, b_cls, b_bad, b_live,
-              c_neg, c_sig, c_lsb, c_cls, c_bad,
+def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
               lanes, frac_bits, group, has_zero_exp, zero_exp,
               s_emin, s_emax, s_man, mode, acc_emin,
               o_neg, o_sig, o_lsb, o_cls, o_flags):
     """Every output of a fused-dot GEMM: writes ``o_*`` (value ``(-1)**neg * sig * 2**lsb`` or a class).
 
-    ``a_live``/``b_live`` (grouped terms only): the block scale is nonzero, so the group's exponent
-    takes part in the maximum even when its sum is zero.
+    ``a`` (M, K) and ``b`` (N, K) are :func:`pack` words.  ``live`` (grouped terms only): the block
+    scale is nonzero, so the group's exponent takes part in the maximum even when its sum is zero.
     """
-    m_count, k_count = a_sig.shape
-    n_count = b_sig.shape[0]
-    for m in numba.prange(m_count):
-        for n in range(n_count):
-            cn, cs, cl, cc = c_neg[m, n], c_sig[m, n], c_lsb[m, n], c_cls[m, n]
-            flags = NV if c_bad[m, n] else 0
-            for j0 in range(0, k_count, lanes):
-                j1 = min(j0 + lanes, k_count)
-                nan = cc == NAN
-                pos_inf = cc == INF and not cn
-                neg_inf = cc == INF and cn
-                emax = -(1 << 40)
-                live = False
-                if cc == FINITE:
-                    emax = max(_bitlen(cs) - 1 + cl, acc_emin)
-                    live = True
-                elif cc == ZERO and has_zero_exp:
-                    emax, live = zero_exp, True
-                for k in range(j0, j1):
-                    ca, cb = a_cls[m, k], b_cls[n, k]
-                    if a_bad[m, k] or b_bad[n, k]:
-                        flags |= NV
-                    if ca == NAN or cb == NAN:
-                        nan = True
-                    elif (ca == INF and cb == ZERO) or (ca == ZERO and cb == INF):
-                        nan = True
-                        flags |= NV
-                    elif ca == INF or cb == INF:
-                        if a_neg[m, k] != b_neg[n, k]:
-                            neg_inf = True
-                        else:
-                            pos_inf = True
-                    elif group == 1:
-                        if ca == ZERO or cb == ZERO:
-                            if has_zero_exp:
-                                emax, live = max(emax, zero_exp), True
-                        else:
-                            emax, live = max(emax, a_exp[m, k] + b_exp[n, k]), True
-                if group > 1:
-                    for g0 in range(j0, j1, group):
-                        if a_live[m, g0] and b_live[n, g0]:
-                            emax, live = max(emax, a_exp[m, g0] + b_exp[n, g0]), True
-                        elif has_zero_exp:
-                            emax, live = max(emax, zero_exp), True
-                if pos_inf and neg_inf:
-                    nan = True
-                    flags |= NV
-                if nan:
-                    cc = NAN
-                    continue
-                if pos_inf or neg_inf:
-                    cc, cn = INF, neg_inf
-                    continue
-                if not live:
-                    cc, cn, cs, cl = ZERO, False, 0, 0
-                    continue
-                q0 = emax - frac_bits
-                total = 0
-                lost = False
-                if cc == FINITE:
-                    u, lo = _truncate(cs, cl, q0)
-                    total += -u if cn else u
-                    lost |= lo
-                if group == 1:
+    m_count, k_count = a.shape
+    n_count = b.shape[0]
+    for n0 in range(0, n_count, _TILE):
+        for m in numba.prange(m_count):
+            for n in range(n0, min(n0 + _TILE, n_count)):
+                cn, cs, cl, cc = c_neg[m, n], c_sig[m, n], c_lsb[m, n], c_cls[m, n]
+                flags = NV if c_bad[m, n] else 0
+                for j0 in range(0, k_count, lanes):
+                    j1 = min(j0 + lanes, k_count)
+                    nan = cc == NAN
+                    pos_inf = cc == INF and not cn
+                    neg_inf = cc == INF and cn
+                    emax = -(1 << 40)
+                    live = False
+                    if cc == FINITE:
+                        emax = max(_bitlen(cs) - 1 + cl, acc_emin)
+                        live = True
+                    elif cc == ZERO and has_zero_exp:
+                        emax, live = zero_exp, True
+                    special = False
                     for k in range(j0, j1):
-                        if a_cls[m, k] == FINITE and b_cls[n, k] == FINITE:
-                            u, lo = _truncate(a_sig[m, k] * b_sig[n, k], a_lsb[m, k] + b_lsb[n, k], q0)
-                            total += -u if a_neg[m, k] != b_neg[n, k] else u
-                            lost |= lo
-                else:
-                    for g0 in range(j0, j1, group):
-                        ref = 1 << 40
-                        for k in range(g0, g0 + group):
-                            if a_cls[m, k] == FINITE and b_cls[n, k] == FINITE:
-                                ref = min(ref, a_lsb[m, k] + b_lsb[n, k])
-                        gsum = 0
-                        for k in range(g0, g0 + group):
-                            if a_cls[m, k] == FINITE and b_cls[n, k] == FINITE:
-                                p = (a_sig[m, k] * b_sig[n, k]) << (a_lsb[m, k] + b_lsb[n, k] - ref)
-                                gsum += -p if a_neg[m, k] != b_neg[n, k] else p
-                        if gsum != 0:
-                            u, lo = _truncate(abs(gsum), ref, q0)
-                            total += -u if gsum < 0 else u
-                            lost |= lo
-                if total == 0:
-                    cc, cn, cs, cl = ZERO, False, 0, 0
-                    if lost:
+                        wa, wb = a[m, k], b[n, k]
+                        ca, cb = _cls(wa), _cls(wb)
+                        if ca == FINITE and cb == FINITE:
+                            if group == 1:
+                                emax, live = max(emax, _exp(wa) + _exp(wb)), True
+                            continue
+                        special = True
+                        if (wa >> 59) & 1 or (wb >> 59) & 1:
+                            flags |= NV
+                        if ca == NAN or cb == NAN:
+                            nan = True
+                        elif (ca == INF and cb == ZERO) or (ca == ZERO and cb == INF):
+                            nan = True
+                            flags |= NV
+                        elif ca == INF or cb == INF:
+                            if ((wa >> 58) & 1) != ((wb >> 58) & 1):
+                                neg_inf = True
+                            else:
+                                pos_inf = True
+                        elif group == 1 and has_zero_exp:
+                            emax, live = max(emax, zero_exp), True
+                    if group > 1:
+                        for g0 in range(j0, j1, group):
+                            if (a[m, g0] >> 60) & 1 and (b[n, g0] >> 60) & 1:
+                                emax, live = max(emax, _exp(a[m, g0]) + _exp(b[n, g0])), True
+                            elif has_zero_exp:
+                                emax, live = max(emax, zero_exp), True
+                    if special:
+                        if pos_inf and neg_inf:
+                            nan = True
+                            flags |= NV
+                    if nan:
+                        cc = NAN
+                        continue
+                    if pos_inf or neg_inf:
+                        cc, cn = INF, neg_inf
+                        continue
+                    if not live:
+                        cc, cn, cs, cl = ZERO, False, 0, 0
+                        continue
+                    q0 = emax - frac_bits
+                    total = 0
+                    lost = False
+                    if cc == FINITE:
+                        u, lo = _truncate(cs, cl, q0)
+                        total += -u if cn else u
+                        lost |= lo
+                    if group == 1:
+                        for k in range(j0, j1):
+                            wa, wb = a[m, k], b[n, k]
+                            if _cls(wa) == FINITE and _cls(wb) == FINITE:
+                                u, lo = _truncate(_sig(wa) * _sig(wb), _lsb(wa) + _lsb(wb), q0)
+                                total += -u if ((wa ^ wb) >> 58) & 1 else u
+                                lost |= lo
+                    else:
+                        for g0 in range(j0, j1, group):
+                            ref = 1 << 40
+                            for k in range(g0, g0 + group):
+                                wa, wb = a[m, k], b[n, k]
+                                if _cls(wa) == FINITE and _cls(wb) == FINITE:
+                                    ref = min(ref, _lsb(wa) + _lsb(wb))
+                            gsum = 0
+                            for k in range(g0, g0 + group):
+                                wa, wb = a[m, k], b[n, k]
+                                if _cls(wa) == FINITE and _cls(wb) == FINITE:
+                                    p = (_sig(wa) * _sig(wb)) << (_lsb(wa) + _lsb(wb) - ref)
+                                    gsum += -p if ((wa ^ wb) >> 58) & 1 else p
+                            if gsum != 0:
+                                u, lo = _truncate(abs(gsum), ref, q0)
+                                total += -u if gsum < 0 else u
+                                lost |= lo
+                    if total == 0:
+                        cc, cn, cs, cl = ZERO, False, 0, 0
+                        if lost:
+                            flags |= NX
+                        continue
+                    neg = total < 0
+                    i, q, inexact, over, tiny = _round(neg, abs(total), q0, s_emin, s_emax, s_man, mode)
+                    if lost or inexact:
                         flags |= NX
-                    continue
-                neg = total < 0
-                i, q, inexact, over, tiny = _round(neg, abs(total), q0, s_emin, s_emax, s_man, mode)
-                if lost or inexact:
-                    flags |= NX
-                if over:
-                    cc, cn = INF, neg
-                    flags |= OF | NX
-                elif i == 0:  # rounded to zero: tiny and inexact
-                    cc, cn, cs, cl = ZERO, False, 0, 0
-                    flags |= UF
-                else:
-                    cc, cn, cs, cl = FINITE, neg, i, q
-                    if tiny and (lost or inexact):
+                    if over:
+                        cc, cn = INF, neg
+                        flags |= OF | NX
+                    elif i == 0:  # rounded to zero: tiny and inexact
+                        cc, cn, cs, cl = ZERO, False, 0, 0
                         flags |= UF
-            o_neg[m, n], o_sig[m, n], o_lsb[m, n], o_cls[m, n], o_flags[m, n] = cn, cs, cl, cc, flags
+                    else:
+                        cc, cn, cs, cl = FINITE, neg, i, q
+                        if tiny and (lost or inexact):
+                            flags |= UF
+                o_neg[m, n], o_sig[m, n], o_lsb[m, n], o_cls[m, n], o_flags[m, n] = cn, cs, cl, cc, flags
 
 
 def empty_outputs(m: int, n: int):
