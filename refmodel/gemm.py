@@ -39,6 +39,8 @@ from .rounding import EncodeOptions, bit_length, ieee_flags, round_finite, tiny_
 __all__ = ["matmul", "matmul_mx"]
 
 _U64 = np.uint64
+F32 = get_format("float32")
+_RNE_F32 = EncodeOptions(F32, RoundingMode.RNE, False, "canonical")
 _NV = int(Flag.NV)
 _LIMB = 30
 _MASK = (1 << _LIMB) - 1
@@ -423,17 +425,40 @@ def _exact(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: Exact, lfsr_seed, ra
         for oa, xa in _bands(_Fields(*(x[:, sl] for x in fa)), wa, base_a):
             terms.extend((oa + ob, xa @ xb.T) for ob, xb in bands_b)
     base = (base_a[:, None] + base_b[None, :]).reshape(-1)
-    neg, sig, exp = _exact_sum(terms, uc, fc, base)
-    rounded = round_finite(neg, sig, exp, opts, r)
-    code = rounded.code
-    flags = ieee_flags(rounded, tiny_after_rounding(neg, sig, exp, rounded, opts))
-    zero = sig == 0
+    if fc == F32 and opts == _RNE_F32 and len(terms) == 1 and not (uc.sig != 0).any():
+        code, flags, zero = _float32_rne(terms[0][1].reshape(-1), base + terms[0][0])
+    else:
+        neg, sig, exp = _exact_sum(terms, uc, fc, base)
+        rounded = round_finite(neg, sig, exp, opts, r)
+        code = rounded.code
+        flags = ieee_flags(rounded, tiny_after_rounding(neg, sig, exp, rounded, opts))
+        zero = sig == 0
     if zero.any():
         code = np.where(zero, _zero_codes(fa, fb, uc, fc, opts, zero), code)
     inf_code = _U64(fc.inf_codes[0]) | np.where(spec.inf_neg, _U64(fc.sign_mask), _U64(0))
     code = np.where(spec.nan, _U64(fc.nan_code(False)), np.where(spec.inf, inf_code, code))
     flags = np.where(spec.nan | spec.inf, 0, flags) | (spec.invalid * _NV)
     return code.astype(code_dtype(fc)).reshape(m, n), flags.astype(np.uint8).reshape(m, n)
+
+
+_TINY_F32 = 2.0**-126 - 2.0**-151
+"""Below this magnitude a float32 result is tiny after rounding (24 bits, unbounded exponent, rne)."""
+
+
+def _float32_rne(t: np.ndarray, exp: np.ndarray):
+    """``t * 2**exp`` (exact integers below 2**53, no C) rounded to float32 by the hardware's conversion.
+
+    float64 holds every such value exactly, and its conversion to float32 rounds once, to nearest even,
+    with subnormals and overflow to Inf as IEEE 754 says; the flags follow from comparing the two.
+    """
+    v = np.ldexp(t, exp.astype(np.int32))
+    with np.errstate(over="ignore"):
+        f = v.astype(np.float32)
+    inexact = f.astype(np.float64) != v
+    over = np.isinf(f)
+    tiny = (v != 0) & (np.abs(v) < _TINY_F32)
+    flags = inexact * int(Flag.NX) | over * int(Flag.OF) | (tiny & inexact) * int(Flag.UF)
+    return f.view(np.uint32).astype(_U64), flags, v == 0
 
 
 def _exact_sum(terms, uc, fc: Format, base: np.ndarray):
