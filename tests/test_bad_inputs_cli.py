@@ -2,8 +2,9 @@
 and what is allowed (exit 2), before any work starts, without a traceback.
 
 ``{tmp}`` holds the files of :func:`_files`: ``afile`` (a regular file, so ``{tmp}/afile/x`` cannot
-be created even by root, who ignores permission bits), ``adir/``, a good ``good.npy`` and one
-``.npy``/``.npz`` per refused kind.
+be created even by root, who ignores permission bits), ``adir/``, a good ``good.npy``, one
+``.npy``/``.npz`` per refused kind, and gemm's matrices (``m.npy`` (4, 32), ``mt.npy`` (32, 4),
+``m40.npy``, ``m40t.npy``, the codes ``codes.npy`` and ``big.npy``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ C = CliCase
 NOT_FLOAT = r"is not a float dtype.*allowed dtypes: float16, float32, float64"
 RANGE = r"is out of range; allowed"
 UNDER_FILE = r"cannot be created: '{tmp}/afile' is a file, not a directory"
+GEMM = ["--format", "e4m3fn", "--datapath", "hopper-fp8"]
 
 CASES = [
     # the command and global options
@@ -137,6 +139,64 @@ CASES = [
       r"--lfsr-seed: not an integer: '0xg'"),
     C("vectors-level-three", ["vectors", "--op", "mul", "--level", "3", "--out", "{tmp}/v"], r"--level: invalid choice: 3"),
     C("vectors-out-missing", ["vectors", "--op", "mul"], r"required: --out"),
+    C("vectors-gemm-no-datapath", ["vectors", "--op", "gemm", "--m", "2", "--n", "2", "--out", "{tmp}/v"],
+      r"op gemm needs a datapath \(--datapath\), m and n"),
+    C("vectors-gemm-mx-preset", ["vectors", "--op", "gemm", "--format", "mxfp8_e4m3", "--datapath", "blackwell-mxfp8",
+                                 "--m", "2", "--n", "2", "--out", "{tmp}/v"], r"blackwell-mxfp8 is block-scaled \(MX\)"),
+    C("vectors-gemm-sr", ["vectors", "--op", "gemm", "--format", "e4m3fn", "--datapath", "exact", "--rounding", "sr",
+                          "--m", "2", "--n", "2", "--out", "{tmp}/v"], r"deterministic rounding modes, not sr"),
+    C("vectors-gemm-level-one", ["vectors", "--op", "gemm", "--format", "e4m3fn", "--datapath", "exact", "--level", "1",
+                                 "--m", "2", "--n", "2", "--out", "{tmp}/v"], r"count=1 random cases need level 2"),
+    C("vectors-gemm-too-big", ["vectors", "--op", "gemm", "--format", "e4m3fn", "--datapath", "exact", "--m", "4096",
+                               "--n", "4096", "--k", "64", "--out", "{tmp}/v"], r"gemm vectors with count=1 .*the limit is 4 GiB"),
+    C("vectors-m-zero", ["vectors", "--op", "gemm", "--m", "0", "--out", "{tmp}/v"], r"--m: '0' " + RANGE + r": >= 1"),
+    C("vectors-datapath-not-gemm", ["vectors", "--op", "mul", "--datapath", "exact", "--out", "{tmp}/v"],
+      r"op mul takes no datapath, m or n"),
+    # gemm
+    *[C(f"gemm-{name}", ["gemm", *files, "--out", "{tmp}/d.npy", *opts], match) for name, files, opts, match in [
+        ("missing-a", ["{tmp}/nope.npy", "{tmp}/m.npy"], GEMM, r"A '{tmp}/nope\.npy' does not exist"),
+        ("b-directory", ["{tmp}/m.npy", "{tmp}/adir"], GEMM, r"B '{tmp}/adir' is a directory, not a file"),
+        ("int-floats", ["{tmp}/int.npy", "{tmp}/m.npy"], GEMM, r"dtype int64 " + NOT_FLOAT),
+        ("complex", ["{tmp}/m.npy", "{tmp}/complex.npy"], GEMM, r"dtype complex64 " + NOT_FLOAT),
+        ("codes-float", ["{tmp}/m.npy", "{tmp}/mt.npy"], GEMM + ["--codes"],
+         r"dtype float32 is not integer codes; allowed with --codes: int8"),
+        ("codes-npz", ["{tmp}/two.npz", "{tmp}/mt.npy"], GEMM + ["--codes"], r"is a \.npz archive; --codes takes"),
+        ("codes-not-npy", ["{tmp}/text.npy", "{tmp}/mt.npy"], GEMM + ["--codes"], r"is not a \.npy file of integer codes"),
+        ("codes-out-of-range", ["{tmp}/big.npy", "{tmp}/codes.npy"], GEMM + ["--codes"],
+         r"code 300 is out of range for float8_e4m3fn"),
+        ("shapes", ["{tmp}/m.npy", "{tmp}/m.npy"], GEMM, r"A must be \(M, K\) and B \(K, N\).*\(4, 32\) and \(4, 32\)"),
+        ("one-dimensional", ["{tmp}/good.npy", "{tmp}/mt.npy"], GEMM, r"got shapes \(64,\) and \(32, 4\)"),
+        ("c-shape", ["{tmp}/m.npy", "{tmp}/mt.npy", "{tmp}/m.npy"], GEMM, r"C must have the output shape \(4, 4\), got \(4, 32\)"),
+        ("mx-k-not-block", ["{tmp}/m40.npy", "{tmp}/m40t.npy"], ["--format", "mxfp8_e4m3", "--datapath", "blackwell-mxfp8"],
+         r"K = 40 is not a multiple of the mxfp8_e4m3 block \(32\); give --pad"),
+        ("preset-typo", ["{tmp}/m.npy", "{tmp}/mt.npy"], ["--format", "e4m3fn", "--datapath", "hoper-fp8"],
+         r"unknown datapath 'hoper-fp8'; choose from exact, fma-chain, hopper-fp8.*did you mean 'hopper-fp8'"),
+        ("format-typo", ["{tmp}/m.npy", "{tmp}/mt.npy"], ["--format", "e4m3fm", "--datapath", "exact"],
+         r"unknown format 'e4m3fm'.*did you mean"),
+        ("format-three", ["{tmp}/m.npy", "{tmp}/mt.npy"], ["--format", "e4m3fn,e4m3fn,e4m3fn", "--datapath", "exact"],
+         r"--format takes FMT or FMT_A,FMT_B, got 'e4m3fn,e4m3fn,e4m3fn'"),
+        ("format-not-the-presets", ["{tmp}/m.npy", "{tmp}/mt.npy"], ["--format", "bfloat16", "--datapath", "hopper-fp8"],
+         r"format 'bfloat16' is not an operand of preset hopper-fp8; allowed: float8_e4m3fn, float8_e5m2"),
+        ("plain-format-mx-preset", ["{tmp}/m.npy", "{tmp}/mt.npy"], ["--format", "e4m3fn", "--datapath", "blackwell-mxfp8"],
+         r"format 'e4m3fn' is not an operand of preset blackwell-mxfp8; allowed: mxfp8_e4m3, mxfp8_e5m2"),
+        ("acc-not-the-presets", ["{tmp}/m.npy", "{tmp}/mt.npy"], GEMM + ["--acc", "float16"],
+         r"accumulator 'float16' is not that of preset hopper-fp8; allowed: float32"),
+        ("acc-not-ieee", ["{tmp}/m.npy", "{tmp}/mt.npy"], ["--format", "e4m3fn", "--datapath", "exact", "--acc", "e4m3fn"],
+         r"float8_e4m3fn cannot be an accumulator"),
+        ("rounding-with-preset", ["{tmp}/m.npy", "{tmp}/mt.npy"], GEMM + ["--rounding", "rtz"],
+         r"--rounding is for --datapath exact or fma-chain; preset hopper-fp8"),
+        ("rounding-typo", ["{tmp}/m.npy", "{tmp}/mt.npy"], ["--format", "e4m3fn", "--datapath", "exact", "--rounding", "rnee"],
+         r"invalid choice: 'rnee'.*did you mean 'rne'"),
+        ("mx-codes", ["{tmp}/codes.npy", "{tmp}/codes.npy"], ["--format", "mxfp8_e4m3", "--datapath", "blackwell-mxfp8",
+                                                              "--codes"], r"--codes is for plain operands"),
+        ("pad-plain", ["{tmp}/m.npy", "{tmp}/mt.npy"], GEMM + ["--pad"], r"--pad is for block-scaled \(MX\) presets"),
+        ("out-codes-under-file", ["{tmp}/m.npy", "{tmp}/mt.npy"], GEMM + ["--out-codes", "{tmp}/afile/c.npy"],
+         r"--out-codes .*" + UNDER_FILE),
+    ]],
+    C("gemm-out-directory", ["gemm", "{tmp}/m.npy", "{tmp}/mt.npy", *GEMM, "--out", "{tmp}/adir"],
+      r"--out '{tmp}/adir' is a directory, not a file"),
+    C("gemm-datapath-missing", ["gemm", "{tmp}/m.npy", "{tmp}/mt.npy", "--format", "e4m3fn", "--out", "{tmp}/d.npy"],
+      r"required: --datapath"),
     # exhaust (the parser verif/exhaust/cli.py adds inherits the convention)
     C("exhaust-op-typo", ["exhaust", "--op", "mull"], r"invalid choice: 'mull'.*did you mean 'mul'"),
     C("exhaust-sat", ["exhaust", "--op", "encode", "--sat", "2"], r"--sat: invalid choice: '2'"),
@@ -160,6 +220,10 @@ def _files(tmp) -> None:
                       "int": np.arange(4, dtype=np.int64)}.items():
         np.save(tmp / f"{name}.npy", arr)
     np.save(tmp / "object.npy", np.array([1, None], object), allow_pickle=True)
+    for name, shape in {"m": (4, 32), "mt": (32, 4), "m40": (4, 40), "m40t": (40, 4)}.items():
+        np.save(tmp / f"{name}.npy", np.ones(shape, np.float32))
+    np.save(tmp / "codes.npy", np.full((32, 4), 0x38, np.uint8))
+    np.save(tmp / "big.npy", np.full((4, 32), 300, np.uint16))
     np.savez(tmp / "two.npz", a=np.zeros(2), b=np.ones(2))
     np.savez(tmp / "complex.npz", x=np.zeros(2, complex))
 

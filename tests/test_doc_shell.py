@@ -72,7 +72,7 @@ KEEP_CHECKOUT = {"fp8kit cost --fit": ["--calibration", "cal.json"]}
 """Examples that write into the package (fp8kit/cost/data/cost_calibration.json): the test sends the output
 to the scratch directory instead, so the slow suite never changes a tracked file."""
 
-QUICK = {"formats", "table", "encode", "decode", "rtl-params", "vectors", "quantize", "sqnr", "--version"}
+QUICK = {"formats", "table", "encode", "decode", "rtl-params", "vectors", "quantize", "sqnr", "gemm", "--version"}
 """Subcommands whose examples take seconds."""
 
 SLOW_FLAGS = {"--synth", "--fit", "--energy"}
@@ -80,6 +80,8 @@ SLOW_FLAGS = {"--synth", "--fit", "--energy"}
 
 INPUTS = {
     "x.npy": lambda: np.random.default_rng(0).standard_normal(4096).astype(np.float32),
+    "a.npy": lambda: np.random.default_rng(1).standard_normal((4, 64)).astype(np.float32),
+    "b.npy": lambda: np.random.default_rng(2).standard_normal((64, 8)).astype(np.float32),
 }
 """Input files an example names but does not write, created in its scratch directory."""
 

@@ -283,6 +283,12 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return run_cost(args, _console())
 
 
+def cmd_gemm(args: argparse.Namespace) -> int:
+    from fp8kit.cli.gemm import run_gemm
+
+    return run_gemm(args, _console())
+
+
 def cmd_rtl_params(args: argparse.Namespace) -> int:
     from fp8kit.rtlspec.params import rtl_param_overrides
 
@@ -323,10 +329,11 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     from fp8kit.vectors import generate, write
 
     _check_outputs(args, "out")
-    level = args.level if args.level is not None else (2 if args.count else 1)
+    count = args.count or (args.op == "gemm")  # gemm: one tile unless --count says more
+    level = args.level if args.level is not None else (2 if count else 1)
     v = generate(args.op, fmt=args.format, fmt_b=args.format_b, acc=args.acc, rounding=args.rounding,
-                 sr_bits=args.sr_bits, lfsr_seed=args.lfsr_seed, k=args.k, level=level, count=args.count,
-                 seed=args.seed)
+                 sr_bits=args.sr_bits, lfsr_seed=args.lfsr_seed, k=args.k, level=level, count=int(count),
+                 seed=args.seed, datapath=args.datapath, m=args.m, n=args.n)
     write(v, args.out)
     print(f"{v.header['cases']:,} {args.op} vectors (level {level}) -> {args.out}")
     return 0
@@ -464,20 +471,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", default="", help="parameter name prefix, e.g. A_ or B_")
     p.set_defaults(func=cmd_rtl_params)
     p = sub.add_parser("vectors", help="write test vectors (refmodel's expected outputs) as a $readmemh hex file")
-    p.add_argument("--op", required=True, choices=["mul", "fma", "mac", "mx_dot", "int8_mac"])
-    p.add_argument("--format", help="operand a format (mul, fma, mac) or MX type (mx_dot)")
-    p.add_argument("--format-b", help="operand b format (mul, fma, mac); default --format")
-    p.add_argument("--acc", default="float32", help="accumulator format (fma, mac)")
-    p.add_argument("--rounding", help="fma, mac: comma-separated rne,rtz,rdn,rup,rmm,sr,rto or all (default all)")
+    p.add_argument("--op", required=True, choices=["mul", "fma", "mac", "mx_dot", "int8_mac", "gemm"],
+                   help="gemm: random tiles for an accelerator's own simulator (no RTL module, no replay)")
+    p.add_argument("--format", help="operand a format (mul, fma, mac, gemm: FMT or FMT_A,FMT_B) or MX type (mx_dot)")
+    p.add_argument("--format-b", help="operand b format (mul, fma, mac, gemm); default --format")
+    p.add_argument("--acc", help="accumulator format (fma, mac: default float32; gemm: default the preset's)")
+    p.add_argument("--rounding", help="fma, mac: comma-separated rne,rtz,rdn,rup,rmm,sr,rto or all (default all); "
+                   "gemm with --datapath exact or fma-chain: one deterministic mode (default rne)")
+    p.add_argument("--datapath", help="gemm: a preset of refmodel.presets, exact or fma-chain")
+    p.add_argument("--m", type=int_arg(1), help="gemm: rows of A and D per tile")
+    p.add_argument("--n", type=int_arg(1), help="gemm: columns of B and D per tile")
     p.add_argument("--sr-bits", type=int_arg(), default=16, help="random bits of stochastic rounding (fma, mac)")
     p.add_argument("--lfsr-seed", type=int_arg(), default=1, help="fp8_mac LFSR SEED (mac; 0x.. accepted)")
-    p.add_argument("--k", type=int_arg(), default=32, help="block size (mx_dot)")
+    p.add_argument("--k", type=int_arg(), default=32, help="block size (mx_dot); gemm: the shared dimension K")
     p.add_argument("--level", type=int, choices=[1, 2], help="1 boundaries, 2 boundaries + --count random "
                    "(default 2 when --count is given, else 1)")
-    p.add_argument("--count", type=int_arg(), default=0, help="random cases (level 2)")
+    p.add_argument("--count", type=int_arg(), default=0, help="random cases (level 2); gemm: tiles (default 1)")
     p.add_argument("--seed", type=int_arg(0), default=1, help="seed of the random cases")
     p.add_argument("--out", required=True, help="output file")
     p.set_defaults(func=cmd_vectors)
+
+    p = sub.add_parser("gemm", help="D = C + A @ B of .npy files through a GEMM datapath (a preset, exact, "
+                       "fma-chain), bit-exact, with an error report")
+    from fp8kit.cli.gemm import add_arguments as add_gemm_arguments
+
+    add_gemm_arguments(p)
+    p.set_defaults(func=cmd_gemm)
 
     from fp8kit.cli.exhaust import add_parser as add_exhaust_parser
 

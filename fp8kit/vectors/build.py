@@ -13,8 +13,8 @@ from refmodel.encodings import RoundingMode, parse_rounding
 
 from fp8kit.rtlspec.params import (fma_rtl_params, int8_mac_rtl_params, mac_rtl_params, mul_rtl_params,
                                    mx_dot_rtl_params)
-from fp8kit.vectors import fma, int8_mac, mac, mul, mx_dot
-from fp8kit.vectors.io import FILE_VERSION, MEMORY_LIMIT_GIB, OPS, ROUNDED_OPS, Vectors
+from fp8kit.vectors import fma, gemm, int8_mac, mac, mul, mx_dot
+from fp8kit.vectors.io import ALL_OPS, FILE_VERSION, MEMORY_LIMIT_GIB, OPS, ROUNDED_OPS, Vectors
 
 __all__ = ["BYTES_PER_WORD", "LEVEL1_BOUND", "generate", "memory_estimate", "parse_roundings", "rtl_params"]
 
@@ -54,7 +54,7 @@ def _check_count(level: Any, count: Any) -> tuple[int, int]:
     return int(level), int(count)
 
 
-BYTES_PER_WORD = {"mul": 24, "fma": 26, "mac": 26, "int8_mac": 72, "mx_dot": 52}
+BYTES_PER_WORD = {"mul": 24, "fma": 26, "mac": 26, "int8_mac": 72, "mx_dot": 52, "gemm": 40}
 """Peak bytes per word (one column of one case) of :func:`generate`, measured with ``tracemalloc``."""
 
 LEVEL1_BOUND = 1 << 18
@@ -77,35 +77,38 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return int(value)
 
 
-def memory_estimate(op: str, count: int, k: int = 32, mx_type: Any = "mxfp8_e4m3") -> int:
+def memory_estimate(op: str, count: int, k: int = 32, mx_type: Any = "mxfp8_e4m3", outputs: int = 1) -> int:
     """The peak bytes of :func:`generate` for ``op`` with ``count`` random cases (``k``, ``mx_type``: mx_dot).
 
     ``(level-1 cases + count) x words per case x BYTES_PER_WORD[op]``, where mx_dot has its
-    level-1 blocks counted exactly and ``2k + 4`` words per case, and the other ops at most
-    :data:`LEVEL1_BOUND` level-1 cases of at most 8 words.
+    level-1 blocks counted exactly and ``2k + 4`` words per case, gemm ``count`` tiles of ``outputs``
+    cases of ``2k + 6`` words, and the other ops at most :data:`LEVEL1_BOUND` level-1 cases of at
+    most 8 words.
     """
+    if op == "gemm":
+        return count * outputs * (2 * k + 6) * BYTES_PER_WORD[op]
     if op == "mx_dot":
         return (mx_dot.level1_cases(mx.get_mx_type(mx_type)) + count) * (2 * k + 4) * BYTES_PER_WORD[op]
     return (LEVEL1_BOUND + count) * _MAX_COLUMNS * BYTES_PER_WORD[op]
 
 
-def _check_memory(op: str, count: int, k: int, mx_type: Any) -> None:
+def _check_memory(op: str, count: int, k: int, mx_type: Any, outputs: int = 1) -> None:
     """Refuses sizes whose :func:`memory_estimate` is over :data:`MEMORY_LIMIT_GIB`, with the sizes that fit.
 
     Raises:
         ValueError: naming count (and k), the estimate, the limit and how to proceed.
     """
     limit = MEMORY_LIMIT_GIB << 30
-    need = memory_estimate(op, count, k, mx_type)
+    need = memory_estimate(op, count, k, mx_type, outputs)
     if need <= limit:
         return
-    base = memory_estimate(op, 0, k, mx_type)
-    sizes = f"count={count} (--count)" + (f" and k={k} (--k)" if op == "mx_dot" else "")
+    base = memory_estimate(op, 0, k, mx_type, outputs)
+    sizes = f"count={count} (--count)" + (f" and k={k} (--k)" if op in ("mx_dot", "gemm") else "")
     if base > limit:  # level 1 alone is too big: only a smaller block helps
         per_lane = 2 * BYTES_PER_WORD[op] * mx_dot.level1_cases(mx.get_mx_type(mx_type))
         advice = f"use k <= {(limit - 2 * per_lane) // per_lane}"
     else:
-        fits = (limit - base) // (memory_estimate(op, 1, k, mx_type) - base)
+        fits = (limit - base) // (memory_estimate(op, 1, k, mx_type, outputs) - base)
         advice = f"use count <= {fits:,} and more files with other seeds (--seed) for more random cases"
     raise ValueError(f"{op} vectors with {sizes} need about {need / 2**30:.1f} GiB of memory; the limit is "
                      f"{MEMORY_LIMIT_GIB} GiB (docs/vectors.md, Limits): {advice}")
@@ -124,15 +127,19 @@ def generate(
     level: int = 1,
     count: int = 0,
     seed: int = 1,
+    datapath: str | None = None,
+    m: int | None = None,
+    n: int | None = None,
 ) -> Vectors:
     """The vectors of one operation: inputs and refmodel's expected outputs.
 
     Args:
-        op: ``mul``, ``fma``, ``mac``, ``mx_dot`` or ``int8_mac``.
+        op: ``mul``, ``fma``, ``mac``, ``mx_dot``, ``int8_mac`` or ``gemm``.
         fmt: operand a format (mul, fma, mac; default float8_e4m3fn) or the OCP MX type
             (mx_dot; default mxfp8_e4m3); not used by int8_mac.
-        fmt_b: operand b format (mul, fma, mac); default ``fmt``.
-        acc: accumulator format (fma, mac): IEEE specials and the IEEE bias (RTL accumulators).
+        fmt_b: operand b format (mul, fma, mac, gemm); default ``fmt``.
+        acc: accumulator format (fma, mac: default float32, IEEE specials and the IEEE bias as the RTL
+            has them; gemm: default the preset's).
         rounding: fma and mac: ``None``/``"all"``, a comma list (``"rne,sr"``) or a sequence of
             names/codes; mx_dot takes only ``rne``; mul and int8_mac take none.
         sr_bits: R, the random bits of stochastic rounding (fma, mac).
@@ -140,6 +147,9 @@ def generate(
         k: the mx_dot block size.
         level: 1, every special and boundary combination (no randomness); 2, level 1 plus
             ``count`` random cases drawn with ``seed``.
+        datapath, m, n: gemm: a preset, ``exact`` or ``fma-chain`` (``rounding``: one deterministic
+            mode), the tile shape (M, N; K is ``k``); gemm is level 2 only, ``count`` random tiles
+            (:mod:`fp8kit.vectors.gemm`).
 
     Level-1 contents per op: mul, every code pair (formats of more than 16 bits together:
     boundary codes x boundary codes); fma, :func:`boundary_codes` of a x those of
@@ -161,10 +171,14 @@ def generate(
         ValueError: an unknown op, format, MX type or rounding mode, a mode the op does not
             take, an accumulator without IEEE specials, ``count < 0``, or ``count > 0`` at level 1.
     """
-    if op not in OPS:
-        raise ValueError(f"unknown op {op!r}; allowed: {', '.join(OPS)}")
+    if op not in ALL_OPS:
+        raise ValueError(f"unknown op {op!r}; allowed: {', '.join(ALL_OPS)}")
     level, count = _check_count(level, count)
     seed = _check_int("seed", seed, 0)
+    if op == "gemm":
+        return _gemm(fmt, fmt_b, acc, rounding, datapath, m, n, k, level, count, seed)
+    if datapath is not None or m is not None or n is not None:
+        raise ValueError(f"op {op} takes no datapath, m or n (those are gemm's)")
     if op == "mx_dot":
         k = _check_int("k (the mx_dot block size)", k, 1)
     _check_memory(op, count, k, "mxfp8_e4m3" if fmt is None or op != "mx_dot" else fmt)
@@ -177,7 +191,7 @@ def generate(
         raise ValueError(f"op {op} has no operand b format (fmt_b)")
     modes: list[RoundingMode] = []
     if op in ROUNDED_OPS:
-        fc = arith.accumulator_format(acc)
+        fc = arith.accumulator_format("float32" if acc is None else acc)
         modes = parse_roundings(rounding)
         sr_bits = _check_int("sr_bits", sr_bits, 1, 32)
         head.update(acc=fc.name, rounding=[m.label for m in modes], sr_bits=int(sr_bits))
@@ -209,11 +223,32 @@ def generate(
             raise ValueError("op int8_mac has fixed int8 x int8 + int32 operands: leave fmt unset")
         cols, data = int8_mac.cases(level, count, seed)
         params = int8_mac_rtl_params()
+    return _finish(head, cols, data, level, seed, count, params)
+
+
+def _finish(head: dict[str, Any], cols, data, level: int, seed: int, count: int, params) -> Vectors:
+    """The vectors of ``data`` (one array per column) with the header's common fields added."""
     rows = np.stack([np.asarray(d).astype(np.uint64) for d in data], axis=1)
     head.update(level=level, seed=seed if level == 2 else None, count=count, cases=int(rows.shape[0]),
                 rtl_params=params, columns=[dataclasses.asdict(c) for c in cols],
                 fp8kit=_fp8kit_version(), file_version=FILE_VERSION)
     return Vectors(head, rows)
+
+
+def _gemm(fmt, fmt_b, acc, rounding, datapath, m, n, k, level: int, count: int, seed: int) -> Vectors:
+    """gemm's vectors: ``count`` random tiles through a datapath (no RTL module, no level 1)."""
+    if level != 2 or count < 1:
+        raise ValueError(f"gemm vectors are random tiles: level 2 with count >= 1 tiles, got level {level}, count {count}")
+    if datapath is None or m is None or n is None:
+        raise ValueError("op gemm needs a datapath (--datapath), m and n (--m, --n)")
+    m, n, k = (_check_int(f"{x} (the gemm tile size)", v, 1, 1 << 16) for x, v in (("m", m), ("n", n), ("k", k)))
+    _check_memory("gemm", count, k, None, m * n)
+    s = gemm.resolve(datapath, fmt if fmt_b is None else f"{fmt},{fmt_b}", acc, rounding)
+    cols, data = gemm.cases(s, m, n, k, count, seed)
+    head = {"op": "gemm", "module": None, "datapath": s.name, "fmt_a": s.operands[0], "fmt_b": s.operands[1],
+            "acc": s.acc.name, "rounding": [s.datapath.rounding.label] if s.name in gemm.DATAPATHS else None,
+            "m": m, "n": n, "k": k}
+    return _finish(head, cols, data, level, seed, count, None)
 
 
 def rtl_params(header: dict[str, Any]) -> dict[str, int]:
@@ -234,6 +269,9 @@ def rtl_params(header: dict[str, Any]) -> dict[str, int]:
         del fresh["PIPE"]
     elif op == "int8_mac":
         fresh = int8_mac_rtl_params()
+    elif op == "gemm":
+        raise ValueError(f"op gemm has no RTL module here: its vectors check an accelerator's own simulator "
+                         f"(docs/vectors.md); replay takes {', '.join(OPS)}")
     else:
         raise ValueError(f"unknown op {op!r} in the vector header; allowed: {', '.join(OPS)}")
     if fresh != header.get("rtl_params"):

@@ -32,11 +32,13 @@ from fp8kit import userpaths
 from fp8kit.rtlspec.params import OPS as RTL_OPS
 
 __all__ = [
+    "ALL_OPS",
     "CHECKSUM",
     "FILE_VERSION",
     "MAGIC",
     "MAX_HEADER_BYTES",
     "MEMORY_LIMIT_GIB",
+    "MODEL_OPS",
     "OPS",
     "READ_BYTES_PER_WORD",
     "ROUNDED_OPS",
@@ -60,6 +62,10 @@ FILE_VERSION = 2
 
 CHECKSUM = "sha256"
 """The header field holding the SHA-256 of the header's other fields and the body (see :func:`write`)."""
+MODEL_OPS = ("gemm",)
+"""Ops with no RTL module: vectors for a user's own simulator (``fp8kit replay`` refuses them)."""
+ALL_OPS = (*OPS, *MODEL_OPS)
+"""Every op a vector file may hold."""
 ROUNDED_OPS = ("fma", "mac")
 """The ops whose vectors carry an accumulator format, rounding modes and sr_bits."""
 
@@ -188,6 +194,12 @@ def regenerate_command(header: dict[str, Any], out: str = "FILE") -> str:
     """The ``fp8kit vectors`` command line that writes the file a header describes."""
     op = header.get("op")
     args = [f"--op {op}"]
+    if op == "gemm":
+        rnd = [f"--rounding {header['rounding'][0]}"] if header.get("rounding") else []
+        return " ".join(["fp8kit vectors --op gemm", f"--format {header.get('fmt_a')},{header.get('fmt_b')}",
+                         f"--acc {header.get('acc')}", f"--datapath {header.get('datapath')}", *rnd,
+                         *(f"--{x} {header.get(x)}" for x in "mnk"), f"--count {header.get('count')}",
+                         f"--seed {header.get('seed')}", f"--out {out}"])
     if op == "mx_dot":
         args += [f"--format {header.get('mx_type')}", f"--k {header.get('k')}"]
     elif op != "int8_mac":
@@ -211,8 +223,8 @@ def _header_error(path: Path, header: dict[str, Any]) -> str | None:
                 + regenerate_command(header, str(path)))
     if version != FILE_VERSION:
         return f"file_version {version!r}; this reader takes {FILE_VERSION}"
-    if header.get("op") not in OPS:
-        return f"unknown op {header.get('op')!r} in the header; allowed: {', '.join(OPS)}"
+    if header.get("op") not in ALL_OPS:
+        return f"unknown op {header.get('op')!r} in the header; allowed: {', '.join(ALL_OPS)}"
     digest = header.get(CHECKSUM)
     if not (isinstance(digest, str) and re.fullmatch(f"[0-9a-f]{{{_DIGEST_LEN}}}", digest)):
         return f"the header's {CHECKSUM} is {digest!r}, not {_DIGEST_LEN} lowercase hex digits"
