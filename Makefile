@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_codec.py
 	$(BIN)/python bench/bench_arith.py
 	$(BIN)/python bench/bench_mx.py
+	$(BIN)/python bench/bench_gemm.py
 
 # Verilator -Wall lint of every module the manifest lists (waivers, if any, in rtl/lint/*.vlt, each with a reason).
 RTL_MODULES = $(shell $(PYTHON) -m fp8kit.rtlspec.manifest toplevels --sep " ")

@@ -196,6 +196,31 @@ def cmd_study_sr(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_study_accumulation(args: argparse.Namespace) -> int:
+    from fp8kit.studies.accumulation import accumulation_study, plot
+    from fp8kit.userpaths import output_dir
+
+    out = output_dir(args.out, "--out") if args.out else None
+    every = tuple(parse_code(e) for e in args.every.split(",")) if args.every else ()
+    rows = accumulation_study(tuple(parse_code(k) for k in args.k.split(",")), tuple(args.presets.split(",")),
+                              every, args.trials, args.m, args.n, args.dist, args.seed)
+    ks = sorted({r.k for r in rows})
+    table_rows = []
+    for name in dict.fromkeys(r.datapath for r in rows):
+        sel = {r.k: r for r in rows if r.datapath == name}
+        table_rows.append({"datapath": name, **{f"K={k}": f"{sel[k].max:.2e} / {sel[k].mean:.2e}" for k in ks}})
+    title = (f"relative error |D - exact| / |exact| (max / mean over {rows[0].outputs:,} outputs): "
+             f"{args.trials} trials of {args.m}x{args.n}xK, float8_e4m3fn from {args.dist}, float32 out; "
+             "exact = float64 matmul of the decoded operands")
+    _console().print(_table(title, ["datapath"] + [f"K={k}" for k in ks], table_rows))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"accumulation-{args.dist}.png"
+        plot(rows, str(path), f"{args.m}x{args.n}xK, {args.trials} trials, float8_e4m3fn from {args.dist}")
+        print(f"plot written to {path}")
+    return 0
+
+
 def cmd_quantize(args: argparse.Namespace) -> int:
     from refmodel.mx import MX_TYPES, dequantize, quantize
     from fp8kit.userpaths import load_floats, output_file
@@ -402,6 +427,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", help="write a PNG plot (needs matplotlib: pip install 'fp8kit[plot]')")
     p.add_argument("--json", help="write the rows as JSON")
     p.set_defaults(func=cmd_study_sr)
+    p = studies.add_parser("accumulation", help="GEMM error versus K: hopper-fp8, promotion, blackwell-fp8, exact")
+    p.add_argument("--k", default="256,512,1024,2048,4096", help="comma-separated K (<= 131072)")
+    p.add_argument("--presets", default="hopper-fp8,hopper-fp8-promote128,blackwell-fp8,exact",
+                   help="presets with float8_e4m3fn operands, or exact (rne into float32)")
+    p.add_argument("--every", default="32,64,128,256", help="promotion intervals of hopper-fp8 ('' for none)")
+    p.add_argument("--trials", type=int_arg(1, 4096), default=4)
+    p.add_argument("--m", type=int_arg(1, 4096), default=16)
+    p.add_argument("--n", type=int_arg(1, 4096), default=16)
+    p.add_argument("--dist", choices=["normal", "uniform"], default="uniform",
+                   help="N(0, 1), or U(0, 1) (all positive: the error adds up)")
+    p.add_argument("--seed", type=int_arg(0), default=0)
+    p.add_argument("--out", help="folder for the PNG plot accumulation-DIST.png (needs matplotlib)")
+    p.set_defaults(func=cmd_study_accumulation)
 
     p = sub.add_parser("quantize", help="quantize a .npy tensor into an MX type or a format, saved as .npz")
     p.add_argument("format", help="an MX type (mxfp8_e4m3, ..., mxint8, nvfp4, nvfp4_ue5m3) or a format name")
