@@ -172,7 +172,6 @@ def matmul_mx(a: MxArray, b: MxArray, c: Any = None, *, acc_fmt: Any = "float32"
         if a.block % inner.group:
             raise ValueError(f"group {inner.group} does not divide the block size {a.block}")
     fields = (_mx_fields(a, k, grouped), _mx_fields(b, k, grouped))
-    fields = (fields[0], fields[1]._replace(**{f: getattr(fields[1], f).T for f in _Fields._fields}))
     return _run(dp, fields, _c_codes(c, fc, m, n), fc, 1, None)
 
 

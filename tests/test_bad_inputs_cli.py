@@ -53,7 +53,7 @@ CASES = [
     C("decode-bad-hex", ["decode", "e4m3fn", "0x1g"], r"not an integer: '0x1g'"),
     C("decode-code-too-big", ["decode", "e4m3fn", "256"], r"code 256 is out of range for float8_e4m3fn: allowed 0\.\.\.255"),
     # study sr
-    C("study-typo", ["study", "rs"], r"invalid choice: 'rs' \(choose from 'sr'\)"),
+    C("study-typo", ["study", "rs"], r"invalid choice: 'rs' \(choose from 'sr', 'accumulation'\)"),
     C("study-trials-one", ["study", "sr", "--trials", "1"], r"--trials: '1' " + RANGE + r": 2\.\.\.4096"),
     C("study-length-word", ["study", "sr", "--lengths", "16,abc", "--trials", "2"], r"not an integer: 'abc'"),
     C("study-sr-bits", ["study", "sr", "--sr-bits", "40"], r"--sr-bits: '40' " + RANGE),
