@@ -16,8 +16,8 @@ read the same object.  Four kinds:
 Term exponents of :class:`FusedDot` (the published model of NVIDIA tensor cores, Fasi et al. 2021 and
 MMA-Sim): a product ``a * b`` has exponent ``ea + eb``, where ``ea`` is ``a``'s unbiased exponent
 (``emin`` for subnormals, so ``|a| = sa * 2**ea`` with ``0 < sa < 2``); under block scaling, plus the
-exponents of both block scales (a power of two's exponent for E8M0; ``floor(log2)`` for E4M3 scales,
-whose significand then multiplies the term).  With ``group = G > 1`` (block-scaled units that pre-sum
+exponents of both block scales (E8M0: the code minus 127; an E4M3 or UE5M3 scale: its unbiased
+exponent, ``emin`` for a subnormal, its significand then multiplying the term).  With ``group = G > 1`` (block-scaled units that pre-sum
 G products) a group's exact sum is one term whose exponent is the scales' exponent sum alone.  The
 accumulator term has its own exponent in the accumulator format (``emin`` for subnormals).  A zero
 term takes exponent ``zero_exp`` in the maximum, or no part in it when ``zero_exp`` is None.
@@ -112,8 +112,9 @@ class FusedDot:
     style); an Inf term otherwise gives Inf of its sign; both stay through the following steps.
 
     Flags (sticky over the steps): NV for Inf * 0, Inf - Inf or a signalling-NaN operand; NX when a
-    truncation drops a nonzero bit or a rounding is inexact; OF as above; UF when a step's rounded
-    result is tiny (below ``step_fmt``'s min normal, nonzero) and NX arose in that step.
+    truncation drops a nonzero bit or a rounding is inexact; OF as above; UF when a step rounds a
+    nonzero sum to a result below ``step_fmt``'s min normal (zero included: tininess of the delivered
+    result) and the step was inexact.
     """
 
     lanes: int
@@ -143,8 +144,9 @@ class FusedDot:
 
 @dataclass(frozen=True)
 class Promote:
-    """``inner`` over each run of ``every`` elements of K (from +0), each partial added into the
-    accumulator (C at first) with one rounding in ``rounding``; the last run may be shorter."""
+    """``inner`` (exact without sr, or fused_dot) over each run of ``every`` elements of K (from +0),
+    each partial added into the accumulator (C at first) with one rounding in ``rounding`` (the rules of
+    ``arith.fma``: a NaN is the canonical one); the last run may be shorter."""
 
     inner: "Datapath"
     every: int
@@ -152,8 +154,8 @@ class Promote:
     kind: str = dataclasses.field(default="promote", init=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.inner, (Exact, FmaChain, FusedDot)):
-            raise ValueError(f"promote's inner datapath must be exact, fma_chain or fused_dot, got {self.inner!r}")
+        if not isinstance(self.inner, (Exact, FusedDot)) or self.inner.rounding is RoundingMode.SR:
+            raise ValueError(f"promote's inner datapath must be exact (not sr) or fused_dot, got {self.inner!r}")
         object.__setattr__(self, "every", _positive_int(self.every, "every", 1, 1 << 30))
         object.__setattr__(self, "rounding", _mode(self.rounding, _DETERMINISTIC, "promote"))
 

@@ -230,8 +230,6 @@ def _fma_chain(a, b, c, fa, fb, fc, dp: FmaChain, lfsr_seed, rand):
 # ----------------------------------------------------------------------------- promote
 def _promote(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: Promote):
     k = fa.sig.shape[1]
-    if getattr(dp.inner, "rounding", None) is RoundingMode.SR:
-        raise ValueError("promote runs deterministic inner datapaths only")
     opts = EncodeOptions(fc, dp.rounding, False, "canonical")
     acc = c_arr.reshape(-1)
     flags = np.zeros(acc.size, np.uint8)

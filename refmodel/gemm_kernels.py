@@ -216,12 +216,12 @@ def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
                     else:
                         for g0 in range(j0, j1, group):
                             ref = 1 << 40
-                            for k in range(g0, g0 + group):
+                            for k in range(g0, min(g0 + group, j1)):
                                 wa, wb = a[m, k], b[n, k]
                                 if _cls(wa) == FINITE and _cls(wb) == FINITE:
                                     ref = min(ref, _lsb(wa) + _lsb(wb))
                             gsum = 0
-                            for k in range(g0, g0 + group):
+                            for k in range(g0, min(g0 + group, j1)):
                                 wa, wb = a[m, k], b[n, k]
                                 if _cls(wa) == FINITE and _cls(wb) == FINITE:
                                     p = (_sig(wa) * _sig(wb)) << (_lsb(wa) + _lsb(wb) - ref)
