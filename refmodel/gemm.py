@@ -13,7 +13,9 @@ How the fast paths work:
   log2(run) <= 53``, error-free splitting as in the Ozaki scheme).  The partial products, each with
   one weight, are summed exactly in 30-bit integer limbs per output (C joins as bands of its own),
   and the exact sum is rounded once.  One band pair and one run (E4M3, FP6, FP4, INT8, MX with
-  similar scales) is one BLAS call; E5M2 needs two bands per side.
+  similar scales) is one BLAS call; E5M2 needs two bands per side.  Plain codes without Inf take
+  compiled kernels that read per-code tables and write the bands directly (and, for float32 rne
+  without C, round through float64's conversion to float32); MX operands and Infs take the field route.
 * ``FusedDot``: a compiled kernel (:mod:`refmodel.gemm_kernels`), one output at a time, in parallel
   over the rows of A; memory: the operands' integer fields (about 26 bytes per element) and the
   output fields, never an M x N x K array.
@@ -24,6 +26,7 @@ How the fast paths work:
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -135,6 +138,10 @@ def matmul(a: Any, b: Any, c: Any = None, *, fmt_a: Any, fmt_b: Any = None, acc_
         return _fma_chain(a_arr, b_arr, c_arr, fa, fb, fc, dp, lfsr_seed, rand)
     if rand is not None and not (isinstance(dp, Exact) and dp.rounding is RoundingMode.SR):
         raise ValueError("rand is only used by an sr datapath")
+    if isinstance(dp, Exact):
+        fast = _exact_codes(a_arr, b_arr, c_arr, fa, fb, fc, dp, lfsr_seed, rand)
+        if fast is not None:
+            return fast
     fields = (_code_fields(a_arr.astype(np.int64), fa), _code_fields(b_arr.T.astype(np.int64), fb))
     return _run(dp, fields, c_arr, fc, lfsr_seed, rand)
 
@@ -372,7 +379,7 @@ def _bands(f: _Fields, width: int, base: np.ndarray):
 
 
 def _widths(fa: _Fields, fb: _Fields, k: int) -> tuple[int, int, int]:
-    """Band widths and the run of K for the exact products: the fewest band pairs, then the longest run."""
+    """Band widths and the run of K for the exact products of two operands' fields."""
     def need(f: _Fields) -> tuple[int, int]:
         live = f.cls == _FINITE
         if not live.any():
@@ -383,7 +390,12 @@ def _widths(fa: _Fields, fb: _Fields, k: int) -> tuple[int, int, int]:
         rows = live.any(axis=1)
         return int((top - lsb)[rows].max()) + 1, int(bl.max())
 
-    (ra, pa), (rb, pb) = need(fa), need(fb)
+    return _choose_widths(*need(fa), *need(fb), k)
+
+
+def _choose_widths(ra: int, pa: int, rb: int, pb: int, k: int) -> tuple[int, int, int]:
+    """Band widths and the run of K: the fewest band pairs, then the longest run (``ra``: the widest
+    row's reach, ``pa`` the widest significand; the same of B's columns)."""
     best = None
     for run_bits in range(0, 32):
         room = 53 - run_bits
@@ -401,7 +413,85 @@ def _widths(fa: _Fields, fb: _Fields, k: int) -> tuple[int, int, int]:
 
 def _exact(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: Exact, lfsr_seed, rand):
     m, k = fa.sig.shape
-    n = fb.sig.shape[0]
+    uc, c_snan = _unpack_acc(c_arr, fc)
+    spec = _exact_specials(fa, fb, uc, c_snan)
+    wa, wb, run = _widths(fa, fb, k)
+    base_a, base_b = _row_base(fa), _row_base(fb)
+    terms = []  # (weight over base_a[m] + base_b[n], float64 exact integer matrix (M, N))
+    for k0 in range(0, k, run):
+        sl = slice(k0, k0 + run)
+        bands_b = _bands(_Fields(*(x[:, sl] for x in fb)), wb, base_b)
+        for oa, xa in _bands(_Fields(*(x[:, sl] for x in fa)), wa, base_a):
+            terms.extend((oa + ob, xa @ xb.T) for ob, xb in bands_b)
+    signs = (lambda rows: fa.neg[rows], lambda cols: fb.neg[cols])
+    return _exact_round(terms, base_a, base_b, uc, spec, fc, dp, lfsr_seed, rand, signs)
+
+
+def _unpack_acc(c_arr: np.ndarray, fc: Format):
+    """The accumulator codes unpacked (flat) and their signalling NaNs; C = +0 everywhere costs nothing."""
+    flat = c_arr.reshape(-1)
+    if not flat.any():
+        zero = unpack(np.zeros(1, np.int64), fc)
+        return type(zero)(*(np.broadcast_to(x, flat.shape) for x in zero)), np.zeros(flat.shape, bool)
+    return unpack(flat, fc), signalling_nan(flat, fc)
+
+
+@functools.lru_cache(maxsize=None)
+def _tables(fmt: Format):
+    """Every code's fields (sig, lsb, neg, class, signalling NaN) of an operand format of <= 16 bits."""
+    f = _code_fields(np.arange(fmt.code_count, dtype=np.int64), fmt)
+    return f.sig, f.lsb.astype(np.int64), f.neg, f.cls, f.bad
+
+
+def _exact_codes(a, b, c_arr, fa: Format, fb: Format, fc: Format, dp: Exact, lfsr_seed, rand):
+    """:func:`_exact` of plain codes, its bands built by kernels from per-code tables (one band pair and
+    one run for E4M3, FP6, FP4: one float64 matrix product); None when an operand is infinite (the
+    field route decides Inf * 0 and Inf - Inf)."""
+    from . import gemm_kernels as kern
+
+    k = a.shape[1]
+    bt = np.ascontiguousarray(b.T)
+    stats = []
+    for codes, (sig, lsb, _, cls, bad) in ((a, _tables(fa)), (bt, _tables(fb))):
+        rows = codes.shape[0]
+        base, reach, kinds = np.zeros(rows, np.int64), np.zeros(rows, np.int64), np.zeros(rows, np.uint8)
+        kern.row_stats(codes, sig, lsb, cls, bad, base, reach, kinds)
+        stats.append((base, reach, kinds))
+    (base_a, reach_a, kind_a), (base_b, reach_b, kind_b) = stats
+    if (np.bitwise_or.reduce(kind_a, initial=0) | np.bitwise_or.reduce(kind_b, initial=0)) & 2:
+        return None
+    ra, rb = max(int(reach_a.max(initial=0)), 1), max(int(reach_b.max(initial=0)), 1)
+    pa, pb = fa.man_bits + 1, fb.man_bits + 1
+    wa, wb, run = _choose_widths(ra, pa, rb, pb, k)
+    bands = []
+    for codes, (sig, lsb, neg, cls, _), base, reach, p, w in ((a, _tables(fa), base_a, ra, pa, wa),
+                                                             (bt, _tables(fb), base_b, rb, pb, wb)):
+        out = []
+        for band in range(_band_count(reach, w, p)):
+            x, found = np.empty(codes.shape), np.zeros(codes.shape[0], bool)
+            kern.band_values(codes, sig, lsb, neg, cls, base, w, w - p + 1, p, band, x, found)
+            if found.any():
+                out.append((0 if band == 0 else w + (band - 1) * (w - p + 1) - (p - 1), x))
+        bands.append(out)
+    terms = [(oa + ob, xa[:, k0:k0 + run] @ xb[:, k0:k0 + run].T)
+             for k0 in range(0, k, run) for oa, xa in bands[0] for ob, xb in bands[1]]
+    uc, c_snan = _unpack_acc(c_arr, fc)
+    nan = (kind_a & 1).astype(bool)[:, None] | (kind_b & 1).astype(bool)[None, :]
+    invalid = (kind_a & 4).astype(bool)[:, None] | (kind_b & 4).astype(bool)[None, :]
+    nan = nan.reshape(-1) | (uc.cls == CodeClass.NAN) | c_snan
+    invalid = invalid.reshape(-1) | c_snan
+    c_inf = uc.cls == CodeClass.INF
+    spec = _Specials(nan, c_inf & ~nan, uc.neg & c_inf, invalid)
+    neg_a, neg_b = _tables(fa)[2], _tables(fb)[2]
+    signs = (lambda rows: neg_a[a[rows]], lambda cols: neg_b[bt[cols]])
+    return _exact_round(terms, base_a, base_b, uc, spec, fc, dp, lfsr_seed, rand, signs)
+
+
+def _exact_round(terms, base_a, base_b, uc, spec: _Specials, fc: Format, dp: Exact, lfsr_seed, rand, signs):
+    """C plus the exact terms ``t * 2**(base_a[m] + base_b[n] + w)``, rounded once, the specials applied;
+    ``signs`` gives the element signs of rows of A and of columns of B (K last), read only for outputs
+    whose exact sum is zero."""
+    m, n = base_a.size, base_b.size
     opts = arith._sr_options(fc, dp.rounding, dp.sr_bits, dp.saturate)
     r = None
     if opts.mode is RoundingMode.SR:
@@ -411,51 +501,42 @@ def _exact(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: Exact, lfsr_seed, ra
         if rand is None:
             rand = draws(check_seed(lfsr_seed, "lfsr_seed"), m * n, int(opts.sr_bits)).reshape(m, n)
         r = random_integers(rand, None, (m, n), int(opts.sr_bits)).reshape(-1)
-    uc = unpack(c_arr.reshape(-1), fc)
-    spec = _exact_specials(fa, fb, uc, signalling_nan(c_arr.reshape(-1), fc))
-    wa, wb, run = _widths(fa, fb, k)
-    base_a, base_b = _row_base(fa), _row_base(fb)
-    terms = []  # (weight over base_a[m] + base_b[n], float64 exact integer matrix (M, N))
-    for k0 in range(0, k, run):
-        sl = slice(k0, k0 + run)
-        bands_b = _bands(_Fields(*(x[:, sl] for x in fb)), wb, base_b)
-        for oa, xa in _bands(_Fields(*(x[:, sl] for x in fa)), wa, base_a):
-            terms.extend((oa + ob, xa @ xb.T) for ob, xb in bands_b)
-    base = (base_a[:, None] + base_b[None, :]).reshape(-1)
-    if fc == F32 and opts == _RNE_F32 and len(terms) == 1 and not (uc.sig != 0).any():
-        code, flags, zero = _float32_rne(terms[0][1].reshape(-1), base + terms[0][0])
+    if fc == F32 and opts == _RNE_F32 and len(terms) == 1 and terms[0][0] == 0 and not (uc.sig != 0).any():
+        code, flags, zero = _float32_rne(terms[0][1], base_a, base_b)
     else:
-        neg, sig, exp = _exact_sum(terms, uc, fc, base)
+        neg, sig, exp = _exact_sum(terms, uc, fc, (base_a[:, None] + base_b[None, :]).reshape(-1))
         rounded = round_finite(neg, sig, exp, opts, r)
         code = rounded.code
         flags = ieee_flags(rounded, tiny_after_rounding(neg, sig, exp, rounded, opts))
         zero = sig == 0
     if zero.any():
-        code = np.where(zero, _zero_codes(fa, fb, uc, fc, opts, zero), code)
-    inf_code = _U64(fc.inf_codes[0]) | np.where(spec.inf_neg, _U64(fc.sign_mask), _U64(0))
-    code = np.where(spec.nan, _U64(fc.nan_code(False)), np.where(spec.inf, inf_code, code))
-    flags = np.where(spec.nan | spec.inf, 0, flags) | (spec.invalid * _NV)
-    return code.astype(code_dtype(fc)).reshape(m, n), flags.astype(np.uint8).reshape(m, n)
+        code = np.where(zero, _zero_codes(signs, n, uc, fc, opts, zero).astype(code.dtype), code)
+    code = code.astype(code_dtype(fc), copy=False)
+    special = spec.nan | spec.inf
+    if special.any():
+        inf_code = fc.inf_codes[0] | np.where(spec.inf_neg, fc.sign_mask, 0)
+        code = np.where(spec.nan, fc.nan_code(False), np.where(spec.inf, inf_code, code)).astype(code.dtype)
+        flags = np.where(special, 0, flags)
+    flags = flags.astype(np.uint8, copy=False)
+    if spec.invalid.any():
+        flags = flags | (spec.invalid * _NV).astype(np.uint8)
+    return code.reshape(m, n), flags.reshape(m, n)
 
 
 _TINY_F32 = 2.0**-126 - 2.0**-151
 """Below this magnitude a float32 result is tiny after rounding (24 bits, unbounded exponent, rne)."""
 
 
-def _float32_rne(t: np.ndarray, exp: np.ndarray):
-    """``t * 2**exp`` (exact integers below 2**53, no C) rounded to float32 by the hardware's conversion.
+def _float32_rne(t: np.ndarray, base_a: np.ndarray, base_b: np.ndarray):
+    """``t[m, n] * 2**(base_a[m] + base_b[n])`` (exact integers below 2**53, no C) rounded to float32 by
+    the hardware's conversion: float64 holds every such value exactly, and its conversion to float32
+    rounds once, to nearest even, with subnormals and overflow to Inf as IEEE 754 says; the flags follow
+    from comparing the two.  Flat ``(codes, flags, zero)``."""
+    from . import gemm_kernels as kern
 
-    float64 holds every such value exactly, and its conversion to float32 rounds once, to nearest even,
-    with subnormals and overflow to Inf as IEEE 754 says; the flags follow from comparing the two.
-    """
-    v = np.ldexp(t, exp.astype(np.int32))
-    with np.errstate(over="ignore"):
-        f = v.astype(np.float32)
-    inexact = f.astype(np.float64) != v
-    over = np.isinf(f)
-    tiny = (v != 0) & (np.abs(v) < _TINY_F32)
-    flags = inexact * int(Flag.NX) | over * int(Flag.OF) | (tiny & inexact) * int(Flag.UF)
-    return f.view(np.uint32).astype(_U64), flags, v == 0
+    f, flags = np.empty(t.shape, np.float32), np.empty(t.shape, np.uint8)
+    kern.float32_rne(t, base_a, base_b, _TINY_F32, f, flags)
+    return f.view(np.uint32).reshape(-1), flags.reshape(-1), (t == 0).reshape(-1)
 
 
 def _exact_sum(terms, uc, fc: Format, base: np.ndarray):
@@ -508,19 +589,19 @@ def _add_shifted(limbs: np.ndarray, t: np.ndarray, shift: np.ndarray) -> None:
     np.add.at(limbs, (q + 2, cols), hi >> _LIMB)
 
 
-def _zero_codes(fa: _Fields, fb: _Fields, uc, fc: Format, opts: EncodeOptions, zero: np.ndarray):
-    """The signed zero of outputs whose exact sum is zero (arith.dot's rules, C an addend).
+def _zero_codes(signs, n: int, uc, fc: Format, opts: EncodeOptions, zero: np.ndarray):
+    """The signed zero of outputs whose exact sum is zero (arith.dot's rules, C an addend); ``signs``:
+    the element signs of given rows of A and columns of B (K last), ``n`` the number of columns.
 
     -0 iff every addend is -0 (rdn: iff any addend is negative); addends that cancel exactly have both
     signs, so the same two rules give +0 (rdn: -0) for them.
     """
     rdn = opts.mode is RoundingMode.RDN
     idx = np.flatnonzero(zero)
-    n = fb.cls.shape[0]
     full = np.zeros(zero.size, _U64)
     for start in range(0, idx.size, 1 << 12):
         part = idx[start:start + (1 << 12)]
-        p_neg = fa.neg[part // n] ^ fb.neg[part % n]
+        p_neg = signs[0](part // n) ^ signs[1](part % n)
         c_neg = uc.neg[part]
         neg_zero = (p_neg.any(axis=1) | c_neg) if rdn else (p_neg.all(axis=1) & c_neg)
         full[part] = np.where(neg_zero, _U64(fc.sign_mask), _U64(0))

@@ -10,6 +10,8 @@ against.  Numba compiles on first use and caches the machine code.
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -303,3 +305,73 @@ def limbs_to_fields(limbs, neg, sig, exp):
         neg[col] = negative
         sig[col] = (((top << (62 - b)) | (mid << (32 - b)) | part) << 1) | (1 if sticky else 0)
         exp[col] = 30 * (h - 2) + s3 - 1
+
+
+@numba.njit(cache=True, parallel=True)
+def row_stats(codes, sig_t, lsb_t, cls_t, bad_t, base, reach, kinds):
+    """Per row of ``codes`` (looked up in the per-code tables): ``base`` the lowest LSB exponent of a finite
+    nonzero element (0 if none), ``reach`` its top bit's height above ``base`` plus one (0 if none), and
+    ``kinds`` bit 0 a NaN element, bit 1 an infinite one, bit 2 a signalling NaN."""
+    rows, k_count = codes.shape
+    for r in numba.prange(rows):
+        lo, hi, kind = 1 << 40, -(1 << 40), 0
+        for k in range(k_count):
+            c = codes[r, k]
+            cl = cls_t[c]
+            if cl == FINITE:
+                lo = min(lo, lsb_t[c])
+                hi = max(hi, lsb_t[c] + _bitlen(sig_t[c]) - 1)
+            elif cl == NAN:
+                kind |= 1
+            elif cl == INF:
+                kind |= 2
+            if bad_t[c]:
+                kind |= 4
+        base[r] = lo if hi >= lo else 0
+        reach[r] = hi - lo + 1 if hi >= lo else 0
+        kinds[r] = kind
+
+
+@numba.njit(cache=True, parallel=True)
+def band_values(codes, sig_t, lsb_t, neg_t, cls_t, base, width, span, p, band, out, found):
+    """Band ``band`` of each row (as ``refmodel.gemm._bands`` cuts them): ``out[r, k]`` the element over
+    ``2**(base[r] + offset)`` as an exact float64 integer if its top bit falls in the band, else 0;
+    ``found[r]`` whether row r has one.  Band 0 holds tops below ``width`` over the row's base, band
+    ``b >= 1`` the next ``span`` binades from ``width + (b - 1) * span``, at offset
+    ``width + (b - 1) * span - (p - 1)``."""
+    rows, k_count = codes.shape
+    lo = 0 if band == 0 else width + (band - 1) * span
+    hi = width if band == 0 else lo + span
+    off = 0 if band == 0 else lo - (p - 1)
+    for r in numba.prange(rows):
+        hit = False
+        for k in range(k_count):
+            c = codes[r, k]
+            rel = lsb_t[c] + _bitlen(sig_t[c]) - 1 - base[r]
+            if cls_t[c] == FINITE and rel >= lo and rel < hi:
+                mag = float(sig_t[c] << (lsb_t[c] - base[r] - off))
+                out[r, k] = -mag if neg_t[c] else mag
+                hit = True
+            else:
+                out[r, k] = 0.0
+        found[r] = hit
+
+
+@numba.njit(cache=True, parallel=True)
+def float32_rne(t, base_a, base_b, tiny, f, flags):
+    """``f = float32(t[m, n] * 2**(base_a[m] + base_b[n]))``, rounded once to nearest even (the float64
+    product is exact: ``|t| < 2**53``), with the flags NX, OF and UF (tiny below ``tiny``, inexact)."""
+    rows, cols = t.shape
+    for m in numba.prange(rows):
+        for n in range(cols):
+            v = math.ldexp(t[m, n], base_a[m] + base_b[n])
+            x = np.float32(v)
+            fl = 0
+            if np.float64(x) != v:
+                fl |= NX
+                if abs(v) < tiny:
+                    fl |= UF
+            if math.isinf(x):
+                fl |= OF
+            f[m, n] = x
+            flags[m, n] = fl

@@ -156,6 +156,20 @@ def test_exact_cancellation_and_signed_zeros():
     assert codes[2, 1] == 0  # (-0)(-0) + (-0)(-0) = +0 + +0
 
 
+def test_exact_float32_tininess_after_rounding():
+    """float32 rne without C (the conversion route): 2**-126 - 2**-150 rounds up to the min normal but is
+    tiny with an unbounded exponent (UF NX); 2**-126 - 2**-152 is not tiny (NX); 2**-140 * (1 + 2**-7)**2
+    is a subnormal that loses bits (UF NX)."""
+    bf = "bfloat16"
+    for (va, vb), want in ((([2.0**-63, -(2.0**-75)], [2.0**-63, 2.0**-75]), (0x00800000, Flag.UF | Flag.NX)),
+                           (([2.0**-63, -(2.0**-76)], [2.0**-63, 2.0**-76]), (0x00800000, Flag.NX)),
+                           (([2.0**-70 * (1 + 2**-7)], [2.0**-70 * (1 + 2**-7)]), (None, Flag.UF | Flag.NX))):
+        a, b = encode(np.array([va], np.float32), bf), encode(np.array(vb, np.float32)[:, None], bf)
+        fast = matmul(a, b, fmt_a=bf, datapath=Exact())
+        _same(fast, matmul_exact(a, b, fmt_a=bf, datapath=Exact()))
+        assert int(fast[1][0, 0]) == int(want[1]) and want[0] in (None, int(fast[0][0, 0]))
+
+
 # ----------------------------------------------------------------------------- fma chain
 @pytest.mark.parametrize("mode", ["rne", "rtz", "sr"])
 def test_fma_chain_is_arith_mac(mode):
