@@ -19,8 +19,8 @@ How the fast paths work:
 * ``FusedDot``: a compiled kernel (:mod:`refmodel.gemm_kernels`), one output at a time, in parallel
   over the rows of A; memory: the operands' integer fields (about 26 bytes per element) and the
   output fields, never an M x N x K array.
-* ``FmaChain``: the FMA kernel of :func:`refmodel.arith.mac` over all M x N outputs at once, one step
-  of K after another.
+* ``FmaChain``: a compiled kernel, one output at a time (in parallel over the rows of A), K fused
+  multiply-adds each rounded by ``arith.fma``'s rules; per-code tables give the operands' fields.
 * ``Promote``: the inner datapath over each run of K, each partial added by the same rounded addition.
 """
 
@@ -208,30 +208,43 @@ def _run(dp, fields, c_arr, fc, lfsr_seed, rand):
 
 # ----------------------------------------------------------------------------- fma_chain
 def _fma_chain(a, b, c, fa, fb, fc, dp: FmaChain, lfsr_seed, rand):
-    """arith.mac's kernel over every output at once, one step of K at a time."""
+    """Every output's chain of FMAs in a compiled kernel (arith.fma's rules, one step of K after another;
+    the kernel holds accumulators of up to 29 fraction bits, float32 being the widest there is)."""
+    from . import gemm_kernels as kern
+
     m, k = a.shape
     n = b.shape[1]
     opts = arith._sr_options(fc, dp.rounding, dp.sr_bits, dp.saturate)
+    r_bits = 0
     if opts.mode is RoundingMode.SR:
         from .codec import random_integers
         from .lfsr import check_seed, draws
 
-        if rand is None:
-            rand = np.broadcast_to(draws(check_seed(lfsr_seed, "lfsr_seed"), k, int(opts.sr_bits)), (m, n, k))
-        rand = random_integers(rand, None, (m, n, k), int(opts.sr_bits))
+        r_bits = int(opts.sr_bits)
+        if rand is None:  # one stream for every output: row 0
+            rand = draws(check_seed(lfsr_seed, "lfsr_seed"), k, r_bits).astype(np.int64).reshape(1, k)
+        else:
+            rand = random_integers(rand, None, (m, n, k), r_bits).astype(np.int64).reshape(m * n, k)
     elif rand is not None:
         raise ValueError(f"rand is only used with rounding='sr', not {opts.mode.label!r}")
-    acc = c.reshape(-1)
-    sticky = np.zeros(acc.size, np.uint8)
-    a64, b64 = a.astype(np.int64), b.astype(np.int64)
-    for step in range(k):
-        a_k = np.repeat(a64[:, step], n)
-        b_k = np.tile(b64[step, :], m)
-        r = None if rand is None else np.asarray(rand[:, :, step]).reshape(-1)
-        code, f = arith._fma_block(acc, a_k, b_k, fa, fb, opts, r)
-        sticky |= f
-        acc = code.astype(np.int64)
-    return acc.astype(code_dtype(fc)).reshape(m, n), sticky.reshape(m, n)
+    else:
+        rand = np.zeros((1, 1), np.int64)
+    uc = unpack(c, fc)
+    c_cls = _classes(uc.cls)
+    c_fin = c_cls == _FINITE
+    outs = kern.empty_outputs(m, n)
+    kern.fma_chain(np.ascontiguousarray(a), np.ascontiguousarray(b.T), *_tables(fa), *_tables(fb),
+                   uc.neg & (c_cls != _NAN), np.where(c_fin, uc.sig, 0).astype(np.int64),
+                   np.where(c_fin, uc.exp - fc.man_bits, 0).astype(np.int64), c_cls, signalling_nan(c, fc),
+                   np.ascontiguousarray(rand), fc.emin, fc.emax, fc.man_bits, int(opts.mode), r_bits,
+                   bool(dp.saturate), *outs)
+    o_neg, o_sig, o_lsb, o_cls, o_flags = outs
+    exact = EncodeOptions(fc, RoundingMode.RTZ, False, "canonical")
+    code = round_finite(o_neg.reshape(-1), o_sig.reshape(-1).astype(_U64), o_lsb.reshape(-1), exact).code.reshape(m, n)
+    sign = np.where(o_neg, _U64(fc.sign_mask), _U64(0))
+    code = np.select([o_cls == _NAN, o_cls == _INF, o_cls == _ZERO],
+                     [_U64(fc.nan_code(False)), _U64(fc.inf_codes[0]) | sign, sign], code)
+    return code.astype(code_dtype(fc)), o_flags
 
 
 # ----------------------------------------------------------------------------- promote

@@ -375,3 +375,147 @@ def float32_rne(t, base_a, base_b, tiny, f, flags):
                 fl |= OF
             f[m, n] = x
             flags[m, n] = fl
+
+
+SR, RTZ = int(RoundingMode.SR), int(RoundingMode.RTZ)
+
+
+@numba.njit(cache=True, inline="always")
+def _round_int(mag, shift, neg, mode, r_bits, r):
+    """``mag * 2**-shift`` (``mag < 2**62``, ``shift >= 32``) rounded to an integer by the mode; inexact."""
+    if shift > 62:
+        i, rbit, sticky, rem = 0, 0, True, mag
+    else:
+        i = mag >> shift
+        rem = mag & ((1 << shift) - 1)
+        rbit = (rem >> (shift - 1)) & 1
+        sticky = (rem & ((1 << (shift - 1)) - 1)) != 0
+    inexact = rbit != 0 or sticky
+    if mode == RNE:
+        i += 1 if rbit and (sticky or (i & 1)) else 0
+    elif mode == RMM:
+        i += rbit
+    elif mode == RDN:
+        i += 1 if inexact and neg else 0
+    elif mode == RUP:
+        i += 1 if inexact and not neg else 0
+    elif mode == RTO:
+        i |= 1 if inexact else 0
+    elif mode == SR:
+        d = shift - r_bits
+        t = (rem >> d) if d < 63 else 0
+        i += 1 if t + r >= (1 << r_bits) else 0
+    return i, inexact
+
+
+@numba.njit(cache=True, inline="always")
+def _round_acc(neg, mag, exp, emin, emax, man, mode, r_bits, r, saturate):
+    """Round ``(-1)**neg * mag * 2**exp`` (``0 < mag < 2**63``) into an ieee format as
+    ``refmodel.rounding.round_finite`` does: ``(cls, sig, lsb, flags)``, a zero keeping the sign."""
+    norm = 62 - _bitlen(mag)
+    mag = (mag << norm) if norm >= 0 else (mag >> 1) | (mag & 1)
+    exp = exp - norm
+    lg = exp + 61
+    lgc = max(lg, emin)
+    shift = lgc - man - exp
+    i, inexact = _round_int(mag, shift, neg, mode, r_bits, r)
+    q = lgc - man
+    if i == 0:
+        return ZERO, 0, 0, NX | UF
+    if _bitlen(i) - 1 + q > emax:
+        if saturate or mode == RTZ or mode == RTO or (mode == RDN and not neg) or (mode == RUP and neg):
+            return FINITE, (1 << (man + 1)) - 1, emax - man, OF | NX
+        return INF, 0, 0, OF | NX
+    flags = NX if inexact else 0
+    if inexact:
+        if mode == SR:
+            tiny = _bitlen(i) - 1 + q < emin
+        elif lg <= emin - 2:
+            tiny = True
+        elif lg == emin - 1:  # unbounded exponent: the quantum one binade lower
+            iu, _ = _round_int(mag, shift - 1, neg, mode, r_bits, r)
+            tiny = iu < (1 << (man + 1))
+        else:
+            tiny = False
+        if tiny:
+            flags |= UF
+    return FINITE, i, q, flags
+
+
+@numba.njit(cache=True, inline="always")
+def _aligned(s, l, window):
+    """``2 * (s * 2**(l - window) truncated) + sticky`` (``refmodel.arith._align``)."""
+    d = l - window
+    if d >= 0:
+        return (s << d) << 1
+    right = min(-d, 62)
+    return ((s >> right) << 1) | (1 if (s & ((1 << right) - 1)) != 0 else 0)
+
+
+@numba.njit(cache=True, parallel=True)
+def fma_chain(a, b, ta_sig, ta_lsb, ta_neg, ta_cls, ta_bad, tb_sig, tb_lsb, tb_neg, tb_cls, tb_bad,
+              c_neg, c_sig, c_lsb, c_cls, c_bad, rand, emin, emax, man, mode, r_bits, saturate,
+              o_neg, o_sig, o_lsb, o_cls, o_flags):
+    """Every output of an FMA chain: ``acc = fma(acc, a[m, k], b[n, k])`` for k = 0...K-1 from C, each
+    rounded into the accumulator format by ``refmodel.arith.fma``'s rules; under sr step k of output
+    (m, n) takes ``rand[m * N + n, k]``, or ``rand[0, k]`` when ``rand`` has one row (one LFSR stream).
+    ``a`` (M, K) and ``b`` (N, K) codes read through per-code tables; writes ``o_*`` as fused_dot."""
+    m_count, k_count = a.shape
+    n_count = b.shape[0]
+    for m in numba.prange(m_count):
+        for n in range(n_count):
+            cc, cn, cs, cl = c_cls[m, n], c_neg[m, n], c_sig[m, n], c_lsb[m, n]
+            flags = NV if c_bad[m, n] else 0
+            for k in range(k_count):
+                x, y = a[m, k], b[n, k]
+                ca, cb = ta_cls[x], tb_cls[y]
+                pn = ta_neg[x] != tb_neg[y]
+                if ta_bad[x] or tb_bad[y]:
+                    flags |= NV
+                if ca == NAN or cb == NAN:
+                    pc = NAN
+                elif (ca == INF and cb == ZERO) or (ca == ZERO and cb == INF):
+                    pc = NAN
+                    flags |= NV
+                elif ca == INF or cb == INF:
+                    pc = INF
+                elif ca == ZERO or cb == ZERO:
+                    pc = ZERO
+                else:
+                    pc = FINITE
+                if cc == NAN or pc == NAN:
+                    cc = NAN
+                    continue
+                if cc == INF and pc == INF and cn != pn:
+                    cc = NAN
+                    flags |= NV
+                    continue
+                if cc == INF or pc == INF:
+                    if pc == INF:
+                        cn = pn
+                    cc = INF
+                    continue
+                if pc == ZERO:
+                    if cc == ZERO and cn != pn:
+                        cn = mode == RDN
+                    continue
+                ps, pl = ta_sig[x] * tb_sig[y], ta_lsb[x] + tb_lsb[y]
+                if cc == ZERO:
+                    top = pl + _bitlen(ps)
+                else:
+                    top = max(pl + _bitlen(ps), cl + _bitlen(cs))
+                window = top + 1 - 61
+                total = _aligned(ps, pl, window)
+                total = -total if pn else total
+                if cc == FINITE:
+                    u = _aligned(cs, cl, window)
+                    total += -u if cn else u
+                if total == 0:
+                    cc, cn, cs, cl = ZERO, mode == RDN, 0, 0
+                    continue
+                neg = total < 0
+                r = (rand[0, k] if rand.shape[0] == 1 else rand[m * n_count + n, k]) if mode == SR else 0
+                cc, cs, cl, f = _round_acc(neg, abs(total), window - 1, emin, emax, man, mode, r_bits, r, saturate)
+                cn = neg
+                flags |= f
+            o_neg[m, n], o_sig[m, n], o_lsb[m, n], o_cls[m, n], o_flags[m, n] = cn, cs, cl, cc, flags

@@ -189,6 +189,36 @@ def test_fma_chain_is_arith_mac(mode):
                                        datapath=dp, lfsr_seed=9))
 
 
+_FORMATS = ["float8_e4m3fn", "float8_e5m2", "float6_e2m3fn", "float4_e2m1fn", "float8_e4m3b11fnuz"]
+_ACCS = ["float32", "float16", "bfloat16", Format.custom(5, 7), Format.custom(4, 3)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 40), st.integers(1, 3), st.sampled_from(_FORMATS + ["float16", "bfloat16"]),
+       st.sampled_from(_FORMATS), st.sampled_from(_ACCS), st.sampled_from(["rne", "rtz", "rdn", "rup", "rmm", "rto", "sr"]),
+       st.booleans(), st.integers(1, 32), st.integers(0, 2**32 - 1))
+def test_hypothesis_fma_chain(m, k, n, fa, fb, acc, mode, saturate, sr_bits, seed):
+    """The compiled FMA chain against the oracle (mac_exact per output), narrow accumulators that overflow
+    and underflow included, saturating or not, sr with 1 to 32 random bits."""
+    rng = np.random.default_rng(seed)
+    a, b = _codes(rng, fa, (m, k), 0.03), _codes(rng, fb, (k, n), 0.03)
+    c = _codes(rng, acc, (m, n), 0.05)
+    dp = FmaChain(mode, sr_bits=sr_bits if mode == "sr" else None, saturate=saturate)
+    _same(*_fast_and_slow(a, b, c, fa, fb, acc, dp, lfsr_seed=seed % (2**32 - 1) + 1))
+
+
+def test_fma_chain_tininess_after_rounding_below_the_min_normal():
+    """2**-14 - 2**-25 rounds (rne, float16) up to the min normal but is tiny with an unbounded exponent
+    (UF NX); 2**-14 - 2**-26 is not (NX)."""
+    e5 = "float8_e5m2"
+    for low, want in ((2.0**-12, Flag.UF | Flag.NX), (2.0**-13, Flag.NX)):
+        a = encode(np.array([[2.0**-7, -low]], np.float32), e5)
+        b = encode(np.array([[2.0**-7], [2.0**-13]], np.float32), e5)
+        fast = matmul(a, b, fmt_a=e5, acc_fmt="float16", datapath=FmaChain())
+        _same(fast, matmul_exact(a, b, fmt_a=e5, acc_fmt="float16", datapath=FmaChain()))
+        assert (int(fast[0][0, 0]), int(fast[1][0, 0])) == (0x0400, int(want))
+
+
 # ----------------------------------------------------------------------------- fused dot: exhaustive
 @pytest.mark.parametrize("frac_bits,rounding", [(3, "rtz"), (6, "rne"), (8, "rdn")])
 def test_every_fp4_pair_in_every_lane(frac_bits, rounding):
@@ -298,7 +328,6 @@ def test_promotion_every_128_is_closer_than_one_long_chain():
 
 
 # ----------------------------------------------------------------------------- hypothesis
-_FORMATS = ["float8_e4m3fn", "float8_e5m2", "float6_e2m3fn", "float4_e2m1fn", "float8_e4m3b11fnuz"]
 
 
 @settings(max_examples=60)
