@@ -267,6 +267,16 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("mx_dot", "localparam integer SHMAX = 2 * ((1 << ELEM_EXP_W) - 2);",
      "localparam integer SHMAX = 2 * ((2 << ELEM_EXP_W) - 2);"):
         "only widens the exact accumulator (TW, AW); LSB0 is unchanged and EOFF follows AW",
+    ("mx_dot", "localparam integer TW = (ELEM_INT8 != 0) ? 15 : PW + SHMAX;",
+     "localparam integer TW = (ELEM_INT8 != 0) ? 16 : PW + SHMAX;"):
+        "|k_a * k_b| <= 2^14 fits 15 bits: a 16th only widens the exact accumulator, as SHMAX's does",
+    ("mx_dot", "wire unused_sub = a_cls[0] ^ b_cls[0];", "wire unused_sub = a_cls[0] | b_cls[0];"):
+        "unused_sub is a lint sink with no loads",
+    ("mx_dot", "wire [4:0]  d = (is_norm) ? 5'd0 : ((|d_full[14:5]) || (d_full[4:0] > 5'd26)) ? 5'd26 : d_full[4:0];",
+     "wire [4:0]  d = (is_norm) ? 5'd0 : ((|d_full[14:5]) || (d_full[4:0] >= 5'd26)) ? 5'd26 : d_full[4:0];"):
+        "at d_full = 26 both arms give 26",
+    ("fp8_fma", "((ACC_EXP_W > B_EXP_W) ? ACC_EXP_W : B_EXP_W) :", "((ACC_EXP_W >= B_EXP_W) ? ACC_EXP_W : B_EXP_W) :"):
+        "at ACC_EXP_W = B_EXP_W both arms give the same maximum",
 }
 """Mutants shown equivalent (docs/verification.md, "Mutation testing"), keyed by (module, the first
 changed line before, after; both stripped), with the reason. They are not simulated or scored."""
