@@ -6,7 +6,7 @@ STAMP := $(VENV)/.fp8kit-installed
 # Every Python package at the exact version of the committed lock (`make lock` regenerates it).
 LOCK := requirements/lock.txt
 
-.PHONY: run report test test-slow test-latest test-oldest lock bench tools clean lint synth exhaust-ci exhaust-nightly
+.PHONY: run report test test-slow test-latest test-oldest test-peers lock bench tools clean lint synth exhaust-ci exhaust-nightly
 
 # The main job: the quick cocotb regression of every RTL module against the golden model.
 run: $(STAMP) tools
@@ -43,6 +43,14 @@ test-latest: tools
 test-oldest: tools
 	$(MAKE) VENV=.venv-oldest LOCK=requirements/lock-oldest.txt test PYTEST_ARGS=--ignore=tests/rtl
 
+# The optional cross-check of the GEMM presets against MMA-Sim (docs/gemm.md): torch, mmasim and torchao at
+# their newest releases (no lock; torch from PyPI is the CUDA build, about 6 GB installed), tests/peers only.
+test-peers:
+	$(PYTHON) -m venv .venv-peers
+	env -u PIP_CONSTRAINT .venv-peers/bin/python -m pip install -q -e '.[test,peers]'
+	.venv-peers/bin/python -m pip list 2>/dev/null | grep -i -E '^(torch|torchao|mmasim|numpy) '
+	.venv-peers/bin/python -m pytest -p no:cacheprovider -m peers tests/peers
+
 # Regenerate requirements/lock.txt and requirements/lock-oldest.txt from the newest releases.
 lock:
 	bash scripts/lock.sh
@@ -78,4 +86,4 @@ $(STAMP): pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .venv-latest .venv-oldest sim_build regress_out .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-latest .venv-oldest .venv-peers sim_build regress_out .pytest_cache .hypothesis
