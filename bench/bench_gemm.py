@@ -97,27 +97,23 @@ def torchao_peer(ops: Operands):
 
     ta = MXTensor.to_mx(torch.from_numpy(ops.a), torch.float8_e4m3fn, 32)
     tb = MXTensor.to_mx(torch.from_numpy(np.ascontiguousarray(ops.b.T)), torch.float8_e4m3fn, 32)
-    return lambda: (ta.to_dtype(torch.float32) @ tb.to_dtype(torch.float32).T).numpy()
+    return lambda: (ta.dequantize(torch.float32) @ tb.dequantize(torch.float32).T).numpy()
 
 
 def mmasim_peer(ops: Operands):
-    """MMA-Sim's Hopper wgmma m64n256k32 FP8 model, chained along K in float32 (its own step format)."""
+    """MMA-Sim's Hopper wgmma FP8 model (mmasim 2.1: ``mmasim.nv_ptx.WGMMA``), its ``dpa`` over the whole
+    K from C = +0 (row and column vectors, as tests/peers/test_mmasim.py calls it)."""
     import torch
+    from mmasim.nv_ptx import WGMMA
 
-    try:
-        from mmasim.simulator.nv_ptx import wgmma as make
-    except ImportError:
-        from mmasim.simulator.nv import WGMMASim as make
     m, n, k = ops.shape
-    sim = make("Hopper", f"m{m}n{n}k32.f32.e4m3.e4m3")
-    a = torch.from_numpy(decode(ops.codes[E4M3][0], E4M3, np.float32)).to(torch.float8_e4m3fn)
-    b = torch.from_numpy(decode(ops.codes[E4M3][1], E4M3, np.float32)).to(torch.float8_e4m3fn)
+    op = WGMMA("Hopper", "m64n8k32.f32.e4m3.e4m3")
+    a = torch.from_numpy(ops.codes[E4M3][0].astype(np.uint8)).view(torch.float8_e4m3fn)
+    b = torch.from_numpy(ops.codes[E4M3][1].astype(np.uint8)).view(torch.float8_e4m3fn)
+    rows, cols = a[:, None, :].expand(m, n, k), b.T[None, :, :].expand(m, n, k)
 
     def run():
-        d = torch.zeros((m, n), dtype=torch.float32)
-        for k0 in range(0, k, 32):
-            d = sim(a[:, k0:k0 + 32], b[k0:k0 + 32, :], d)
-        return d.numpy()
+        return op.dpa(rows, cols, torch.zeros((m, n), dtype=torch.float32)).numpy()
 
     return run
 

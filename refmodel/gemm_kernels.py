@@ -184,7 +184,10 @@ def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
                             emax, live = max(emax, zero_exp), True
                     if group > 1:
                         for g0 in range(j0, j1, group):
-                            if (a[m, g0] >> 60) & 1 and (b[n, g0] >> 60) & 1:
+                            nonzero = False
+                            for k in range(g0, min(g0 + group, j1)):
+                                nonzero |= _cls(a[m, k]) == FINITE and _cls(b[n, k]) == FINITE
+                            if nonzero:
                                 emax, live = max(emax, _exp(a[m, g0]) + _exp(b[n, g0])), True
                             elif has_zero_exp:
                                 emax, live = max(emax, zero_exp), True

@@ -413,3 +413,20 @@ def test_promote_of_an_exact_inner_and_what_promote_refuses():
     for inner in (FmaChain(), Exact("sr", sr_bits=8)):
         with pytest.raises(ValueError, match="promote's inner datapath must be exact"):
             Promote(inner, 4)
+
+
+def test_a_group_without_a_nonzero_product_is_a_zero_term():
+    """NVFP4: a first group whose products are all zero (A and B nonzero at alternate positions) under
+    scales 448 x 448 does not set the step's maximum; 0.5 * 0.5 under 2**-9 x 2**-9 survives: 2**-20
+    (MMA-Sim's gst_fdpa gives the same)."""
+    a = mx.quantize(np.zeros((1, 64), np.float32), "nvfp4", axis=1)
+    b = mx.quantize(np.zeros((64, 1), np.float32), "nvfp4", axis=0)
+    a.elements[...], b.elements[...] = 0, 0
+    a.elements[0, 0:16:2], a.elements[0, 32] = 0x2, 0x1
+    b.elements[1:16:2, 0], b.elements[32, 0] = 0x2, 0x1
+    a.scales[...] = [[0x7E, 0, 0x01, 0]]
+    b.scales[...] = [[0x7E], [0], [0x01], [0]]
+    dp = PRESETS["blackwell-nvfp4"].datapath
+    fast = matmul_mx(a, b, datapath=dp)
+    _same(fast, matmul_mx_exact(a, b, datapath=dp))
+    assert (int(fast[0][0, 0]), int(fast[1][0, 0])) == (0x35800000, 0)

@@ -167,7 +167,7 @@ def _fused_step(c: Term, products: Sequence[tuple[Term, bool]], dp: FusedDot, fc
         terms = []
         for g in range(0, len(products), dp.group):
             part = [p for p, _ in products[g:g + dp.group]]
-            live = part[0].scale_exp
+            live = part[0].scale_exp if any(p.value != 0 for p in part) else None
             terms.append(Term("finite", False, sum((p.value for p in part), Fraction(0)), live))
     exps = [] if c.value == 0 else [_exponent(abs(c.value), fc)]
     exps += [t.exp for t in terms if t.exp is not None]

@@ -6,10 +6,9 @@ and every output is compared bit for bit: float32 and float16 codes, any NaN equ
 ``hopper-fp8-promote128`` is composed on MMA-Sim's side: its wgmma model over each 128 of K from
 +0, each partial added to the accumulator in float32 (DeepSeek-V3 section 3.3.2).
 
-Beside the random tiles, crafted tiles pin the differences found (docs/gemm.md, "Cross-check against
-MMA-Sim"): the presets leave out MMA-Sim's zero exponent e_zero (``zero_exp`` None), and a
-block-scaled group whose products are all zero takes part in refmodel's maximum with its scales'
-exponent, where MMA-Sim gives it e_zero.  Those cases are ``xfail(strict=True)``.
+Beside the random tiles, crafted tiles pin the two differences the first presets had (docs/gemm.md,
+"Cross-check against MMA-Sim"), both fixed: MMA-Sim's zero exponent e_zero (now each preset's
+``zero_exp``), and a block-scaled group whose products are all zero (now a zero term).
 
 Optional (marker ``peers``, deselected by default): ``make test-peers`` installs torch and mmasim
 into ``.venv-peers`` and runs this module.  ``FP8KIT_PEER_TILES`` sets the tiles per case (default 300).
@@ -46,22 +45,17 @@ E_ZERO = {"hopper-fp8": -133, "hopper-fp8-f16": -21, "hopper-fp8-promote128": -1
           "ampere-bf16": -132, "blackwell-mxfp8": -133, "blackwell-nvfp4": -139}
 
 
-# Presets where e_zero can change an output: bfloat16 and E8M0-scaled products reach below 2**e_zero (with
-# C = +0, every term of a step below it); FP8 and float16 products are multiples of 2**-48 at least, and an
-# E4M3 block scale keeps NVFP4's terms above 2**-20.
-E_ZERO_REACHED = {"hopper-bf16", "ampere-bf16", "blackwell-mxfp8", "blackwell-nvfp4"}
-
-
 def _check_agreement(preset: str, ours, e_zero, theirs, acc: str, what: str) -> None:
-    """refmodel with MMA-Sim's e_zero agrees on every output; the preset itself too, except (where e_zero
-    is reachable) on outputs that e_zero alone changes."""
+    """The preset and the preset with MMA-Sim's e_zero set again (the same since the fix) agree on every output."""
     differ, differ_e = _differing(ours, theirs, acc), _differing(e_zero, theirs, acc)
     print(f"{what}: {ours.size} outputs, {differ} differ ({differ_e} with zero_exp={E_ZERO[preset]})")
-    assert differ_e == 0
-    if preset in E_ZERO_REACHED:
-        assert not np.any((ours != theirs) & (ours == e_zero)), "a difference that e_zero does not explain"
-    else:
-        assert differ == 0
+    assert differ_e == 0 and differ == 0
+
+
+def test_presets_carry_mma_sims_zero_exponent():
+    for name, e_zero in E_ZERO.items():
+        dp = PRESETS[name].datapath
+        assert getattr(dp, "inner", dp).zero_exp == e_zero, name
 
 
 def _with_e_zero(preset: str):
@@ -387,11 +381,7 @@ def test_zero_exponent_bf16_with_mmasim_e_zero(peer, preset):
     assert _differing(_ours_plain(preset, a, BF16, b, BF16, c, F32, dp), theirs, F32) == 0
 
 
-@pytest.mark.parametrize("preset", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-        f"refmodel.presets: {p} has zero_exp=None, MMA-Sim's published model has e_zero={E_ZERO[p]}: "
-        "0x1FF against 0x200 on 2**-140 - 2**-160 with C = +0 (docs/gemm.md, Cross-check against MMA-Sim)")))
-    for p in ("hopper-bf16", "ampere-bf16")])
+@pytest.mark.parametrize("preset", ["hopper-bf16", "ampere-bf16"])
 def test_zero_exponent_bf16_preset(peer, preset):
     a, b, c = _zero_exp_tile_bf16()
     theirs = _peer_plain(peer, preset, a, BF16, b, BF16, c, F32)
@@ -432,11 +422,7 @@ def test_zero_exponent_mx_with_mmasim_e_zero(peer, case):
     assert _differing(_ours_mx(case, *tile, datapath=dp), theirs, F32) == 0
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(c, id=c[1], marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-        f"refmodel.presets: {c[0]} has zero_exp=None, MMA-Sim's published model has e_zero={E_ZERO[c[0]]}: "
-        "one ULP on a crafted tile with every term below 2**e_zero and C = +0 (docs/gemm.md)")))
-    for c in ZERO_EXP_MX])
+@pytest.mark.parametrize("case", ZERO_EXP_MX, ids=lambda c: c[1])
 def test_zero_exponent_mx_preset(peer, case):
     tile = _mx_zero_exp_tile(case)
     assert _differing(_ours_mx(case, *tile), _peer_mx(peer, case, *tile), F32) == 0
@@ -466,12 +452,7 @@ def _all_zero_group_tile(case):
 ZERO_GROUP = [MX_CASES[3], MX_CASES[4]]
 
 
-@pytest.mark.parametrize("case", [
-    pytest.param(c, id=c[1], marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-        "refmodel.gemm_kernels.fused_dot and refmodel.oracle.gemm._fused_step (grouped): a group whose "
-        "products are all zero takes part in the maximum with its scales' exponent; MMA-Sim (gst_fdpa) gives it e_zero: +0 against the small "
-        "product (docs/gemm.md, Cross-check against MMA-Sim)")))
-    for c in ZERO_GROUP])
+@pytest.mark.parametrize("case", ZERO_GROUP, ids=lambda c: c[1])
 def test_all_zero_group(peer, case):
     tile = _all_zero_group_tile(case)
     theirs = _peer_mx(peer, case, *tile)
