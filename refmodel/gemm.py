@@ -178,8 +178,22 @@ def matmul_mx(a: MxArray, b: MxArray, c: Any = None, *, acc_fmt: Any = "float32"
                 raise ValueError(f"a fused dot takes floating-point elements, not {x.mx_type}")
         if a.block % inner.group:
             raise ValueError(f"group {inner.group} does not divide the block size {a.block}")
+    c_arr = _c_codes(c, fc, m, n)
+    ta, tb = get_mx_type(a.mx_type), get_mx_type(b.mx_type)
+    if isinstance(dp, Exact) and ta.element is not None and tb.element is not None and not ta.tensor_scaled \
+            and not tb.tensor_scaled:
+        from .gemm_kernels import NAN_SCALE
+
+        def shift(scales):
+            s = scales.astype(np.int64)
+            return np.where(s == 0xFF, NAN_SCALE, s - 127)
+
+        fast = _exact_codes(np.ascontiguousarray(a.elements[:, :k]), np.ascontiguousarray(b.elements[:k]), c_arr,
+                            ta.element, tb.element, fc, dp, 1, None, (shift(a.scales), shift(b.scales), a.block))
+        if fast is not None:
+            return fast
     fields = (_mx_fields(a, k, grouped), _mx_fields(b, k, grouped))
-    return _run(dp, fields, _c_codes(c, fc, m, n), fc, 1, None)
+    return _run(dp, fields, c_arr, fc, 1, None)
 
 
 def _shape(sa: tuple, sb: tuple) -> tuple[int, int, int]:
@@ -456,19 +470,25 @@ def _tables(fmt: Format):
     return f.sig, f.lsb.astype(np.int64), f.neg, f.cls, f.bad
 
 
-def _exact_codes(a, b, c_arr, fa: Format, fb: Format, fc: Format, dp: Exact, lfsr_seed, rand):
-    """:func:`_exact` of plain codes, its bands built by kernels from per-code tables (one band pair and
-    one run for E4M3, FP6, FP4: one float64 matrix product); None when an operand is infinite (the
-    field route decides Inf * 0 and Inf - Inf)."""
+def _exact_codes(a, b, c_arr, fa: Format, fb: Format, fc: Format, dp: Exact, lfsr_seed, rand, shifts=None):
+    """:func:`_exact` of element codes, its bands built by kernels from per-code tables (one band pair and
+    one run for E4M3, FP6, FP4: one float64 matrix product); ``shifts``: the E8M0 block exponents of A
+    (M, blocks) and B (blocks, N) and the block size, for MX operands.  None when an element is infinite
+    (the field route decides Inf * 0 and Inf - Inf)."""
     from . import gemm_kernels as kern
 
     k = a.shape[1]
     bt = np.ascontiguousarray(b.T)
+    if shifts is None:
+        sa, sb, block = np.zeros((a.shape[0], 1), np.int64), np.zeros((bt.shape[0], 1), np.int64), k
+    else:
+        sa, sb, block = shifts[0], np.ascontiguousarray(shifts[1].T), shifts[2]
+    ops = ((a, _tables(fa), sa), (bt, _tables(fb), sb))
     stats = []
-    for codes, (sig, lsb, _, cls, bad) in ((a, _tables(fa)), (bt, _tables(fb))):
+    for codes, (sig, lsb, _, cls, bad), sh in ops:
         rows = codes.shape[0]
         base, reach, kinds = np.zeros(rows, np.int64), np.zeros(rows, np.int64), np.zeros(rows, np.uint8)
-        kern.row_stats(codes, sig, lsb, cls, bad, base, reach, kinds)
+        kern.row_stats(codes, sig, lsb, cls, bad, sh, block, base, reach, kinds)
         stats.append((base, reach, kinds))
     (base_a, reach_a, kind_a), (base_b, reach_b, kind_b) = stats
     if (np.bitwise_or.reduce(kind_a, initial=0) | np.bitwise_or.reduce(kind_b, initial=0)) & 2:
@@ -477,12 +497,12 @@ def _exact_codes(a, b, c_arr, fa: Format, fb: Format, fc: Format, dp: Exact, lfs
     pa, pb = fa.man_bits + 1, fb.man_bits + 1
     wa, wb, run = _choose_widths(ra, pa, rb, pb, k)
     bands = []
-    for codes, (sig, lsb, neg, cls, _), base, reach, p, w in ((a, _tables(fa), base_a, ra, pa, wa),
-                                                             (bt, _tables(fb), base_b, rb, pb, wb)):
+    for (codes, (sig, lsb, neg, cls, _), sh), base, reach, p, w in zip(ops, (base_a, base_b), (ra, rb), (pa, pb),
+                                                                    (wa, wb)):
         out = []
         for band in range(_band_count(reach, w, p)):
             x, found = np.empty(codes.shape), np.zeros(codes.shape[0], bool)
-            kern.band_values(codes, sig, lsb, neg, cls, base, w, w - p + 1, p, band, x, found)
+            kern.band_values(codes, sig, lsb, neg, cls, sh, block, base, w, w - p + 1, p, band, x, found)
             if found.any():
                 out.append((0 if band == 0 else w + (band - 1) * (w - p + 1) - (p - 1), x))
         bands.append(out)

@@ -310,20 +310,29 @@ def limbs_to_fields(limbs, neg, sig, exp):
         exp[col] = 30 * (h - 2) + s3 - 1
 
 
+NAN_SCALE = 1 << 20
+"""A block shift marking a NaN block scale: the block's elements are NaN."""
+
+
 @numba.njit(cache=True, parallel=True)
-def row_stats(codes, sig_t, lsb_t, cls_t, bad_t, base, reach, kinds):
-    """Per row of ``codes`` (looked up in the per-code tables): ``base`` the lowest LSB exponent of a finite
-    nonzero element (0 if none), ``reach`` its top bit's height above ``base`` plus one (0 if none), and
-    ``kinds`` bit 0 a NaN element, bit 1 an infinite one, bit 2 a signalling NaN."""
+def row_stats(codes, sig_t, lsb_t, cls_t, bad_t, shift, block, base, reach, kinds):
+    """Per row of ``codes`` (looked up in the per-code tables, element k's LSB exponent raised by
+    ``shift[r, k // block]``, a block scale's exponent; :data:`NAN_SCALE` a NaN scale): ``base`` the
+    lowest LSB exponent of a finite nonzero element (0 if none), ``reach`` its top bit's height above
+    ``base`` plus one (0 if none), and ``kinds`` bit 0 a NaN element, bit 1 an infinite one, bit 2 a
+    signalling NaN."""
     rows, k_count = codes.shape
     for r in numba.prange(rows):
         lo, hi, kind = 1 << 40, -(1 << 40), 0
         for k in range(k_count):
             c = codes[r, k]
             cl = cls_t[c]
-            if cl == FINITE:
-                lo = min(lo, lsb_t[c])
-                hi = max(hi, lsb_t[c] + _bitlen(sig_t[c]) - 1)
+            sh = shift[r, k // block]
+            if sh == NAN_SCALE:
+                kind |= 1
+            elif cl == FINITE:
+                lo = min(lo, lsb_t[c] + sh)
+                hi = max(hi, lsb_t[c] + sh + _bitlen(sig_t[c]) - 1)
             elif cl == NAN:
                 kind |= 1
             elif cl == INF:
@@ -336,12 +345,12 @@ def row_stats(codes, sig_t, lsb_t, cls_t, bad_t, base, reach, kinds):
 
 
 @numba.njit(cache=True, parallel=True)
-def band_values(codes, sig_t, lsb_t, neg_t, cls_t, base, width, span, p, band, out, found):
-    """Band ``band`` of each row (as ``refmodel.gemm._bands`` cuts them): ``out[r, k]`` the element over
-    ``2**(base[r] + offset)`` as an exact float64 integer if its top bit falls in the band, else 0;
-    ``found[r]`` whether row r has one.  Band 0 holds tops below ``width`` over the row's base, band
-    ``b >= 1`` the next ``span`` binades from ``width + (b - 1) * span``, at offset
-    ``width + (b - 1) * span - (p - 1)``."""
+def band_values(codes, sig_t, lsb_t, neg_t, cls_t, shift, block, base, width, span, p, band, out, found):
+    """Band ``band`` of each row (as ``refmodel.gemm._bands`` cuts them): ``out[r, k]`` the element (its
+    LSB raised by ``shift[r, k // block]``) over ``2**(base[r] + offset)`` as an exact float64 integer if
+    its top bit falls in the band, else 0; ``found[r]`` whether row r has one.  Band 0 holds tops below
+    ``width`` over the row's base, band ``b >= 1`` the next ``span`` binades from
+    ``width + (b - 1) * span``, at offset ``width + (b - 1) * span - (p - 1)``."""
     rows, k_count = codes.shape
     lo = 0 if band == 0 else width + (band - 1) * span
     hi = width if band == 0 else lo + span
@@ -350,9 +359,11 @@ def band_values(codes, sig_t, lsb_t, neg_t, cls_t, base, width, span, p, band, o
         hit = False
         for k in range(k_count):
             c = codes[r, k]
-            rel = lsb_t[c] + _bitlen(sig_t[c]) - 1 - base[r]
-            if cls_t[c] == FINITE and rel >= lo and rel < hi:
-                mag = float(sig_t[c] << (lsb_t[c] - base[r] - off))
+            sh = shift[r, k // block]
+            lsb = lsb_t[c] + sh
+            rel = lsb + _bitlen(sig_t[c]) - 1 - base[r]
+            if cls_t[c] == FINITE and sh != NAN_SCALE and rel >= lo and rel < hi:
+                mag = float(sig_t[c] << (lsb - base[r] - off))
                 out[r, k] = -mag if neg_t[c] else mag
                 hit = True
             else:
