@@ -3,14 +3,14 @@
 Usage: python bench/bench_gemm.py [--size 1024] [--fma-size 256] [--repeats 3] [--quick]
 
 Data: A (M, K) and B (K, N), M = N = K = --size, N(0, 1) with a fixed seed, encoded with rne
-(refmodel.encode) to float8_e4m3fn or float8_e5m2, or quantised to mxfp8_e4m3 along K
+(refmodel.encode) to float8_e4m3fn, float8_e5m2 or float8_e4m3fnuz, or quantised to mxfp8_e4m3 along K
 (refmodel.mx.quantize).  Timed (median of --repeats after one warm-up call, refmodel.gemm's numba
 kernels on every core, numpy's BLAS on every core): np.matmul in float32 and float64 (the speed
 limit of any BLAS-based exact method), Exact rne into float32, the presets, an FmaChain on
 --fma-size (it is vectorised over the M x N outputs and sequential along K), and the peers where
 installed: ml_dtypes decode then float32 matmul, torchao's MX dequantise then matmul (both fast,
-not exact: the outputs that differ from Exact's are counted), MMA-Sim's Hopper FP8 wgmma model on
-64x256x256 beside the hopper-fp8 preset on that shape.  M MAC/s is M * N * K / time; every ratio
+not exact: the outputs that differ from Exact's are counted), MMA-Sim's Hopper FP8 wgmma and CDNA3
+FP8 MFMA models on 64x256x256 beside the hopper-fp8 and cdna3-fp8 presets on that shape.  M MAC/s is M * N * K / time; every ratio
 is to np.matmul float32 of the same shape in this run.  Peak memory: tracemalloc's peak over one
 more, untimed call (numpy's allocations; numba's own buffers are not counted).
 
@@ -38,19 +38,20 @@ from refmodel.gemm import matmul, matmul_mx  # noqa: E402
 from refmodel.presets import PRESETS  # noqa: E402
 
 E4M3, E5M2, MX = "float8_e4m3fn", "float8_e5m2", "mxfp8_e4m3"
+E4M3Z = "float8_e4m3fnuz"  # AMD CDNA3's FP8
 MMASIM_SHAPE = (64, 256, 256)  # M, N, K
 MMASIM_RECORDED = "13-17 M MAC/s measured on this machine (shared/spec-notes.md section 7)"
 FUSED = "fused dot >= 150 M MAC/s"
 
 
 class Operands:
-    """One shape's float32 inputs and their E4M3, E5M2 and MXFP8-E4M3 encodings."""
+    """One shape's float32 inputs and their E4M3, E5M2, E4M3FNUZ and MXFP8-E4M3 encodings."""
 
     def __init__(self, rng: np.random.Generator, m: int, n: int, k: int) -> None:
         self.shape = (m, n, k)
         self.a = rng.standard_normal((m, k)).astype(np.float32)
         self.b = rng.standard_normal((k, n)).astype(np.float32)
-        self.codes = {f: (encode(self.a, f), encode(self.b, f)) for f in (E4M3, E5M2)}
+        self.codes = {f: (encode(self.a, f), encode(self.b, f)) for f in (E4M3, E5M2, E4M3Z)}
         self.mx = (mx.quantize(self.a, MX, axis=1), mx.quantize(self.b, MX, axis=0))
 
     @property
@@ -100,16 +101,23 @@ def torchao_peer(ops: Operands):
     return lambda: (ta.dequantize(torch.float32) @ tb.dequantize(torch.float32).T).numpy()
 
 
-def mmasim_peer(ops: Operands):
-    """MMA-Sim's Hopper wgmma FP8 model (mmasim 2.1: ``mmasim.nv_ptx.WGMMA``), its ``dpa`` over the whole
-    K from C = +0 (row and column vectors, as tests/peers/test_mmasim.py calls it)."""
+def mmasim_peer(ops: Operands, fmt: str = E4M3):
+    """MMA-Sim's model (mmasim 2.1) of Hopper's wgmma FP8 (``mmasim.nv_ptx.WGMMA``) or, for E4M3FNUZ,
+    CDNA3's FP8 MFMA (``mmasim.amd.MFMA``): its ``dpa`` over the whole K from C = +0 (row and column
+    vectors, as tests/peers/test_mmasim.py calls it)."""
     import torch
-    from mmasim.nv_ptx import WGMMA
 
+    if fmt == E4M3Z:
+        from mmasim.amd import MFMA
+
+        op, dtype = MFMA("CDNA3", "f32_16x16x32_fp8_fp8"), torch.float8_e4m3fnuz
+    else:
+        from mmasim.nv_ptx import WGMMA
+
+        op, dtype = WGMMA("Hopper", "m64n8k32.f32.e4m3.e4m3"), torch.float8_e4m3fn
     m, n, k = ops.shape
-    op = WGMMA("Hopper", "m64n8k32.f32.e4m3.e4m3")
-    a = torch.from_numpy(ops.codes[E4M3][0].astype(np.uint8)).view(torch.float8_e4m3fn)
-    b = torch.from_numpy(ops.codes[E4M3][1].astype(np.uint8)).view(torch.float8_e4m3fn)
+    a = torch.from_numpy(ops.codes[fmt][0].astype(np.uint8)).view(dtype)
+    b = torch.from_numpy(ops.codes[fmt][1].astype(np.uint8)).view(dtype)
     rows, cols = a[:, None, :].expand(m, n, k), b.T[None, :, :].expand(m, n, k)
 
     def run():
@@ -158,6 +166,8 @@ def main() -> int:
         row(f"preset {name}, E4M3", main_ops, lambda: main_ops.gemm(E4M3, dp), FUSED, fused)
     dp = PRESETS["blackwell-mxfp8"].datapath
     row("preset blackwell-mxfp8, MXFP8-E4M3", main_ops, lambda: main_ops.gemm_mx(dp), FUSED, fused)
+    cdna3 = PRESETS["cdna3-fp8"].datapath
+    row("preset cdna3-fp8, E4M3FNUZ", main_ops, lambda: main_ops.gemm(E4M3Z, cdna3), FUSED, fused)
     fma = FmaChain()
     row("FmaChain rne, E4M3 into float32", ops["fma"], lambda: ops["fma"].gemm(E4M3, fma), ">= 30 M MAC/s",
         lambda r, x: r >= 30)
@@ -172,18 +182,20 @@ def main() -> int:
             notes.append(f"{label}: skipped, not installed ({exc.name})")
             continue
         row(label, main_ops, fn, note=differing(fn(), ref, "Exact rne"))
-    hop = PRESETS["hopper-fp8"].datapath
     sim_ops = ops["mmasim"]
-    ours = row("preset hopper-fp8, E4M3 (MMA-Sim's shape)", sim_ops, lambda: sim_ops.gemm(E4M3, hop), FUSED, fused)
-    try:
-        fn = mmasim_peer(sim_ops)
-    except ImportError as exc:
-        notes.append(f"MMA-Sim: skipped, not installed ({exc.name}; pip install mmasim, needs torch); "
-                     f"recorded: {MMASIM_RECORDED}, so >= 10x needs >= 170 M MAC/s; hopper-fp8 here: "
-                     f"{ours:.0f} M MAC/s")
-    else:
-        theirs = row("MMA-Sim Hopper wgmma FP8 model", sim_ops, fn, note=differing(fn(), sim_ops.gemm(E4M3, hop), "hopper-fp8"))
-        notes.append(f"hopper-fp8 / MMA-Sim on {MMASIM_SHAPE}: {ours / theirs:.1f}x (target >= 10x): "
+    for name, fmt, peer in (("hopper-fp8", E4M3, "Hopper wgmma FP8"), ("cdna3-fp8", E4M3Z, "CDNA3 MFMA FP8")):
+        dp = PRESETS[name].datapath
+        ours = row(f"preset {name}, {'E4M3' if fmt == E4M3 else 'E4M3FNUZ'} (MMA-Sim's shape)", sim_ops,
+                   lambda: sim_ops.gemm(fmt, dp), FUSED, fused)
+        try:
+            fn = mmasim_peer(sim_ops, fmt)
+        except ImportError as exc:
+            notes.append(f"MMA-Sim: skipped, not installed ({exc.name}; pip install mmasim, needs torch); "
+                         f"recorded: {MMASIM_RECORDED}, so >= 10x needs >= 170 M MAC/s; {name} here: "
+                         f"{ours:.0f} M MAC/s")
+            break
+        theirs = row(f"MMA-Sim {peer} model", sim_ops, fn, note=differing(fn(), sim_ops.gemm(fmt, dp), name))
+        notes.append(f"{name} / MMA-Sim on {MMASIM_SHAPE}: {ours / theirs:.1f}x (target >= 10x): "
                      + ("PASS" if ours >= 10 * theirs else "MISS"))
 
     from rich.console import Console

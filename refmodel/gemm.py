@@ -19,6 +19,7 @@ How the fast paths work:
 * ``FusedDot``: a compiled kernel (:mod:`refmodel.gemm_kernels`), one output at a time, in parallel
   over the rows of A; memory: the operands' integer fields (about 26 bytes per element) and the
   output fields, never an M x N x K array.
+* ``TwoStageDot``: the same, with :func:`refmodel.gemm_kernels.two_stage_dot`.
 * ``FmaChain``: a compiled kernel, one output at a time (in parallel over the rows of A), K fused
   multiply-adds each rounded by ``arith.fma``'s rules; per-code tables give the operands' fields.
 * ``Promote``: the inner datapath over each run of K, each partial added by the same rounded addition.
@@ -33,7 +34,7 @@ import numpy as np
 
 from . import arith
 from .codec import check_codes, code_dtype, signalling_nan, unpack
-from .datapath import Exact, FmaChain, FusedDot, Promote, check_datapath
+from .datapath import Exact, FmaChain, FusedDot, Promote, TwoStageDot, check_datapath
 from .encodings import CodeClass, Flag, RoundingMode, Specials
 from .formats import Format, get_format
 from .mx import MxArray, get_mx_type
@@ -115,7 +116,8 @@ def matmul(a: Any, b: Any, c: Any = None, *, fmt_a: Any, fmt_b: Any = None, acc_
     Args:
         c: (M, N) codes of ``acc_fmt``, or None for +0.
         datapath: an :class:`~refmodel.datapath.Exact`, :class:`~refmodel.datapath.FmaChain`,
-            :class:`~refmodel.datapath.FusedDot` or :class:`~refmodel.datapath.Promote`
+            :class:`~refmodel.datapath.FusedDot`, :class:`~refmodel.datapath.TwoStageDot` or
+            :class:`~refmodel.datapath.Promote`
             (``refmodel.presets.PRESETS[name].datapath`` for a named one).
         lfsr_seed, rand: sr only (Exact: word ``m * N + n`` of one LFSR stream, ``rand`` of shape
             (M, N); FmaChain: step k of every output uses word k, ``rand`` of shape (M, N, K)).
@@ -151,8 +153,8 @@ def matmul_mx(a: MxArray, b: MxArray, c: Any = None, *, acc_fmt: Any = "float32"
     """:func:`matmul` of block-scaled operands: A (M, K) blocked along axis 1, B (K, N) along axis 0.
 
     Every product is scaled by both blocks' scales (E8M0, or NVFP4's E4M3/UE5M3 block scale; the
-    NVFP4 tensor scale is not applied: it belongs to the kernel's epilogue).  Exact, FusedDot and
-    Promote datapaths; FmaChain and sr are refused.
+    NVFP4 tensor scale is not applied: it belongs to the kernel's epilogue).  Exact, FusedDot,
+    TwoStageDot and Promote datapaths; FmaChain and sr are refused.
 
     Raises:
         ValueError: as :func:`matmul`, operands that are not so blocked, different block sizes,
@@ -172,11 +174,11 @@ def matmul_mx(a: MxArray, b: MxArray, c: Any = None, *, acc_fmt: Any = "float32"
     if isinstance(inner, FmaChain) or getattr(inner, "rounding", None) is RoundingMode.SR:
         raise ValueError("matmul_mx runs exact, fused_dot and promote datapaths without sr")
     grouped = isinstance(inner, FusedDot) and inner.group > 1
-    if isinstance(inner, FusedDot):
+    if isinstance(inner, (FusedDot, TwoStageDot)):
         for x in (a, b):
             if get_mx_type(x.mx_type).element is None:
                 raise ValueError(f"a fused dot takes floating-point elements, not {x.mx_type}")
-        if a.block % inner.group:
+        if grouped and a.block % inner.group:
             raise ValueError(f"group {inner.group} does not divide the block size {a.block}")
     c_arr = _c_codes(c, fc, m, n)
     ta, tb = get_mx_type(a.mx_type), get_mx_type(b.mx_type)
@@ -215,7 +217,7 @@ def _run(dp, fields, c_arr, fc, lfsr_seed, rand):
     fa, fb = fields
     if isinstance(dp, Exact):
         return _exact(fa, fb, c_arr, fc, dp, lfsr_seed, rand)
-    if isinstance(dp, FusedDot):
+    if isinstance(dp, (FusedDot, TwoStageDot)):
         return _fused_dot(fa, fb, c_arr, fc, dp)
     return _promote(fa, fb, c_arr, fc, dp)
 
@@ -280,7 +282,7 @@ def _promote(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: Promote):
 
 
 # ----------------------------------------------------------------------------- fused_dot
-def _fused_dot(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: FusedDot):
+def _fused_dot(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: FusedDot | TwoStageDot):
     from . import gemm_kernels as kern
 
     m, n = fa.sig.shape[0], fb.sig.shape[0]
@@ -290,18 +292,23 @@ def _fused_dot(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: FusedDot):
     c_fin = c_cls == _FINITE
     s = dp.step_fmt
     outs = kern.empty_outputs(m, n)
-    kern.fused_dot(kern.pack(*fa), kern.pack(*fb),
-                   uc.neg & (c_cls != _NAN), np.where(c_fin, uc.sig, 0).astype(np.int64),
-                   np.where(c_fin, uc.exp - fc.man_bits, 0).astype(np.int64), c_cls, signalling_nan(c_arr, fc),
-                   dp.lanes, dp.frac_bits, dp.group, dp.zero_exp is not None, dp.zero_exp or 0,
-                   s.emin, s.emax, s.man_bits, int(dp.rounding), fc.emin, *outs)
+    acc = (uc.neg & (c_cls != _NAN), np.where(c_fin, uc.sig, 0).astype(np.int64),
+           np.where(c_fin, uc.exp - fc.man_bits, 0).astype(np.int64), c_cls, signalling_nan(c_arr, fc))
+    out_fmt = (s.emin, s.emax, s.man_bits, int(dp.rounding), fc.emin)
+    if isinstance(dp, TwoStageDot):
+        kern.two_stage_dot(kern.pack(*fa), kern.pack(*fb), *acc, dp.lanes, dp.ways, dp.frac_bits, dp.sum_bits,
+                           dp.drop_c, *out_fmt, *outs)
+    else:
+        kern.fused_dot(kern.pack(*fa), kern.pack(*fb), *acc, dp.lanes, dp.frac_bits, dp.group,
+                       dp.zero_exp is not None, dp.zero_exp or 0, *out_fmt, *outs)
     o_neg, o_sig, o_lsb, o_cls, o_flags = outs
     exact = EncodeOptions(fc, RoundingMode.RTZ, False, "canonical")
     code = round_finite(o_neg.reshape(-1), o_sig.reshape(-1).astype(_U64), o_lsb.reshape(-1), exact).code
     code = code.reshape(m, n)
     nan = _nan_code(fc, dp.nan)
-    inf = _U64(fc.inf_codes[0]) | np.where(o_neg, _U64(fc.sign_mask), _U64(0))
-    code = np.select([o_cls == _NAN, o_cls == _INF, o_cls == _ZERO], [_U64(nan), inf, _U64(0)], code)
+    sign = np.where(o_neg, _U64(fc.sign_mask), _U64(0))
+    code = np.select([o_cls == _NAN, o_cls == _INF, o_cls == _ZERO], [_U64(nan), _U64(fc.inf_codes[0]) | sign, sign],
+                     code)
     return code.astype(code_dtype(fc)), o_flags
 
 
@@ -311,17 +318,21 @@ def _nan_code(fc: Format, style: str) -> int:
     return fc.nan_code(False)
 
 
-def _check_width(fa: _Fields, fb: _Fields, dp: FusedDot) -> None:
-    """Refuses a FusedDot whose step sums could leave the kernel's int64 (frac_bits too wide)."""
+def _check_width(fa: _Fields, fb: _Fields, dp: FusedDot | TwoStageDot) -> None:
+    """Refuses a datapath whose step sums could leave the kernel's int64 (frac_bits or sum_bits too wide)."""
     def span(f: _Fields) -> int:  # how far above its alignment exponent an element's value reaches
         live = f.cls == _FINITE
         if not live.any():
             return 0
         return int((f.lsb + bit_length(f.sig.astype(_U64)).astype(np.int64) - f.exp)[live].max())
 
-    bits = dp.frac_bits + span(fa) + span(fb) + int(np.ceil(np.log2(dp.group))) + int(np.ceil(np.log2(dp.lanes + 1)))
+    lanes = int(np.ceil(np.log2(dp.lanes + 1)))
+    if isinstance(dp, TwoStageDot):
+        bits = max(dp.frac_bits, dp.sum_bits + 1) + span(fa) + span(fb) + lanes + 2
+    else:
+        bits = dp.frac_bits + span(fa) + span(fb) + int(np.ceil(np.log2(dp.group))) + lanes
     if bits > 62:
-        raise ValueError(f"frac_bits={dp.frac_bits} needs {bits}-bit step sums for these operands; the fast path "
+        raise ValueError(f"{dp.kind} with these widths needs {bits}-bit step sums for these operands; the fast path "
                          "holds 62 (refmodel.oracle.gemm takes any width)")
 
 

@@ -1,10 +1,12 @@
-"""Compiled (numba) kernels of :mod:`refmodel.gemm`: the fused-dot datapath, one output per iteration.
+"""Compiled (numba) kernels of :mod:`refmodel.gemm`: the fused-dot and two-stage datapaths, one output per
+iteration, and the table kernels of the exact and FMA-chain paths.
 
 Operands arrive as integer fields along K (A as (M, K), B transposed to (N, K)), packed into one word
 per element (:func:`pack`): ``sig`` and ``lsb`` (value ``(-1)**neg * sig * 2**lsb``, block scales folded
 in), ``exp`` (the alignment exponent: the element's unbiased exponent plus its scale's; for grouped
-terms the scale's alone), the class (codes below), ``bad`` (a signalling-NaN operand: NV) and ``live``.  The semantics are those of
-:class:`refmodel.datapath.FusedDot`; :mod:`refmodel.oracle.gemm` is the definition they are tested
+terms the scale's alone), the class (codes below), ``bad`` (a signalling-NaN operand: NV) and
+``live``.  The semantics are those of :class:`refmodel.datapath.FusedDot` and
+:class:`~refmodel.datapath.TwoStageDot`; :mod:`refmodel.oracle.gemm` is the definition they are tested
 against.  Numba compiles on first use and caches the machine code.
 """
 
@@ -87,6 +89,22 @@ def _round(neg, mag, q0, emin, emax, man, mode):
     return i, q, inexact, top > emax, top < emin
 
 
+@numba.njit(cache=True, inline="always")
+def _deliver(neg, mag, q0, lost, s_emin, s_emax, s_man, mode, zero_sign):
+    """A step's nonzero sum ``(-1)**neg * mag * 2**q0`` rounded into the step format, ``lost``: bits its
+    alignment dropped.  ``(class, neg, sig, lsb, flags)``: +-Inf beyond the range (OF NX); a result that
+    rounds to zero is -0 only with ``zero_sign`` (UF); UF for a tiny inexact result, NX when inexact."""
+    i, q, inexact, over, tiny = _round(neg, mag, q0, s_emin, s_emax, s_man, mode)
+    flags = NX if lost or inexact else 0
+    if over:
+        return INF, neg, 0, 0, OF | NX
+    if i == 0:
+        return ZERO, neg and zero_sign, 0, 0, flags | UF
+    if tiny and (lost or inexact):
+        flags |= UF
+    return FINITE, neg, i, q, flags
+
+
 _SIG_BITS, _OFF = 24, 1 << 15
 """Packed element words: sig in bits 0-23, lsb + 2**15 in 24-39, exp + 2**15 in 40-55, the class in
 56-57, neg 58, bad 59, live 60."""
@@ -126,6 +144,37 @@ def _exp(w):
     return ((w >> 40) & 0xFFFF) - (1 << 15)
 
 
+@numba.njit(cache=True, inline="always")
+def _step_specials(a, b, m, n, j0, j1, cc, cn):
+    """What the non-finite terms of one step decide, from the accumulator's class ``cc`` and sign ``cn``
+    and products ``j0 <= k < j1`` of row ``m`` and column ``n``: ``(NAN, INF or FINITE (nothing decided),
+    the Inf's sign, NV or 0)``.  NaN for a NaN, Inf * 0 or Infs of both signs; NV for the last two and a
+    signalling-NaN operand."""
+    nan = cc == NAN
+    pos_inf = cc == INF and not cn
+    neg_inf = cc == INF and cn
+    nv = False
+    for k in range(j0, j1):
+        wa, wb = a[m, k], b[n, k]
+        ca, cb = _cls(wa), _cls(wb)
+        if ca == FINITE and cb == FINITE:
+            continue
+        if (wa >> 59) & 1 or (wb >> 59) & 1:
+            nv = True
+        if ca == NAN or cb == NAN:
+            nan = True
+        elif (ca == INF and cb == ZERO) or (ca == ZERO and cb == INF):
+            nan, nv = True, True
+        elif ca == INF or cb == INF:
+            if ((wa >> 58) & 1) != ((wb >> 58) & 1):
+                neg_inf = True
+            else:
+                pos_inf = True
+    if pos_inf and neg_inf:
+        nan, nv = True, True
+    return (NAN if nan else INF if pos_inf or neg_inf else FINITE), neg_inf, (NV if nv else 0)
+
+
 _TILE = 64
 """Columns of B per pass: a tile of B (64 x K words) stays in cache while every row of A runs over it."""
 
@@ -149,9 +198,11 @@ def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
                 flags = NV if c_bad[m, n] else 0
                 for j0 in range(0, k_count, lanes):
                     j1 = min(j0 + lanes, k_count)
-                    nan = cc == NAN
-                    pos_inf = cc == INF and not cn
-                    neg_inf = cc == INF and cn
+                    special, neg_inf, nv = _step_specials(a, b, m, n, j0, j1, cc, cn)
+                    flags |= nv
+                    if special != FINITE:
+                        cc, cn = special, neg_inf
+                        continue
                     emax = -(1 << 40)
                     live = False
                     if cc == FINITE:
@@ -159,29 +210,13 @@ def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
                         live = True
                     elif cc == ZERO and has_zero_exp:
                         emax, live = zero_exp, True
-                    special = False
-                    for k in range(j0, j1):
-                        wa, wb = a[m, k], b[n, k]
-                        ca, cb = _cls(wa), _cls(wb)
-                        if ca == FINITE and cb == FINITE:
-                            if group == 1:
+                    if group == 1:
+                        for k in range(j0, j1):
+                            wa, wb = a[m, k], b[n, k]
+                            if _cls(wa) == FINITE and _cls(wb) == FINITE:
                                 emax, live = max(emax, _exp(wa) + _exp(wb)), True
-                            continue
-                        special = True
-                        if (wa >> 59) & 1 or (wb >> 59) & 1:
-                            flags |= NV
-                        if ca == NAN or cb == NAN:
-                            nan = True
-                        elif (ca == INF and cb == ZERO) or (ca == ZERO and cb == INF):
-                            nan = True
-                            flags |= NV
-                        elif ca == INF or cb == INF:
-                            if ((wa >> 58) & 1) != ((wb >> 58) & 1):
-                                neg_inf = True
-                            else:
-                                pos_inf = True
-                        elif group == 1 and has_zero_exp:
-                            emax, live = max(emax, zero_exp), True
+                            elif has_zero_exp:
+                                emax, live = max(emax, zero_exp), True
                     if group > 1:
                         for g0 in range(j0, j1, group):
                             nonzero = False
@@ -191,16 +226,6 @@ def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
                                 emax, live = max(emax, _exp(a[m, g0]) + _exp(b[n, g0])), True
                             elif has_zero_exp:
                                 emax, live = max(emax, zero_exp), True
-                    if special:
-                        if pos_inf and neg_inf:
-                            nan = True
-                            flags |= NV
-                    if nan:
-                        cc = NAN
-                        continue
-                    if pos_inf or neg_inf:
-                        cc, cn = INF, neg_inf
-                        continue
                     if not live:
                         cc, cn, cs, cl = ZERO, False, 0, 0
                         continue
@@ -240,20 +265,111 @@ def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
                         if lost:
                             flags |= NX
                         continue
-                    neg = total < 0
-                    i, q, inexact, over, tiny = _round(neg, abs(total), q0, s_emin, s_emax, s_man, mode)
-                    if lost or inexact:
-                        flags |= NX
-                    if over:
-                        cc, cn = INF, neg
-                        flags |= OF | NX
-                    elif i == 0:  # rounded to zero: tiny and inexact
+                    cc, cn, cs, cl, f = _deliver(total < 0, abs(total), q0, lost, s_emin, s_emax, s_man, mode, False)
+                    flags |= f
+                o_neg[m, n], o_sig[m, n], o_lsb[m, n], o_cls[m, n], o_flags[m, n] = cn, cs, cl, cc, flags
+
+
+@numba.njit(cache=True, inline="always")
+def _floor_shift(v, sh):
+    """``v`` (signed) rounded down to a multiple of ``2**sh`` (``sh >= 0``), in units of ``2**sh``; lost bits."""
+    if sh == 0:
+        return v, False
+    if sh >= 63:
+        return (-1 if v < 0 else 0), v != 0
+    return v >> sh, (v & ((1 << sh) - 1)) != 0
+
+
+_NONE = -(1 << 40)
+"""The exponent of a partial sum without a nonzero product."""
+
+
+@numba.njit(cache=True, parallel=True)
+def two_stage_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
+                  lanes, ways, frac_bits, sum_bits, drop_c,
+                  s_emin, s_emax, s_man, mode, acc_emin,
+                  o_neg, o_sig, o_lsb, o_cls, o_flags):
+    """Every output of a :class:`refmodel.datapath.TwoStageDot` GEMM, as :func:`fused_dot` (a zero result
+    keeps its sign in ``o_neg``).  Partial sums in units of ``2**(E_w - frac_bits)``, the step sum in
+    units of ``2**(E - sum_bits - 1)``."""
+    m_count, k_count = a.shape
+    n_count = b.shape[0]
+    for n0 in range(0, n_count, _TILE):
+        for m in numba.prange(m_count):
+            ew = np.empty(ways, np.int64)
+            for n in range(n0, min(n0 + _TILE, n_count)):
+                cn, cs, cl, cc = c_neg[m, n], c_sig[m, n], c_lsb[m, n], c_cls[m, n]
+                flags = NV if c_bad[m, n] else 0
+                for j0 in range(0, k_count, lanes):
+                    j1 = min(j0 + lanes, k_count)
+                    special, neg_inf, nv = _step_specials(a, b, m, n, j0, j1, cc, cn)
+                    flags |= nv
+                    if special != FINITE:
+                        cc, cn = special, neg_inf
+                        continue
+                    e_d = _NONE
+                    for w in range(ways):
+                        e_w = _NONE
+                        for k in range(j0 + w, j1, ways):
+                            wa, wb = a[m, k], b[n, k]
+                            if _cls(wa) == FINITE and _cls(wb) == FINITE:
+                                e_w = max(e_w, _exp(wa) + _exp(wb))
+                        ew[w] = e_w
+                        e_d = max(e_d, e_w)
+                    lost = False
+                    d = 0
+                    if e_d != _NONE:
+                        for w in range(ways):
+                            if ew[w] == _NONE:
+                                continue
+                            part = 0
+                            for k in range(j0 + w, j1, ways):
+                                wa, wb = a[m, k], b[n, k]
+                                if _cls(wa) == FINITE and _cls(wb) == FINITE:
+                                    u, lo = _truncate(_sig(wa) * _sig(wb), _lsb(wa) + _lsb(wb), ew[w] - frac_bits)
+                                    part += -u if ((wa ^ wb) >> 58) & 1 else u
+                                    lost |= lo
+                            part, lo = _floor_shift(part, e_d - ew[w])
+                            d += part
+                            lost |= lo
+                    e_c = max(_bitlen(cs) - 1 + cl, acc_emin) if cc == FINITE else acc_emin
+                    big = max(e_d, e_c)
+                    q = big - sum_bits - 1
+                    if e_d != _NONE:
+                        sh = e_d - frac_bits - q
+                        if sh >= 0:
+                            d <<= sh
+                        else:
+                            d, lo = _floor_shift(d, -sh)
+                            lost |= lo
+                    v = d
+                    if cc == FINITE:
+                        if drop_c and e_c < big - frac_bits - 1:
+                            lost = True
+                        else:
+                            u, lo = _truncate(cs, cl, big - frac_bits)
+                            if cn:
+                                u = -u - (1 if lo else 0)
+                            v += u << (sum_bits + 1 - frac_bits)
+                            lost |= lo
+                    if v != 0:
+                        e_v = max(_bitlen(abs(v)) - 1 + q, s_emin)
+                        sh = e_v - sum_bits - q
+                        if sh > 0:
+                            v, lo = _floor_shift(v, sh)
+                            q += sh
+                            lost |= lo
+                            if v == 0:  # a tiny positive sum rounded down to zero
+                                cc, cn, cs, cl = ZERO, False, 0, 0
+                                flags |= NX | UF
+                                continue
+                    if v == 0:
                         cc, cn, cs, cl = ZERO, False, 0, 0
-                        flags |= UF
-                    else:
-                        cc, cn, cs, cl = FINITE, neg, i, q
-                        if tiny and (lost or inexact):
-                            flags |= UF
+                        if lost:
+                            flags |= NX
+                        continue
+                    cc, cn, cs, cl, f = _deliver(v < 0, abs(v), q, lost, s_emin, s_emax, s_man, mode, True)
+                    flags |= f
                 o_neg[m, n], o_sig[m, n], o_lsb[m, n], o_cls[m, n], o_flags[m, n] = cn, cs, cl, cc, flags
 
 

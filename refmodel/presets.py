@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .datapath import Datapath, FusedDot, Promote
+from .datapath import Datapath, FusedDot, Promote, TwoStageDot
 from .encodings import RoundingMode
 from .formats import Format, get_format
 
@@ -19,6 +19,7 @@ E8M13 = Format("e8m13", 8, 13, 127)
 """float32's exponent range (subnormals from 2**-126) with 13 fraction bits."""
 
 _MMASIM = "MMA-Sim (Microsoft, arXiv 2511.10909; mmasim 2.1.1), mmasim/nv_ptx/sim.py and mmasim/arithmetic/fdpa.py"
+_MMASIM_AMD = "MMA-Sim (Microsoft, arXiv 2511.10909; mmasim 2.1.1), mmasim/amd/sim.py and mmasim/arithmetic/fdpa.py"
 _RZ, _RNE = RoundingMode.RTZ, RoundingMode.RNE
 
 
@@ -80,7 +81,17 @@ _HALF = tuple(
                                           ("ampere", 8, 24, -132, "mma.m16n8k16 on Ampere, split into two k = 8 steps,"))
 )
 
-PRESETS: dict[str, Preset] = {p.name: p for p in _LIST + _HALF}
+_AMD = (
+    Preset("cdna3-fp8", TwoStageDot(16, 2, 24, 31, _F32, _RNE, True), ("float8_e4m3fnuz", "float8_e5m2fnuz"), _F32,
+           False, f"{_MMASIM_AMD}: v_mfma_f32_*_fp8/bf8 on CDNA3 (MI300), 16 products per step in two interleaved "
+           "sums (24 fraction bits), C rounded down to 24 and dropped below 2**(E-25), the sum rounded down to "
+           "31 fraction bits, RNE to float32"),
+    Preset("cdna3-fp16", TwoStageDot(8, 1, 24, 31, _F32, _RNE, False), ("float16",), _F32, False,
+           f"{_MMASIM_AMD}: v_mfma_f32_*_f16 on CDNA3, 8 products per step in one sum (24 fraction bits), C "
+           "rounded down to 24, the sum rounded down to 31 fraction bits, RNE to float32"),
+)
+
+PRESETS: dict[str, Preset] = {p.name: p for p in _LIST + _HALF + _AMD}
 
 
 def get_preset(name: str) -> Preset:

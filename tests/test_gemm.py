@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from refmodel import arith, mx
 from refmodel.codec import classify, decode, encode
-from refmodel.datapath import Exact, FmaChain, FusedDot, Promote
+from refmodel.datapath import Exact, FmaChain, FusedDot, Promote, TwoStageDot
 from refmodel.encodings import CodeClass, Flag
 from refmodel.formats import Format, get_format
 from refmodel.gemm import matmul, matmul_mx
@@ -225,18 +225,24 @@ def test_every_fp4_pair_in_every_lane(frac_bits, rounding):
     """A 4-lane fused dot of E2M1: at each lane, every code pair against a fixed background."""
     e2 = "float4_e2m1fn"
     dp = FusedDot(4, frac_bits, get_format("float16"), rounding, None, 1, "canonical")
+    c = np.full((16, 16), 0x3C00)  # 1.0 in float16
+    for a, b in _fp4_lane_tiles():
+        _same(*_fast_and_slow(a, b, c, e2, e2, "float16", dp))
+
+
+def _fp4_lane_tiles():
+    """(A, B) of a 4-lane E2M1 dot: at one lane every code of A against every code of B (16 x 16 outputs),
+    the other lanes a fixed background of A (6, 0.5, -0.5 or 1, -6, 0.5) times B's 1.0."""
     codes = np.arange(16)
-    for background in ((7, 1, 0x9), (0x2, 0xF, 0x1)):  # 6, 0.5, -0.5 / 1, -6, 0.5 as a codes; b all 1.0
+    for background in ((7, 1, 0x9), (0x2, 0xF, 0x1)):
         for lane in range(4):
-            others = [x for i, x in enumerate(range(4)) if i != lane]
             a = np.zeros((16, 4), np.int64)
             b = np.full((4, 16), 0x2, np.int64)
             a[:, lane] = codes
             b[lane, :] = codes
-            for pos, val in zip(others, background):
+            for pos, val in zip([i for i in range(4) if i != lane], background):
                 a[:, pos] = val
-            c = np.full((16, 16), 0x3C00)  # 1.0 in float16
-            _same(*_fast_and_slow(a, b, c, e2, e2, "float16", dp))
+            yield a, b
 
 
 @pytest.mark.parametrize("rounding", ["rtz", "rne"])
@@ -327,6 +333,115 @@ def test_promotion_every_128_is_closer_than_one_long_chain():
     assert err["hopper-fp8-promote128"] < err["hopper-fp8"]
 
 
+# ----------------------------------------------------------------------------- two-stage dot (CDNA3)
+CDNA3 = PRESETS["cdna3-fp8"].datapath
+Z5 = "float8_e5m2fnuz"
+F32_ONE = 0x3F800000
+
+
+def _bits(x: float) -> int:
+    return int(np.array([x], np.float32).view(np.uint32)[0])
+
+
+def test_two_stage_partial_sums_round_down_where_one_sum_truncates():
+    """1 - 2**-30: in the other partial sum the small product is rounded down to -2**-24 (1 - 2**-24 after
+    RNE); in the same partial sum it is truncated toward zero (1.0).  Both lose bits: NX."""
+    nx = int(Flag.NX)
+    assert _one([1, 2**-15, 0, 0], [1, -(2**-15), 0, 0], Z5, _bits(0.0), CDNA3) == (0x3F7FFFFF, nx)
+    assert _one([1, 0, 2**-15, 0], [1, 0, -(2**-15), 0], Z5, _bits(0.0), CDNA3) == (F32_ONE, nx)
+    assert _one([1, 2**-15], [1, 2**-15], Z5, _bits(0.0), CDNA3) == (F32_ONE, nx)  # + 2**-30 rounds down to 1
+
+
+def test_two_stage_accumulator_alignment_and_drop_rule():
+    """C is rounded down to 2**(E - 24) and, under drop_c, replaced by 0 below 2**(E - 25): with the product
+    1, C = -2**-25 gives 1 - 2**-24, C = -2**-26 is dropped (1.0); without the drop rule (cdna3-fp16) it is
+    rounded down to -2**-24."""
+    nx = int(Flag.NX)
+    assert _one([1.0], [1.0], Z5, _bits(-(2.0**-25)), CDNA3) == (0x3F7FFFFF, nx)
+    assert _one([1.0], [1.0], Z5, _bits(-(2.0**-26)), CDNA3) == (F32_ONE, nx)
+    assert _one([1.0], [1.0], Z5, _bits(2.0**-26), CDNA3) == (F32_ONE, nx)
+    fp16 = PRESETS["cdna3-fp16"].datapath
+    assert _one([1.0], [1.0], "float16", _bits(-(2.0**-26)), fp16) == (0x3F7FFFFF, nx)
+
+
+def test_two_stage_sum_rounded_down_before_the_output_rounding():
+    """C = 1 and products 2**-24 + 2**-32: the sum 1 + 2**-24 + 2**-32 is rounded down to 31 fraction bits,
+    1 + 2**-24, a tie that RNE takes to 1.0; rounding the exact sum once would give 1 + 2**-23."""
+    assert _one([2**-12, 0, 2**-16], [2**-12, 0, 2**-16], Z5, F32_ONE, CDNA3) == (F32_ONE, int(Flag.NX))
+    exact = _one([2**-12, 0, 2**-16], [2**-12, 0, 2**-16], Z5, F32_ONE, Exact())
+    assert exact == (0x3F800001, int(Flag.NX))
+
+
+def test_two_stage_zeros_and_specials():
+    nan = 0x7FFFFFFF
+    assert _one([0.0, 0.0], [0.0, 0.0], Z5, 0x80000000, CDNA3) == (0, 0)  # -0 + zero products: +0
+    assert _one([1.0, -1.0], [1.0, 1.0], Z5, 0x80000000, CDNA3) == (0, 0)  # cancelling: +0
+    nan_op = encode(np.array([[1.0, 1.0]], np.float32), Z5)
+    nan_op[0, 1] = 0x80  # the fnuz NaN
+    b = encode(np.array([[1.0], [1.0]], np.float32), Z5)
+    for c in (None, np.array([[0x7F800000]])):
+        fast = matmul(nan_op, b, c, fmt_a=Z5, datapath=CDNA3)
+        _same(fast, matmul_exact(nan_op, b, c, fmt_a=Z5, datapath=CDNA3))
+        assert int(fast[0][0, 0]) == nan
+    # an infinite or NaN C decides the output under products far above its exponent too
+    for c, want in ((0x7F800000, 0x7F800000), (0xFF800000, 0xFF800000), (0x7FC00000, nan)):
+        assert _one([2.0**15], [2.0**15], Z5, c, CDNA3) == (want, 0)
+
+
+@pytest.mark.parametrize("ways,drop_c", [(2, True), (1, False), (3, True)])
+def test_every_fp4_pair_in_every_lane_two_stage(ways, drop_c):
+    """A 4-lane two-stage dot of E2M1 with 3 and 4 fraction bits: at each lane, every code pair against a
+    fixed background, under accumulators around the drop boundary (both signs, zero, -0)."""
+    e2 = "float4_e2m1fn"
+    dp = TwoStageDot(4, ways, 3, 4, get_format("float16"), "rne", drop_c, "canonical")
+    for c_val in (1.0, -1.0, -0.0, 0.0, 2.0**-3, -(2.0**-3), -(2.0**-4), -(2.0**-5), 24.0, -40.0):
+        c = np.full((16, 16), int(np.array([c_val], np.float16).view(np.uint16)[0]))
+        for a, b in _fp4_lane_tiles():
+            _same(*_fast_and_slow(a, b, c, e2, e2, "float16", dp))
+
+
+def test_two_stage_every_alignment_distance_around_frac_bits():
+    """Products 1 and +-2**-d (d = F - 4 ... F + 4) in the same and in the other partial sum, and C
+    +-2**-d, one step of the cdna3-fp8 preset."""
+    frac = CDNA3.frac_bits
+    rows, cols, cs = [], [], []
+    for d in range(frac - 4, frac + 5):
+        for sign in (1.0, -1.0):
+            for pos in (1, 2):
+                row = [1.0, 0.0, 0.0, 0.0]
+                col = [1.0, 0.0, 0.0, 0.0]
+                row[pos], col[pos] = sign * 2.0 ** -(d // 2), 2.0 ** -(d - d // 2)
+                rows.append(row)
+                cols.append(col)
+                cs.append(_bits(sign * 2.0**-d))
+    a = encode(np.array(rows, np.float32), Z5)
+    b = encode(np.array(cols, np.float32).T, Z5)
+    c = np.tile(np.array(cs), (len(rows), 1))
+    _same(*_fast_and_slow(a, b, c, Z5, Z5, "float32", CDNA3))
+
+
+@settings(max_examples=60)
+@given(st.integers(1, 4), st.integers(1, 70), st.integers(1, 3),
+       st.sampled_from(_FORMATS + ["float8_e4m3fnuz", "float8_e5m2fnuz", "float16"]),
+       st.sampled_from(["float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e5m2"]), st.integers(1, 33), st.integers(1, 4),
+       st.integers(2, 26), st.integers(0, 8), st.booleans(), st.sampled_from(["rne", "rtz", "rdn"]),
+       st.integers(0, 2**32 - 1))
+def test_hypothesis_two_stage_dot(m, k, n, fa, fb, lanes, ways, frac, extra, drop_c, rounding, seed):
+    rng = np.random.default_rng(seed)
+    dp = TwoStageDot(lanes, ways, frac, frac - 1 + extra, F32, rounding, drop_c)
+    a, b = _codes(rng, fa, (m, k), 0.02), _codes(rng, fb, (k, n), 0.02)
+    c = _codes(rng, F32, (m, n), 0.02)
+    _same(*_fast_and_slow(a, b, c, fa, fb, "float32", dp))
+
+
+def test_promote_of_a_two_stage_inner():
+    rng = np.random.default_rng(13)
+    a, b = _codes(rng, "float8_e4m3fnuz", (3, 70), 0.02), _codes(rng, "float8_e4m3fnuz", (70, 2), 0.02)
+    c = _codes(rng, F32, (3, 2))
+    dp = Promote(CDNA3, 32, "rne")
+    _same(*_fast_and_slow(a, b, c, "float8_e4m3fnuz", "float8_e4m3fnuz", "float32", dp))
+
+
 # ----------------------------------------------------------------------------- hypothesis
 
 
@@ -361,10 +476,15 @@ def test_hypothesis_exact(m, k, n, fmt, rounding, with_c, seed):
     (lambda: matmul(np.zeros((1, 1), int), np.zeros((1, 1), int), fmt_a="float8_e4m3fn", acc_fmt="float16",
                     datapath=HOPPER), "e8m13 does not fit the accumulator float16"),
     (lambda: matmul(np.zeros((1, 1), int), np.zeros((1, 1), int), fmt_a="float8_e4m3fn", datapath="hopper"),
-     "datapath must be an Exact, FmaChain, FusedDot or Promote, got 'hopper'"),
+     "datapath must be an Exact, FmaChain, FusedDot, TwoStageDot or Promote, got 'hopper'"),
     (lambda: FusedDot(6, 13, E8M13, group=4), r"lanes \(6\) must be a multiple of group \(4\)"),
     (lambda: FusedDot(32, 13, "float8_e4m3fn"), "step_fmt needs Inf and NaN"),
     (lambda: FusedDot(32, 13, E8M13, "sr"), "fused_dot rounding must be one of"),
+    (lambda: TwoStageDot(16, 2, 24, 20, F32), r"sum_bits \(20\) must be at least frac_bits - 1 \(23\)"),
+    (lambda: TwoStageDot(16, 0, 24, 31, F32), r"ways must be an integer in 1...64, got 0"),
+    (lambda: TwoStageDot(16, 2, 24, 31, "float8_e4m3fn"), "step_fmt needs Inf and NaN"),
+    (lambda: TwoStageDot(16, 2, 24, 31, F32, "sr"), "two_stage_dot rounding must be one of"),
+    (lambda: TwoStageDot(16, 2, 24, 31, F32, "rne", 1), "drop_c must be True or False, got 1"),
     (lambda: get_preset("nope"), "unknown datapath preset 'nope'; choose one of hopper-fp8"),
 ])
 def test_bad_inputs(call, match):

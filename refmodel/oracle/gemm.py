@@ -14,7 +14,8 @@ value, a NaN scale NaN, a zero scale zero).  A product is NaN when an operand is
 
 Exact: C and every product summed exactly, rounded once (``dot_exact``'s rules for specials and zero
 signs).  FmaChain: ``mac_exact`` from C.  FusedDot: the steps of :class:`refmodel.datapath.FusedDot`,
-written out in :func:`_fused_step`.  Promote: the inner datapath over each run of K from +0, each
+written out in :func:`_fused_step`; TwoStageDot: those of :class:`refmodel.datapath.TwoStageDot`, in
+:func:`_two_stage_step`.  Promote: the inner datapath over each run of K from +0, each
 partial added into the accumulator as an exact sum of two addends rounded once.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..datapath import Exact, FmaChain, FusedDot, Promote, check_datapath
+from ..datapath import Exact, FmaChain, FusedDot, Promote, TwoStageDot, check_datapath
 from ..encodings import Flag, RoundingMode
 from ..formats import Format
 from ..lfsr import check_seed, draws
@@ -185,37 +186,99 @@ def _fused_step(c: Term, products: Sequence[tuple[Term, bool]], dp: FusedDot, fc
         lost |= dropped
     if total == 0:
         return Term("finite", False), NX if lost else 0
-    s = dp.step_fmt
+    return _deliver(total, lost, dp.step_fmt, dp.rounding, False)
+
+
+def _deliver(total: Fraction, lost: bool, s: Format, rounding: RoundingMode, zero_sign: bool) -> tuple[Term, int]:
+    """A step's nonzero sum rounded into ``s`` (``lost``: its alignment dropped bits), and the flags: +-Inf
+    beyond the range (OF NX); a result that rounds to zero is -0 only with ``zero_sign``; UF for a result
+    below the min normal (zero included) when inexact; NX when inexact."""
     neg = total < 0
-    delivered = _round_magnitude(abs(total), neg, s, dp.rounding, None, None, gradual_underflow=True)
+    delivered = _round_magnitude(abs(total), neg, s, rounding, None, None, gradual_underflow=True)
     inexact = lost or delivered != abs(total)
     flags = NX if inexact else 0
     if delivered > _max_finite(s):
         return Term("inf", neg), OF | NX
-    if delivered == 0:
-        return Term("finite", False), flags | UF
     if delivered < _pow2(_emin(s)) and inexact:
         flags |= UF
+    if delivered == 0:
+        return Term("finite", neg and zero_sign), flags
     value = -delivered if neg else delivered
     return Term("finite", neg, value, _exponent(delivered, s)), flags
 
 
-def _fused(acc: Term, products: Sequence[tuple[Term, bool]], dp: FusedDot, fc: Format) -> tuple[int, int]:
+def _floor(value: Fraction, unit: Fraction) -> tuple[Fraction, bool]:
+    """``value`` rounded down (toward -Inf) to a multiple of ``unit``; whether a nonzero part was dropped."""
+    q = value / unit
+    whole = q.numerator // q.denominator  # Python's floor division
+    return whole * unit, whole != q
+
+
+def _two_stage_step(c: Term, products: Sequence[tuple[Term, bool]], dp: TwoStageDot,
+                    fc: Format) -> tuple[Term, int]:
+    """One two-stage step: the running accumulator ``c`` and the step's products (in K order)."""
+    kind, negative, flags = _specials([(c, False), *products])
+    if kind is not None:
+        return (_NAN if kind == "nan" else Term("inf", negative)), flags
+    lost = False
+    partial = []  # (E_w, exact partial sum)
+    for w in range(dp.ways):
+        part = [p for i, (p, _) in enumerate(products) if i % dp.ways == w and p.value != 0]
+        if not part:
+            continue
+        e_w = max(p.exp for p in part)
+        total = Fraction(0)
+        for p in part:
+            kept, dropped = _truncate(p.value, _pow2(e_w - dp.frac_bits))
+            total += kept
+            lost |= dropped
+        partial.append((e_w, total))
+    e_c = _exponent(abs(c.value), fc) if c.value else _emin(fc)
+    d = Fraction(0)
+    big = e_c
+    if partial:
+        e_d = max(e for e, _ in partial)
+        for _, total in partial:
+            kept, dropped = _floor(total, _pow2(e_d - dp.frac_bits))
+            d += kept
+            lost |= dropped
+        big = max(e_d, e_c)
+    d, dropped = _floor(d, _pow2(big - dp.sum_bits - 1))
+    lost |= dropped
+    if dp.drop_c and e_c < big - dp.frac_bits - 1:
+        c_kept, dropped = Fraction(0), c.value != 0
+    else:
+        c_kept, dropped = _floor(c.value, _pow2(big - dp.frac_bits))
+    lost |= dropped
+    v = d + c_kept
+    s = dp.step_fmt
+    if v == 0:
+        return Term("finite", False), NX if lost else 0
+    v, dropped = _floor(v, _pow2(max(_floor_log2(abs(v)), _emin(s)) - dp.sum_bits))
+    lost |= dropped
+    if v == 0:  # a tiny positive sum rounded down to zero
+        return Term("finite", False), NX | UF
+    return _deliver(v, lost, s, dp.rounding, True)
+
+
+def _fused(acc: Term, products: Sequence[tuple[Term, bool]], dp: FusedDot | TwoStageDot,
+           fc: Format) -> tuple[int, int]:
     c, flags = acc, NV if acc.snan else 0
+    step = _two_stage_step if isinstance(dp, TwoStageDot) else _fused_step
     for j in range(0, len(products), dp.lanes):
-        c, f = _fused_step(c, products[j:j + dp.lanes], dp, fc)
+        c, f = step(c, products[j:j + dp.lanes], dp, fc)
         flags |= f
     if c.kind == "nan":
         all_ones = ((1 << fc.exp_bits) - 1) << fc.man_bits | ((1 << fc.man_bits) - 1)
         return (all_ones if dp.nan == "all-ones" else fc.nan_code(False)), flags
     if c.kind == "inf":
         return _inf_code(fc, c.negative), flags
-    return _finite_code(fc, c.value < 0, abs(c.value)), flags
+    return _finite_code(fc, c.negative if c.value == 0 else c.value < 0, abs(c.value)), flags
 
 
 # ----------------------------------------------------------------------------- one output
 def _output(acc_code: int, products: Sequence[tuple[Term, bool]], fc: Format, dp: Any, rand) -> tuple[int, int]:
-    """One output of an Exact, FusedDot or Promote datapath from its accumulator code and products."""
+    """One output of an Exact, FusedDot, TwoStageDot or Promote datapath from its accumulator code and products."""
     if isinstance(dp, Promote):
         code, flags = acc_code, 0
         adder = Exact(dp.rounding)
@@ -297,8 +360,8 @@ def matmul_exact(a: Any, b: Any, c: Any = None, *, fmt_a: Any, fmt_b: Any = None
 
 def matmul_mx_exact(a: MxArray, b: MxArray, c: Any = None, *, acc_fmt: Any = "float32",
                     datapath: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``C + A @ B`` of block-scaled operands, as :func:`refmodel.gemm.matmul_mx` (exact, fused_dot and
-    promote datapaths, deterministic modes).
+    """``C + A @ B`` of block-scaled operands, as :func:`refmodel.gemm.matmul_mx` (exact, fused_dot,
+    two_stage_dot and promote datapaths, deterministic modes).
 
     Returns:
         ``(codes, flags)``: int64 codes of ``acc_fmt`` and uint8 flags, both (M, N).
