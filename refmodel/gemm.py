@@ -295,11 +295,12 @@ def _fused_dot(fa: _Fields, fb: _Fields, c_arr, fc: Format, dp: FusedDot | TwoSt
     acc = (uc.neg & (c_cls != _NAN), np.where(c_fin, uc.sig, 0).astype(np.int64),
            np.where(c_fin, uc.exp - fc.man_bits, 0).astype(np.int64), c_cls, signalling_nan(c_arr, fc))
     out_fmt = (s.emin, s.emax, s.man_bits, int(dp.rounding), fc.emin)
+    ops = (kern.pack(*fa), kern.pack(*fb), (fa.cls >= _INF).any(axis=1), (fb.cls >= _INF).any(axis=1))
     if isinstance(dp, TwoStageDot):
-        kern.two_stage_dot(kern.pack(*fa), kern.pack(*fb), *acc, dp.lanes, dp.ways, dp.frac_bits, dp.sum_bits,
+        kern.two_stage_dot(*ops, *acc, dp.lanes, dp.ways, dp.frac_bits, dp.sum_bits,
                            dp.drop_c, *out_fmt, *outs)
     else:
-        kern.fused_dot(kern.pack(*fa), kern.pack(*fb), *acc, dp.lanes, dp.frac_bits, dp.group,
+        kern.fused_dot(*ops, *acc, dp.lanes, dp.frac_bits, dp.group,
                        dp.zero_exp is not None, dp.zero_exp or 0, *out_fmt, *outs)
     o_neg, o_sig, o_lsb, o_cls, o_flags = outs
     exact = EncodeOptions(fc, RoundingMode.RTZ, False, "canonical")
@@ -545,7 +546,8 @@ def _exact_round(terms, base_a, base_b, uc, spec: _Specials, fc: Format, dp: Exa
         if rand is None:
             rand = draws(check_seed(lfsr_seed, "lfsr_seed"), m * n, int(opts.sr_bits)).reshape(m, n)
         r = random_integers(rand, None, (m, n), int(opts.sr_bits)).reshape(-1)
-    if fc == F32 and opts == _RNE_F32 and len(terms) == 1 and terms[0][0] == 0 and not (uc.sig != 0).any():
+    if fc == F32 and opts == _RNE_F32 and len(terms) == 1 and terms[0][0] == 0 and not (uc.sig != 0).any() \
+            and max(np.abs(base_a).max(initial=0), np.abs(base_b).max(initial=0)) <= 400:
         code, flags, zero = _float32_rne(terms[0][1], base_a, base_b)
     else:
         neg, sig, exp = _exact_sum(terms, uc, fc, (base_a[:, None] + base_b[None, :]).reshape(-1))
@@ -572,8 +574,9 @@ _TINY_F32 = 2.0**-126 - 2.0**-151
 
 
 def _float32_rne(t: np.ndarray, base_a: np.ndarray, base_b: np.ndarray):
-    """``t[m, n] * 2**(base_a[m] + base_b[n])`` (exact integers below 2**53, no C) rounded to float32 by
-    the hardware's conversion: float64 holds every such value exactly, and its conversion to float32
+    """``t[m, n] * 2**(base_a[m] + base_b[n])`` (exact integers below 2**53, bases within +-400, no C)
+    rounded to float32 by the hardware's conversion: float64 holds every such value exactly, and its
+    conversion to float32
     rounds once, to nearest even, with subnormals and overflow to Inf as IEEE 754 says; the flags follow
     from comparing the two.  Flat ``(codes, flags, zero)``."""
     from . import gemm_kernels as kern

@@ -29,11 +29,26 @@ NV, OF, UF, NX = (int(f) for f in (Flag.NV, Flag.OF, Flag.UF, Flag.NX))
 
 @numba.njit(cache=True, inline="always")
 def _bitlen(x):
+    """The bit length of ``0 <= x < 2**63`` (0 for 0), by halving: six tests, no loop."""
     n = 0
-    while x:
-        x >>= 1
-        n += 1
-    return n
+    if x >> 32:
+        x >>= 32
+        n += 32
+    if x >> 16:
+        x >>= 16
+        n += 16
+    if x >> 8:
+        x >>= 8
+        n += 8
+    if x >> 4:
+        x >>= 4
+        n += 4
+    if x >> 2:
+        x >>= 2
+        n += 2
+    if x >> 1:
+        return n + 2
+    return n + x
 
 
 @numba.njit(cache=True, inline="always")
@@ -180,13 +195,14 @@ _TILE = 64
 
 
 @numba.njit(cache=True, parallel=True)
-def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
+def fused_dot(a, b, a_odd, b_odd, c_neg, c_sig, c_lsb, c_cls, c_bad,
               lanes, frac_bits, group, has_zero_exp, zero_exp,
               s_emin, s_emax, s_man, mode, acc_emin,
               o_neg, o_sig, o_lsb, o_cls, o_flags):
     """Every output of a fused-dot GEMM: writes ``o_*`` (value ``(-1)**neg * sig * 2**lsb`` or a class).
 
-    ``a`` (M, K) and ``b`` (N, K) are :func:`pack` words.  ``live`` (grouped terms only): the block
+    ``a`` (M, K) and ``b`` (N, K) are :func:`pack` words; ``a_odd`` (M,) and ``b_odd`` (N,) mark the rows
+    and columns with an Inf or NaN element (the others skip the search for specials).  ``live`` (grouped terms only): the block
     scale is nonzero, so the group's exponent takes part in the maximum even when its sum is zero.
     """
     m_count, k_count = a.shape
@@ -198,11 +214,12 @@ def fused_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
                 flags = NV if c_bad[m, n] else 0
                 for j0 in range(0, k_count, lanes):
                     j1 = min(j0 + lanes, k_count)
-                    special, neg_inf, nv = _step_specials(a, b, m, n, j0, j1, cc, cn)
-                    flags |= nv
-                    if special != FINITE:
-                        cc, cn = special, neg_inf
-                        continue
+                    if a_odd[m] or b_odd[n] or cc >= INF:
+                        special, neg_inf, nv = _step_specials(a, b, m, n, j0, j1, cc, cn)
+                        flags |= nv
+                        if special != FINITE:
+                            cc, cn = special, neg_inf
+                            continue
                     emax = -(1 << 40)
                     live = False
                     if cc == FINITE:
@@ -285,7 +302,7 @@ _NONE = -(1 << 40)
 
 
 @numba.njit(cache=True, parallel=True)
-def two_stage_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
+def two_stage_dot(a, b, a_odd, b_odd, c_neg, c_sig, c_lsb, c_cls, c_bad,
                   lanes, ways, frac_bits, sum_bits, drop_c,
                   s_emin, s_emax, s_man, mode, acc_emin,
                   o_neg, o_sig, o_lsb, o_cls, o_flags):
@@ -302,11 +319,12 @@ def two_stage_dot(a, b, c_neg, c_sig, c_lsb, c_cls, c_bad,
                 flags = NV if c_bad[m, n] else 0
                 for j0 in range(0, k_count, lanes):
                     j1 = min(j0 + lanes, k_count)
-                    special, neg_inf, nv = _step_specials(a, b, m, n, j0, j1, cc, cn)
-                    flags |= nv
-                    if special != FINITE:
-                        cc, cn = special, neg_inf
-                        continue
+                    if a_odd[m] or b_odd[n] or cc >= INF:
+                        special, neg_inf, nv = _step_specials(a, b, m, n, j0, j1, cc, cn)
+                        flags |= nv
+                        if special != FINITE:
+                            cc, cn = special, neg_inf
+                            continue
                     e_d = _NONE
                     for w in range(ways):
                         e_w = _NONE
@@ -426,6 +444,15 @@ def limbs_to_fields(limbs, neg, sig, exp):
         exp[col] = 30 * (h - 2) + s3 - 1
 
 
+@numba.njit(cache=True)
+def _tops(sig_t, lsb_t):
+    """Per code, the exponent of its top bit: ``lsb + bit_length(sig) - 1``."""
+    out = np.empty(sig_t.size, np.int64)
+    for c in range(sig_t.size):
+        out[c] = lsb_t[c] + _bitlen(sig_t[c]) - 1
+    return out
+
+
 NAN_SCALE = 1 << 20
 """A block shift marking a NaN block scale: the block's elements are NaN."""
 
@@ -438,23 +465,25 @@ def row_stats(codes, sig_t, lsb_t, cls_t, bad_t, shift, block, base, reach, kind
     ``base`` plus one (0 if none), and ``kinds`` bit 0 a NaN element, bit 1 an infinite one, bit 2 a
     signalling NaN."""
     rows, k_count = codes.shape
+    top_t = _tops(sig_t, lsb_t)
     for r in numba.prange(rows):
         lo, hi, kind = 1 << 40, -(1 << 40), 0
-        for k in range(k_count):
-            c = codes[r, k]
-            cl = cls_t[c]
-            sh = shift[r, k // block]
-            if sh == NAN_SCALE:
-                kind |= 1
-            elif cl == FINITE:
-                lo = min(lo, lsb_t[c] + sh)
-                hi = max(hi, lsb_t[c] + sh + _bitlen(sig_t[c]) - 1)
-            elif cl == NAN:
-                kind |= 1
-            elif cl == INF:
-                kind |= 2
-            if bad_t[c]:
-                kind |= 4
+        for k0 in range(0, k_count, block):
+            sh = shift[r, k0 // block]
+            for k in range(k0, min(k0 + block, k_count)):
+                c = codes[r, k]
+                cl = cls_t[c]
+                if sh == NAN_SCALE:
+                    kind |= 1
+                elif cl == FINITE:
+                    lo = min(lo, lsb_t[c] + sh)
+                    hi = max(hi, top_t[c] + sh)
+                elif cl == NAN:
+                    kind |= 1
+                elif cl == INF:
+                    kind |= 2
+                if bad_t[c]:
+                    kind |= 4
         base[r] = lo if hi >= lo else 0
         reach[r] = hi - lo + 1 if hi >= lo else 0
         kinds[r] = kind
@@ -471,30 +500,36 @@ def band_values(codes, sig_t, lsb_t, neg_t, cls_t, shift, block, base, width, sp
     lo = 0 if band == 0 else width + (band - 1) * span
     hi = width if band == 0 else lo + span
     off = 0 if band == 0 else lo - (p - 1)
+    top_t = _tops(sig_t, lsb_t)
     for r in numba.prange(rows):
         hit = False
-        for k in range(k_count):
-            c = codes[r, k]
-            sh = shift[r, k // block]
-            lsb = lsb_t[c] + sh
-            rel = lsb + _bitlen(sig_t[c]) - 1 - base[r]
-            if cls_t[c] == FINITE and sh != NAN_SCALE and rel >= lo and rel < hi:
-                mag = float(sig_t[c] << (lsb - base[r] - off))
-                out[r, k] = -mag if neg_t[c] else mag
-                hit = True
-            else:
-                out[r, k] = 0.0
+        for k0 in range(0, k_count, block):
+            sh = shift[r, k0 // block]
+            for k in range(k0, min(k0 + block, k_count)):
+                c = codes[r, k]
+                rel = top_t[c] + sh - base[r]
+                if cls_t[c] == FINITE and sh != NAN_SCALE and rel >= lo and rel < hi:
+                    mag = float(sig_t[c] << (lsb_t[c] + sh - base[r] - off))
+                    out[r, k] = -mag if neg_t[c] else mag
+                    hit = True
+                else:
+                    out[r, k] = 0.0
         found[r] = hit
 
 
 @numba.njit(cache=True, parallel=True)
 def float32_rne(t, base_a, base_b, tiny, f, flags):
-    """``f = float32(t[m, n] * 2**(base_a[m] + base_b[n]))``, rounded once to nearest even (the float64
-    product is exact: ``|t| < 2**53``), with the flags NX, OF and UF (tiny below ``tiny``, inexact)."""
+    """``f = float32(t[m, n] * 2**(base_a[m] + base_b[n]))``, rounded once to nearest even, with the flags
+    NX, OF and UF (tiny below ``tiny``, inexact).  The two power-of-two scalings are exact for
+    ``|t| < 2**53`` and bases within +-400 (the caller's condition): every value stays a normal float64."""
     rows, cols = t.shape
+    scale_b = np.empty(cols)
+    for n in range(cols):
+        scale_b[n] = math.ldexp(1.0, base_b[n])
     for m in numba.prange(rows):
+        scale_a = math.ldexp(1.0, base_a[m])
         for n in range(cols):
-            v = math.ldexp(t[m, n], base_a[m] + base_b[n])
+            v = t[m, n] * scale_a * scale_b[n]
             x = np.float32(v)
             fl = 0
             if np.float64(x) != v:

@@ -13,5 +13,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing ${missing[*]} with apt-get" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq "${missing[@]}" >/dev/null
+# Some images cannot run apt's signature check as its sandbox user (_apt): "gpgv ... required for
+# verification, but neither seems installed" although gpgv is there; apt then runs it as root.
+apt_opts=()
+apt-get update -qq || { apt_opts=(-o APT::Sandbox::User=root); apt-get "${apt_opts[@]}" update -qq; }
+apt-get "${apt_opts[@]}" install -y -qq "${missing[@]}" >/dev/null

@@ -50,6 +50,8 @@ CASES = [
     C("encode-seed-word", ["encode", "e4m3fn", "1", "--seed", "abc"], r"--seed: not an integer: 'abc'"),
     C("encode-format-typo", ["encode", "float8_e4m3fnn", "1"], r"unknown format 'float8_e4m3fnn'.*did you mean"),
     C("decode-float-code", ["decode", "e4m3fn", "1.5"], r"not an integer: '1\.5' \(allowed: decimal, 0x"),
+    C("decode-huge-code", ["decode", "e4m3fn", "99999999999999999999"],
+      r"integer out of range: '99999999999999999999' \(allowed: -2\*\*63"),
     C("decode-bad-hex", ["decode", "e4m3fn", "0x1g"], r"not an integer: '0x1g'"),
     C("decode-code-too-big", ["decode", "e4m3fn", "256"], r"code 256 is out of range for float8_e4m3fn: allowed 0\.\.\.255"),
     # study sr

@@ -20,15 +20,18 @@ def parse_value(text: str) -> float:
 
 
 def parse_code(text: str) -> int:
-    """An integer as Python writes it: ``12``, ``0x7f``, ``0b101``, ``0o17``.
+    """An integer as Python writes it: ``12``, ``0x7f``, ``0b101``, ``0o17``, within int64.
 
     Raises:
-        ValueError: anything else (``1.5``, ``x``), naming ``text``.
+        ValueError: anything else (``1.5``, ``x``) or an integer beyond int64, naming ``text``.
     """
     try:
-        return int(text, 0)
+        value = int(text, 0)
     except ValueError:
         raise ValueError(f"not an integer: {text!r} (allowed: decimal, 0x.., 0o.., 0b..)") from None
+    if not -(1 << 63) <= value < 1 << 63:
+        raise ValueError(f"integer out of range: {text!r} (allowed: -2**63 ... 2**63 - 1)")
+    return value
 
 
 def int_arg(lo: int | None = None, hi: int | None = None):
