@@ -210,7 +210,8 @@ def main() -> int:
     Console(width=200).print(table)
     for line in notes:
         print(line)
-    print("all targets met" if all(r[5] != "MISS" for r in rows) else "targets missed (see MISS rows)")
+    missed = any(r[5] == "MISS" for r in rows) or any(line.endswith("MISS") for line in notes)
+    print("targets missed (see MISS above)" if missed else "all targets met")
     return 0
 
 

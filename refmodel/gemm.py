@@ -13,9 +13,11 @@ How the fast paths work:
   log2(run) <= 53``, error-free splitting as in the Ozaki scheme).  The partial products, each with
   one weight, are summed exactly in 30-bit integer limbs per output (C joins as bands of its own),
   and the exact sum is rounded once.  One band pair and one run (E4M3, FP6, FP4, INT8, MX with
-  similar scales) is one BLAS call; E5M2 needs two bands per side.  Plain codes without Inf take
-  compiled kernels that read per-code tables and write the bands directly (and, for float32 rne
-  without C, round through float64's conversion to float32); MX operands and Infs take the field route.
+  similar scales, E5M2 of a narrow range) is one BLAS call; E5M2 over its whole range needs two bands
+  per side.  Plain codes and E8M0-scaled float elements without Inf take compiled kernels that read
+  per-code tables (the block scale a per-block shift) and write the bands directly (and, for float32
+  rne without C, round through float64's conversion to float32); Infs, MXINT8 and NVFP4 take the
+  field route.
 * ``FusedDot``: a compiled kernel (:mod:`refmodel.gemm_kernels`), one output at a time, in parallel
   over the rows of A; memory: the operands' integer fields (about 26 bytes per element) and the
   output fields, never an M x N x K array.
