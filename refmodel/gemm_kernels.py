@@ -9,23 +9,21 @@ terms the scale's alone), the class (codes below), ``bad`` (a signalling-NaN ope
 :class:`~refmodel.datapath.TwoStageDot`; :mod:`refmodel.oracle.gemm` is the definition they are tested
 against.  Numba compiles on first use and caches the machine code.
 
-Importing this module sets ``OMP_WAIT_POLICY=PASSIVE`` unless the environment sets it: numba's OpenMP
-threads otherwise spin after every parallel kernel and take the cores from the BLAS call that follows
-(1024^3 Exact E4M3 on two cores: 35 to 60 ms with spinning threads, 27 to 30 ms without).  It takes
-effect when the OpenMP runtime loads, at the first parallel kernel of the process.
+Run with ``OMP_WAIT_POLICY=PASSIVE`` in the environment (the ``fp8kit`` command and ``bench/`` set it
+unless it is set): numba's OpenMP threads otherwise spin after every parallel kernel and take the
+cores from the BLAS call that follows (1024^3 Exact E4M3 on two cores: 35 to 60 ms with spinning
+threads, 27 to 30 ms without).  It takes effect when the OpenMP runtime loads, at the first parallel
+kernel of the process; the model itself reads no environment.
 """
 
 from __future__ import annotations
 
 import math
-import os
 
 import numba
 import numpy as np
 
 from .encodings import Flag, RoundingMode
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 FINITE, ZERO, INF, NAN = 0, 1, 2, 3
 """Term classes of the kernels (finite nonzero, zero, infinite, NaN)."""

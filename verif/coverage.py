@@ -5,7 +5,7 @@ so a bench pays one numpy pass per batch, not a Python call per vector. A bin is
 ``"<point>:<bin>"``; :func:`defined` gives every bin a configuration can reach, the ``sample_*``
 functions count hits, and :func:`merge` / :func:`missed` combine the results of many runs.
 
-Points (``op`` is ``mul``, ``fma``, ``mac``, ``int8_mac``, ``mx_dot``):
+Points (``op`` is ``mul``, ``fma``, ``mac``, ``int8_mac``, ``mx_dot``, ``dpa``):
 
 - ``operands`` (mul, fma, mac): operand classes crossed, ``a=CLS,b=CLS`` (``,acc=CLS`` for fma/mac);
   only the classes a format has (no INF bins for float8_e4m3fn operands).
@@ -22,6 +22,11 @@ Points (``op`` is ``mul``, ``fma``, ``mac``, ``int8_mac``, ``mx_dot``):
 - int8_mac ``product``: ``neg``/``zero``/``pos``; ``acc``: ``min``/``max``/``other``;
   ``overflow``: ``sat=S,pos``/``sat=S,neg``/``sat=S,none``.
 - mx_dot ``scale``: ``a=0x00``, ``a=0xFE``, ``a=0xFF`` (NaN), same for ``b``, ``a=other``, ``b=other``.
+- dpa (one fused-dot step of ``fp8_dpa``): ``result:res=CLS``; ``flags:FLAG``; ``align:d=F-2`` ...
+  ``align:d=F+2``, a live term (product or C) that many binades below the step's largest exponent;
+  ``cancel:exact`` (live terms, a zero sum); ``edge:overflow``, ``edge:underflow_to_zero``; the mx_dot
+  ``scale`` bins when scaled.  OF, UF and UF to zero are defined where the model reaches them on a
+  witness row (``fp8kit.vectors.dpa.dpa_witnesses``).
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from refmodel.formats import Format, get_format
 from refmodel.rounding import bit_length
 from fp8kit.vectors.codes import format_classes
 
-__all__ = ["defined", "format_classes", "merge", "missed", "nan_codes", "sample_fma", "sample_int8_mac", "sample_mac", "sample_mul", "sample_mx_dot"]
+__all__ = ["defined", "format_classes", "merge", "missed", "nan_codes", "sample_dpa", "sample_fma", "sample_int8_mac",
+           "sample_mac", "sample_mul", "sample_mx_dot"]
 
 _FLAGS = (Flag.NV, Flag.OF, Flag.UF, Flag.NX)
 _RESULT_CLASSES = tuple(CodeClass)
@@ -66,8 +72,8 @@ def _mode_names(modes: Iterable[int]) -> list[str]:
     return [RoundingMode(int(m)).name.lower() for m in modes]
 
 
-def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] = (), sats: Iterable[int] = (0, 1)
-            ) -> set[str]:
+def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] = (), sats: Iterable[int] = (0, 1),
+            config=None) -> set[str]:
     """Every reachable bin of ``op`` for one configuration (formats, rounding modes run, saturation values run).
 
     Unreachable bins are left out by construction, each decided by the model on a witness in the
@@ -77,7 +83,7 @@ def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] =
     zero with UF (never under rto, which rounds an inexact value to an odd code; under rmm only
     when that product is below half the subnormal step), cancellation depths only up to the wider
     of the accumulator and the product significands. For mx_dot, ``fmt_a`` is the element format (None for MXINT8): NV needs Inf
-    elements.
+    elements.  For dpa, ``config`` is the unit's :class:`fp8kit.vectors.dpa.DpaConfig`.
 
     Raises:
         ValueError: unknown ``op`` (the message lists the known ones).
@@ -121,7 +127,16 @@ def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] =
                 | {f"result:res={c.name}" for c in _RESULT_CLASSES}
                 | {f"flags:{f.name}" for f in _FLAGS if f is not Flag.NV or has_inf}
                 | {"edge:overflow", "edge:subnormal", "edge:underflow_to_zero", "edge:cancel_exact"})
-    raise ValueError(f"no coverage model for op {op!r}; known: mul, fma, mac, int8_mac, mx_dot")
+    if op == "dpa":
+        of, uf, uz = _dpa_witnesses(config)
+        bins = {f"result:res={c.name}" for c in _RESULT_CLASSES}
+        bins |= {f"flags:{f.name}" for f in _FLAGS if (f is not Flag.OF or of) and (f is not Flag.UF or uf)}
+        bins |= {f"align:d=F{j:+d}" for j in range(-2, 3)} | ({"cancel:exact"} if config.lanes >= 2 else set())
+        bins |= ({"edge:overflow"} if of else set()) | ({"edge:underflow_to_zero"} if uz else set())
+        if config.scaled:
+            bins |= {f"scale:{s}={v}" for s in "ab" for v in ("0x00", "0xFE", "0xFF", "other")}
+        return bins
+    raise ValueError(f"no coverage model for op {op!r}; known: mul, fma, mac, int8_mac, mx_dot, dpa")
 
 
 def _overflow_modes(fa: Format, fb: Format, fc: Format, modes: Iterable[int]) -> set[str]:
@@ -323,6 +338,54 @@ def sample_mx_dot(scale_a, scale_b, res, flags, exact_zero) -> dict[str, int]:
     _count(hits, "edge:subnormal", cr == CodeClass.SUBNORMAL)
     _count(hits, "edge:underflow_to_zero", ((flags & int(Flag.UF)) != 0) & (cr == CodeClass.ZERO))
     _count(hits, "edge:cancel_exact", np.asarray(exact_zero, bool))
+    return hits
+
+
+def _dpa_witnesses(config) -> tuple[bool, bool, bool]:
+    """Whether OF, UF and UF with a zero result are reachable: the model's flags on the witness rows of
+    :func:`fp8kit.vectors.dpa.dpa_witnesses` (part of every bench's directed rows)."""
+    from fp8kit.vectors.dpa import dpa_witnesses
+
+    rows = dpa_witnesses(config)
+    res, flags = rows[:, -2], rows[:, -1]
+    uf = (flags & int(Flag.UF)) != 0
+    zero = classify(res, config.acc) == CodeClass.ZERO
+    return bool(((flags & int(Flag.OF)) != 0).any()), bool(uf.any()), bool((uf & zero).any())
+
+
+def sample_dpa(rows: np.ndarray, config) -> dict[str, int]:
+    """Hits of the dpa bins for rows of :mod:`fp8kit.vectors.dpa` (expected ``res``/``flags`` included)."""
+    lanes, fc = config.lanes, config.acc
+    a, b = rows[:, :lanes], rows[:, lanes:2 * lanes]
+    sa, sb, c, res, flags = (rows[:, 2 * lanes + i] for i in range(5))
+    ua, ub, uc = unpack(a, config.element("a")), unpack(b, config.element("b")), unpack(c, fc)
+    scale = (sa - 127 + sb - 127) if config.scaled else np.zeros(len(rows), np.int64)
+    live = (ua.cls >= CodeClass.SUBNORMAL) & (ua.cls <= CodeClass.NORMAL) & (ub.cls >= CodeClass.SUBNORMAL) & (
+        ub.cls <= CodeClass.NORMAL)
+    live &= ~((sa == 0xFF) | (sb == 0xFF))[:, None] if config.scaled else True
+    c_live = (uc.cls == CodeClass.SUBNORMAL) | (uc.cls == CodeClass.NORMAL)
+    exp = np.where(live, ua.exp + ub.exp + scale[:, None], np.iinfo(np.int64).min // 4)
+    c_exp = np.where(c_live, uc.exp, np.iinfo(np.int64).min // 4)
+    top = np.maximum(exp.max(axis=1), c_exp)
+    dist = np.concatenate([np.where(live, top[:, None] - exp, -1), np.where(c_live, top - c_exp, -1)[:, None]], axis=1)
+    hits: dict[str, int] = {}
+    f = config.datapath.frac_bits
+    for j in range(-2, 3):
+        _count(hits, f"align:d=F{j:+d}", (dist == f + j).any(axis=1))
+    cr = classify(res, fc)
+    for cls in _RESULT_CLASSES:
+        _count(hits, f"result:res={cls.name}", cr == cls)
+    for fl in _FLAGS:
+        _count(hits, f"flags:{fl.name}", (flags & int(fl)) != 0)
+    _count(hits, "cancel:exact", (live.sum(axis=1) >= 2) & (cr == CodeClass.ZERO) & (flags == 0))
+    _count(hits, "edge:overflow", (flags & int(Flag.OF)) != 0)
+    _count(hits, "edge:underflow_to_zero", ((flags & int(Flag.UF)) != 0) & (cr == CodeClass.ZERO))
+    if config.scaled:
+        for side, arr in (("a", sa), ("b", sb)):
+            _count(hits, f"scale:{side}=0x00", arr == 0x00)
+            _count(hits, f"scale:{side}=0xFE", arr == 0xFE)
+            _count(hits, f"scale:{side}=0xFF", arr == 0xFF)
+            _count(hits, f"scale:{side}=other", (arr != 0x00) & (arr != 0xFE) & (arr != 0xFF))
     return hits
 
 

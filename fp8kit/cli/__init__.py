@@ -20,7 +20,11 @@ from typing import Sequence
 
 import numpy as np
 
-from refmodel.codec import decode, encode
+# numba's OpenMP threads spin after each parallel kernel unless told otherwise, taking the cores from
+# the BLAS call that follows (refmodel.gemm_kernels); set before any kernel runs, unless already set.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from refmodel.codec import decode, encode  # noqa: E402
 from refmodel.encodings import RoundingMode
 from refmodel.formats import get_format
 from fp8kit.procs import ToolMissing

@@ -33,6 +33,10 @@ RTL_DEFAULTS: dict[str, dict[str, int]] = {
     "lfsr32": {"SEED": 1},
     "mx_dot": {"K": 32, "ELEM_EXP_W": 4, "ELEM_MAN_W": 3, "ELEM_BIAS": 7, "ELEM_SPECIALS": 1, "ELEM_INT8": 0,
                "PIPE": 0},
+    "fp8_dpa": {"LANES": 32, "A_EXP_W": 4, "A_MAN_W": 3, "A_BIAS": 7, "A_SPECIALS": 1,
+                "B_EXP_W": 4, "B_MAN_W": 3, "B_BIAS": 7, "B_SPECIALS": 1, "SCALED": 0, "FRAC_W": 13,
+                "ACC_EXP_W": 8, "ACC_MAN_W": 23, "ACC_BIAS": 127, "STEP_MAN_W": 13, "RM": 1, "HAS_ZERO_EXP": 1,
+                "ZERO_EXP": -133, "NAN_ALL_ONES": 1, "PIPE": 0},
     "fp8_unpack": {"EXP_W": 4, "MAN_W": 3, "BIAS": 7, "SPECIALS": 1, "UNB_W": 6},
     "lzc": {"WIDTH": 8},
     "fp8kit_cost_mac": {"A_EXP_W": 4, "A_MAN_W": 3, "A_BIAS": 7, "A_SPECIALS": 1,
@@ -176,6 +180,33 @@ def _mx_dot(p: Mapping[str, int]) -> _Problems:
                    f"(ELEM_BIAS={p['ELEM_BIAS']}, K={k}); allowed: at most 200 bits and an offset in -2000...2000")
 
 
+def _fp8_dpa(p: Mapping[str, int]) -> _Problems:
+    if not 1 <= p["LANES"] <= 256:
+        yield f"LANES={p['LANES']}; allowed: 1...256"
+    for s in "AB":
+        e, m = p[f"{s}_EXP_W"], p[f"{s}_MAN_W"]
+        if not 1 <= e <= 5 or not 0 <= m <= 7:
+            yield f"{s}_EXP_W={e} / {s}_MAN_W={m}; allowed: exponent 1...5, mantissa 0...7"
+        if not 0 <= p[f"{s}_SPECIALS"] <= 3:
+            yield f"{s}_SPECIALS={p[f'{s}_SPECIALS']}; allowed: {_SPECIALS}"
+    if p["A_MAN_W"] + p["B_MAN_W"] < 1:
+        yield "A_MAN_W + B_MAN_W = 0; allowed: >= 1"
+    if not 1 <= p["FRAC_W"] <= 40:
+        yield f"FRAC_W={p['FRAC_W']}; allowed: 1...40"
+    e, m, step = p["ACC_EXP_W"], p["ACC_MAN_W"], p["STEP_MAN_W"]
+    if not 5 <= e <= 8 or not 2 <= m <= 23 or not 1 <= step <= m:
+        yield f"accumulator E{e}M{m} with STEP_MAN_W={step}; allowed: E5...E8, M2...M23, STEP_MAN_W 1...ACC_MAN_W"
+    if p["RM"] not in (int(RoundingMode.RNE), int(RoundingMode.RTZ)):
+        yield f"RM={p['RM']}; allowed: {int(RoundingMode.RNE)} (rne) or {int(RoundingMode.RTZ)} (rtz)"
+    for name in ("SCALED", "HAS_ZERO_EXP", "NAN_ALL_ONES"):
+        if p[name] not in (0, 1):
+            yield f"{name}={p[name]}; allowed: 0 or 1"
+    if not -2000 <= p["ZERO_EXP"] <= 2000:
+        yield f"ZERO_EXP={p['ZERO_EXP']}; allowed: -2000...2000"
+    if not 0 <= p["PIPE"] <= 2:
+        yield f"PIPE={p['PIPE']}; allowed: 0, 1 or 2"
+
+
 def _fp8_unpack(p: Mapping[str, int]) -> _Problems:
     e, m = p["EXP_W"], p["MAN_W"]
     if e < 1 or m < 0 or e + m > 31:
@@ -201,7 +232,7 @@ def _fp8kit_cost_mac(p: Mapping[str, int]) -> _Problems:
 
 _RULES: dict[str, Callable[[Mapping[str, int]], _Problems]] = {
     "fp8_mul": _fp8_mul, "fp8_fma": _fp8_fma, "fp8_mac": _fp8_mac, "int8_mac": _int8_mac, "lfsr32": _lfsr32,
-    "mx_dot": _mx_dot, "fp8_unpack": _fp8_unpack, "lzc": _lzc, "fp8kit_cost_mac": _fp8kit_cost_mac,
+    "mx_dot": _mx_dot, "fp8_dpa": _fp8_dpa, "fp8_unpack": _fp8_unpack, "lzc": _lzc, "fp8kit_cost_mac": _fp8kit_cost_mac,
 }
 
 

@@ -2,7 +2,8 @@
 
 One producer per module (:data:`PRODUCERS`): :func:`mul_rtl_params` (``fp8_mul``),
 :func:`fma_rtl_params` (``fp8_fma``), :func:`mac_rtl_params` (``fp8_mac``),
-:func:`int8_mac_rtl_params`, :func:`lfsr32_rtl_params` and :func:`mx_dot_rtl_params`. Each checks
+:func:`int8_mac_rtl_params`, :func:`lfsr32_rtl_params`, :func:`mx_dot_rtl_params` and
+:func:`dpa_rtl_params` (``fp8_dpa``). Each checks
 what it returns with :func:`fp8kit.rtlspec.legality.check_rtl_params`, the module's elaboration
 checks, and raises ``ValueError`` naming the bad value and what is allowed.
 """
@@ -16,7 +17,8 @@ from refmodel.formats import Format, get_format
 
 from .legality import accumulator_problems, check_rtl_params, fma_window, fma_window_problem
 
-__all__ = ["OPS", "PRODUCERS", "FmaWidths", "check_fma_window", "check_rtl_accumulator", "cost_mac_rtl_params", "fma_rtl_params", "fma_widths",
+__all__ = ["OPS", "PRODUCERS", "FmaWidths", "check_fma_window", "check_rtl_accumulator", "cost_mac_rtl_params",
+           "dpa_rtl_params", "fma_rtl_params", "fma_widths",
            "int8_mac_rtl_params", "is_rtl_operand", "lfsr32_rtl_params", "mac_rtl_params", "mul_rtl_params",
            "mx_dot_element_rtl_params", "mx_dot_rtl_params", "operand_rtl_params", "pack_lanes",
            "rtl_param_overrides"]
@@ -256,15 +258,70 @@ def mx_dot_element_rtl_params(element: Format | None, k: int = 32, pipe: int = 0
     return params
 
 
+def dpa_rtl_params(datapath: Any, fmt_a: Any, fmt_b: Any = None, acc_fmt: Any = "float32",
+                   pipe: int = 0) -> dict[str, int]:
+    """The parameter set of ``fp8_dpa`` for one step of a :class:`refmodel.datapath.FusedDot`.
+
+    ``fmt_a``/``fmt_b`` (default ``fmt_a``) are element formats, or OCP MX type names with E8M0
+    scales (``SCALED = 1``; both must then be MX types).  ``LANES``, ``FRAC_W``, the step format,
+    rounding, zero exponent and NaN style come from ``datapath``, the accumulator from ``acc_fmt``.
+
+    Raises:
+        ValueError: a datapath that is not a FusedDot, a grouped one (``group > 1``), a step format
+            whose exponent differs from the accumulator's, a rounding other than rne or rtz, an MX
+            type without E8M0 scales beside a plain format, or a set ``fp8_dpa.v`` rejects.
+    """
+    from refmodel.datapath import FusedDot, check_datapath
+    from refmodel.encodings import RoundingMode
+    from refmodel.mx import MX_TYPES, get_mx_type
+
+    if not isinstance(datapath, FusedDot):
+        raise ValueError(f"fp8_dpa implements a FusedDot step, got {datapath!r}")
+    if datapath.group != 1:
+        raise ValueError(f"fp8_dpa has no grouped terms; the datapath has group={datapath.group}")
+    acc = get_format(acc_fmt)
+    check_datapath(datapath, acc)
+    step = datapath.step_fmt
+    if (step.exp_bits, step.bias) != (acc.exp_bits, acc.bias):
+        raise ValueError(f"fp8_dpa rounds into the accumulator's exponent range: step format {step.name} "
+                         f"(E{step.exp_bits}, bias {step.bias}) against {acc.name} (E{acc.exp_bits}, bias {acc.bias})")
+    if datapath.rounding not in (RoundingMode.RNE, RoundingMode.RTZ):
+        raise ValueError(f"fp8_dpa rounds rne or rtz, got {datapath.rounding.label}")
+    names = [str(f).strip().lower() if isinstance(f, str) else None for f in (fmt_a, fmt_a if fmt_b is None else fmt_b)]
+    scaled = [n in MX_TYPES for n in names]
+    if any(scaled) and not all(scaled):
+        raise ValueError(f"fp8_dpa scales both operands or neither: {fmt_a!r} and {fmt_b!r}")
+    elems = []
+    for f, mx in zip((fmt_a, fmt_a if fmt_b is None else fmt_b), scaled):
+        if mx:
+            t = get_mx_type(f)
+            if t.element is None or t.scale.name != "float8_e8m0fnu":
+                raise ValueError(f"fp8_dpa takes E8M0-scaled floating-point MX types, not {t.name}")
+            elems.append(t.element)
+        else:
+            elems.append(get_format(f))
+    ops = {}
+    for prefix, f in zip("AB", elems):
+        ops.update(operand_rtl_params(f, f"{prefix}_"))
+    params = {"LANES": datapath.lanes, **ops, "SCALED": int(all(scaled)), "FRAC_W": datapath.frac_bits,
+              "ACC_EXP_W": acc.exp_bits, "ACC_MAN_W": acc.man_bits, "ACC_BIAS": acc.bias, "STEP_MAN_W": step.man_bits,
+              "RM": int(datapath.rounding), "HAS_ZERO_EXP": int(datapath.zero_exp is not None),
+              "ZERO_EXP": 0 if datapath.zero_exp is None else datapath.zero_exp,
+              "NAN_ALL_ONES": int(datapath.nan == "all-ones"), "PIPE": int(pipe)}
+    check_rtl_params("fp8_dpa", params)
+    return params
+
+
 PRODUCERS = {
     "fp8_mul": mul_rtl_params, "fp8_fma": fma_rtl_params, "fp8_mac": mac_rtl_params,
     "int8_mac": int8_mac_rtl_params, "lfsr32": lfsr32_rtl_params, "mx_dot": mx_dot_rtl_params,
+    "fp8_dpa": dpa_rtl_params,
     "fp8kit_cost_mac": cost_mac_rtl_params,
 }
 """The one producer of each RTL module's parameter set."""
 
 OPS: dict[str, str] = {"mul": "fp8_mul", "fma": "fp8_fma", "mac": "fp8_mac", "mx_dot": "mx_dot",
-                       "int8_mac": "int8_mac"}
+                       "int8_mac": "int8_mac", "dpa": "fp8_dpa"}
 """Model operation name (``refmodel.arith``/``mx``, vector files) -> the RTL module that implements it."""
 
 

@@ -15,6 +15,8 @@ fp8_fma  3 operand pairs x 3 accumulators x 7 modes, 3 pairs x 3 accs x 7 modes,
          directed + 200 random vectors each          150,000 random each (>= 10^6 per pair x acc)
 fp8_mac  3 configurations x 7 modes, 2 x 150 steps   2 x 75,000 steps each (>= 10^6 per config)
 mx_dot   6 element types (PIPE 0, 1, 2), 400 blocks  20,000 blocks each
+fp8_dpa  7 units (5 presets' steps, FP4 and FP6       20,000 random steps each
+         units; PIPE 0, 1, 2): directed + 400 random
 ======== =========================================== =============================================
 
 Every case has a stable id (``module/config``) and a seed derived from it and the run's seed, so
@@ -29,8 +31,11 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from refmodel.datapath import FusedDot
 from refmodel.encodings import RoundingMode
-from refmodel.formats import registered_formats
+from refmodel.formats import get_format, registered_formats
+from refmodel.presets import PRESETS
+from fp8kit.vectors.dpa import DpaConfig, config
 from fp8kit.rtlspec.params import (fma_rtl_params, int8_mac_rtl_params, is_rtl_operand, lfsr32_rtl_params,
                                    mac_rtl_params, mul_rtl_params, mx_dot_rtl_params)
 
@@ -50,6 +55,25 @@ MAC_CONFIGS = [
     ("float8_e5m2", "float8_e5m2", "float16", 0x12345678),
 ]
 MX_PIPES = {"mxfp8_e4m3": 0, "mxfp8_e5m2": 1, "mxfp6_e3m2": 2, "mxfp6_e2m3": 0, "mxfp4_e2m1": 1, "mxint8": 2}
+
+
+def _preset_unit(name: str, fa: str, fb: str) -> DpaConfig:
+    p = PRESETS[name]
+    return config(p.datapath, fa, fb, p.acc_fmt)
+
+
+DPA_UNITS: dict[str, tuple[DpaConfig, int]] = {
+    "hopper-fp8/e4m3fn-x-e5m2": (_preset_unit("hopper-fp8", "float8_e4m3fn", "float8_e5m2"), 1),
+    "hopper-fp8-f16/e5m2-x-e5m2": (_preset_unit("hopper-fp8-f16", "float8_e5m2", "float8_e5m2"), 2),
+    "ada-fp8/e4m3fn-x-e4m3fn": (_preset_unit("ada-fp8", "float8_e4m3fn", "float8_e4m3fn"), 0),
+    "blackwell-fp8/e5m2-x-e4m3fn": (_preset_unit("blackwell-fp8", "float8_e5m2", "float8_e4m3fn"), 0),
+    "blackwell-mxfp8/mxfp8_e4m3-x-mxfp8_e5m2": (_preset_unit("blackwell-mxfp8", "mxfp8_e4m3", "mxfp8_e5m2"), 1),
+    "l4-f5-rne/e2m1fn/float16": (config(FusedDot(4, 5, get_format("float16"), "rne", None, 1, "canonical"),
+                                        "float4_e2m1fn", "float4_e2m1fn", "float16"), 2),
+    "l8-f10-rtz/e3m2fn-x-e2m3fn/bfloat16": (config(FusedDot(8, 10, get_format("bfloat16"), "rtz", -130),
+                                                   "float6_e3m2fn", "float6_e2m3fn", "bfloat16"), 0),
+}
+"""The fp8_dpa units of the regression: a case id suffix -> (the unit, PIPE)."""
 SR_BITS = 16
 
 
@@ -59,7 +83,7 @@ class Case:
 
     Attributes:
         id: stable name, ``module/config`` (used by ``--only`` and in reports).
-        op: the coverage model (``verif.coverage``): mul, fma, mac, int8_mac, mx_dot or lfsr32.
+        op: the coverage model (``verif.coverage``): mul, fma, mac, int8_mac, mx_dot, dpa or lfsr32.
         toplevel: the Verilog module simulated.
         tb_module: the cocotb test module.
         params: Verilog parameters (from refmodel).
@@ -157,6 +181,9 @@ def plan(level: str) -> list[Case]:
         cases.append(_case(f"mx_dot/{t}/pipe{pipe}", "mx_dot", "mx_dot", "verif.mx_dot.tb_mx_dot",
                            mx_dot_rtl_params(t, 32, pipe), {"FP8KIT_MX_TYPE": t,
                                                             "FP8KIT_MX_CASES": 20_000 if full else 400}, 1))
+    for name, (unit, pipe) in DPA_UNITS.items():
+        cases.append(_case(f"fp8_dpa/{name}", "dpa", "fp8_dpa", "verif.fp8_dpa.tb_fp8_dpa", unit.rtl_params(pipe),
+                           {"FP8KIT_DPA": unit.to_json(), "FP8KIT_DPA_CASES": 20_000 if full else 400}, 1))
     return sorted(cases, key=lambda c: c.id)
 
 
