@@ -195,6 +195,8 @@ REPLAY = [
     _replay("adir", r"adir\.hex' is a directory, not a file"),
     _replay("missing", r"missing\.hex' does not exist"),
     _replay("good", r"--max-report.*'-1'", "--max-report", "-1"),
+    CliCase("replay-rtl-dir-file", ["replay", "{tmp}/good.hex", "--rtl-dir", "{tmp}/good.hex"],
+            r"rtl_dir \(--rtl-dir\) '{tmp}/good\.hex' is not a directory"),
 ]
 
 # ------------------------------------------------------------------ exhaust checkpoints

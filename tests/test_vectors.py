@@ -11,6 +11,9 @@ import pytest
 from refmodel.oracle import arith as arith_oracle
 
 from refmodel.oracle import mx as mx_oracle
+from refmodel.oracle.gemm import matmul_exact, matmul_mx_exact
+from refmodel.mx import MxArray
+from fp8kit.vectors import dpa
 from fp8kit import vectors as vec
 from fp8kit.cli import main
 from refmodel.encodings import RoundingMode
@@ -32,6 +35,8 @@ def _stream_ids(v: vec.Vectors) -> np.ndarray:
     ("mac", dict(fmt="float6_e2m3fn", acc="float16", rounding="rtz", lfsr_seed=0xACE1)),
     ("int8_mac", dict(level=2, count=100, seed=9)),
     ("mx_dot", dict(fmt="mxfp4_e2m1", k=4, level=2, count=40)),
+    ("dpa", dict(datapath="fused-dot", fmt="float4_e2m1fn", acc="float16", rounding="rne",
+                 unit=dict(lanes=4, frac_bits=5), level=2, count=40)),
 ])
 def test_file_round_trip_and_schema(tmp_path: Path, op: str, kw: dict) -> None:
     v = vec.generate(op, **kw)
@@ -267,6 +272,162 @@ def test_mx_dot_values_match_oracle() -> None:
         row = v.rows[i].astype(int).tolist()
         want = mx_oracle.dot_blocks_flags(row[16], row[:8], row[17], row[8:16], "mxfp6_e3m2", "mxfp6_e3m2")
         assert want == (row[18], row[19])
+
+
+# --------------------------------------------------------------------------- dpa
+_DPA_UNITS = [
+    dict(datapath="hopper-fp8", fmt="float8_e4m3fn,float8_e5m2"),
+    dict(datapath="blackwell-mxfp8", fmt="mxfp8_e5m2", fmt_b="mxfp8_e4m3"),
+    dict(datapath="fused-dot", fmt="float6_e3m2fn", fmt_b="float6_e2m3fn", acc="bfloat16", rounding="rne",
+         unit=dict(lanes=8, frac_bits=10, zero_exp=-130, nan="canonical")),
+    dict(datapath="fused-dot", fmt="mxfp4_e2m1", acc="float16", unit=dict(lanes=3, frac_bits=4, step_man_bits=6)),
+]
+
+
+@pytest.mark.parametrize("kw", _DPA_UNITS, ids=lambda kw: kw["datapath"] + "/" + kw["fmt"])
+def test_dpa_levels_are_the_shared_stimulus(kw: dict) -> None:
+    """Level 1 is fp8kit.vectors.dpa's directed rows, level 2 adds its seeded random rows; the header
+    holds the unit and the fp8_dpa parameters (PIPE left to the instance)."""
+    name, cfg = dpa.resolve(kw["datapath"], kw["fmt"], kw.get("fmt_b"), kw.get("acc"), kw.get("rounding"),
+                            kw.get("unit"))
+    args = {k: v for k, v in kw.items() if k != "datapath"}
+    one = vec.generate("dpa", datapath=kw["datapath"], **args)
+    np.testing.assert_array_equal(one.rows.astype(np.int64), dpa.dpa_structured(cfg))
+    two = vec.generate("dpa", datapath=kw["datapath"], level=2, count=60, seed=9, **args)
+    np.testing.assert_array_equal(two.rows.astype(np.int64),
+                                  np.concatenate([dpa.dpa_structured(cfg), dpa.dpa_random_cases(cfg, 60, 9)]))
+    assert one.header["datapath"] == name and dpa.DpaConfig.from_json(json.dumps(one.header["unit"])) == cfg
+    params = cfg.rtl_params()
+    del params["PIPE"]
+    assert one.header["rtl_params"] == params == vec.rtl_params(one.header)
+    assert one.columns == [c.name for c in dpa.dpa_columns(cfg)]
+    assert (one.header["level"], one.header["seed"], two.header["seed"], two.header["cases"]) == (1, None, 9,
+                                                                                                   one.rows.shape[0] + 60)
+
+
+@pytest.mark.parametrize("kw", _DPA_UNITS, ids=lambda kw: kw["datapath"] + "/" + kw["fmt"])
+def test_dpa_values_match_oracle(kw: dict) -> None:
+    """A sample of rows (directed and random) against refmodel.oracle.gemm's Fraction fused-dot step."""
+    v = vec.generate("dpa", level=2, count=200, seed=3, **kw)
+    cfg = dpa.DpaConfig.from_json(json.dumps(v.header["unit"]))
+    lanes = cfg.lanes
+    for i in _sample(v.rows.shape[0], 60, seed=2):
+        row = v.rows[i].astype(np.int64)
+        a, b, (sa, sb, c, res, flags) = row[:lanes], row[lanes:2 * lanes], row[2 * lanes:]
+        if cfg.scaled:
+            ma = MxArray(cfg.fmt_a, lanes, 1, (1, lanes), np.array([[sa]], np.uint8), a[None].astype(np.uint8))
+            mb = MxArray(cfg.fmt_b, lanes, 0, (lanes, 1), np.array([[sb]], np.uint8), b[:, None].astype(np.uint8))
+            want = matmul_mx_exact(ma, mb, np.array([[c]]), acc_fmt=cfg.acc, datapath=cfg.datapath)
+        else:
+            want = matmul_exact(a[None], b[:, None], np.array([[c]]), fmt_a=cfg.element("a"), fmt_b=cfg.element("b"),
+                                acc_fmt=cfg.acc, datapath=cfg.datapath)
+        assert (int(want[0][0, 0]), int(want[1][0, 0])) == (res, flags), i
+
+
+def test_dpa_level1_contents() -> None:
+    """Every alignment distance F-3 ... F+3 (a second product and C), NaN, Inf and -0 results, OF and UF."""
+    v = vec.generate("dpa", datapath="hopper-fp8-f16", fmt="float8_e5m2")
+    cfg = dpa.DpaConfig.from_json(json.dumps(v.header["unit"]))
+    from verif import coverage
+
+    rows = v.rows.astype(np.int64)
+    hits = coverage.sample_dpa(rows, cfg)
+    assert {f"align:d=F{j:+d}" for j in range(-2, 3)} <= {k for k, n in hits.items() if n}
+    res, flags = v.column("res").astype(np.int64), v.column("flags").astype(np.int64)
+    assert {0x7FFF, 0x7C00, 0xFC00, 0} <= set(res.tolist())  # NaN (all-ones), +-Inf, +0
+    assert 0x8000 in set(v.column("c").tolist())  # C = -0 (the step's zero sum is +0)
+    assert (flags & 0b10000).any() and (flags & 0b00100).any() and (flags & 0b00010).any()  # NV, OF, UF
+    assert dpa.level1_bound(cfg.lanes) >= v.header["cases"]
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 5, 32, 256])
+def test_dpa_level1_bound_holds(lanes: int) -> None:
+    for fmt in ("float8_e5m2", "mxfp8_e4m3"):
+        _, cfg = dpa.resolve("fused-dot", fmt, unit=dict(lanes=lanes, frac_bits=8))
+        assert dpa.dpa_structured(cfg).shape[0] <= dpa.level1_bound(lanes)
+
+
+@pytest.mark.parametrize("kw", [dict(datapath="hopper-fp8", count=3000),
+                                dict(datapath="fused-dot", fmt="float4_e2m1fn", unit=dict(lanes=4, frac_bits=5),
+                                     count=3000),
+                                dict(datapath="fused-dot", unit=dict(lanes=128, frac_bits=20), count=600)])
+def test_dpa_memory_estimate_bounds_the_peak(kw: dict) -> None:
+    import tracemalloc
+
+    vec.generate("dpa", datapath="hopper-fp8")  # the model's kernels compiled outside the measurement
+    tracemalloc.start()
+    try:
+        v = vec.generate("dpa", level=2, **kw)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= vec.memory_estimate("dpa", kw["count"], v.header["unit"]["lanes"])
+
+
+@pytest.mark.parametrize("argv", [
+    ["--datapath", "ada-fp8", "--format", "float8_e5m2"],
+    ["--datapath", "fused-dot", "--format", "mxfp6_e2m3", "--acc", "bfloat16", "--rounding", "rne", "--lanes", "4",
+     "--frac-bits", "9", "--step-man-bits", "5", "--zero-exp", "-130", "--nan", "canonical", "--count", "30",
+     "--seed", "4"],
+    ["--datapath", "fused-dot", "--lanes", "2", "--frac-bits", "3"],
+])
+def test_cli_dpa_vectors_and_regenerate_command(tmp_path: Path, argv: list[str]) -> None:
+    """fp8kit vectors --op dpa writes the file; the command its header gives writes the same file again."""
+    first = tmp_path / "a.hex"
+    assert main(["vectors", "--op", "dpa", *argv, "--out", str(first)]) == 0
+    header = vec.read_header(first)
+    assert header["op"] == "dpa" and header["module"] == "fp8_dpa"
+    again = tmp_path / "b.hex"
+    command = vec.regenerate_command(header, str(again))
+    assert main(command.split()[1:]) == 0
+    assert again.read_bytes() == first.read_bytes()
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(), r"op dpa needs a datapath \(--datapath\): a preset whose datapath is one fp8_dpa step \(hopper-fp8, "
+             r"hopper-fp8-f16, ada-fp8, blackwell-fp8, blackwell-mxfp8\) or fused-dot"),
+    (dict(datapath="cdna3-fp8"), r"unknown dpa datapath 'cdna3-fp8'.*allowed: hopper-fp8, .*, fused-dot"),
+    (dict(datapath="hopper-fp8-promote128"), r"unknown dpa datapath 'hopper-fp8-promote128'"),
+    (dict(datapath="hopper-fp8", rounding="rne"), r"preset hopper-fp8 rounds as published \(rtz\)"),
+    (dict(datapath="hopper-fp8", unit=dict(lanes=16)), r"preset hopper-fp8 fixes lanes"),
+    (dict(datapath="hopper-fp8", fmt="float8_e4m3fnuz"), r"'float8_e4m3fnuz' is not an operand of preset hopper-fp8"),
+    (dict(datapath="hopper-fp8", acc="float16"), r"accumulator 'float16' is not that of preset hopper-fp8"),
+    (dict(datapath="hopper-fp8", k=16), r"op dpa takes no k, m or n"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4)), r"fused-dot needs frac_bits \(--frac-bits F"),
+    (dict(datapath="fused-dot", unit=dict(frac_bits=4)), r"fused-dot needs lanes \(--lanes L"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5, width=3)), r"unknown fused-dot parameter 'width'"),
+    (dict(datapath="fused-dot", unit=dict(lanes=300, frac_bits=5)), r"fp8_dpa rejects LANES=300; allowed: 1...256"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=41)), r"FRAC_W=41; allowed: 1...40"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5, step_man_bits=11), acc="float16"),
+     r"step_man_bits .* must be an integer in 1...10 \(the float16 accumulator's\), got 11"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5, nan="quiet")), r"nan must be one of canonical"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5), rounding="rup"), r"fp8_dpa rounds rne or rtz, got"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5), rounding="sr"), r"rounding must be one of rne, rtz"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5), fmt="float16"), r"A_EXP_W=5 / A_MAN_W=10"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5), fmt="mxfp8_e4m3", fmt_b="float8_e4m3fn"),
+     r"scales both operands or neither"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5), fmt="mxint8"), r"floating-point MX types, not mxint8"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5), acc="float8_e4m3fn"), r"cannot be an accumulator"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5), fmt="a,b,c"), r"--format takes FMT or FMT_A,FMT_B"),
+    (dict(datapath="fused-dot", unit=dict(lanes=4, frac_bits=5), level=2, count=10**8),
+     r"dpa vectors with count=100000000 \(--count\) and 4 lanes need about .* GiB of memory; the limit is 4 GiB"),
+])
+def test_dpa_errors(kw: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        vec.generate("dpa", **kw)
+
+
+def test_unit_is_dpa_only() -> None:
+    with pytest.raises(ValueError, match=r"op fma takes no unit"):
+        vec.generate("fma", unit=dict(lanes=4))
+
+
+def test_dpa_header_unit_is_checked() -> None:
+    v = vec.generate("dpa", datapath="fused-dot", unit=dict(lanes=2, frac_bits=3))
+    with pytest.raises(ValueError, match=r"differ from refmodel"):
+        vec.rtl_params({**v.header, "unit": {**v.header["unit"], "frac_bits": 4}})
+    with pytest.raises(ValueError, match=r"the header's unit .* is not an fp8_dpa unit"):
+        vec.rtl_params({**v.header, "unit": {**v.header["unit"], "lanes": 0}})
 
 
 # ------------------------------------------------------------------------- errors

@@ -360,12 +360,31 @@ def cmd_vectors(args: argparse.Namespace) -> int:
     _check_outputs(args, "out")
     count = args.count or (args.op == "gemm")  # gemm: one tile unless --count says more
     level = args.level if args.level is not None else (2 if count else 1)
+    unit = {k: getattr(args, k) for k in _UNIT_OPTIONS if getattr(args, k) is not None}
+    if unit and args.op != "dpa":
+        raise ValueError(f"{', '.join(_UNIT_OPTIONS[k] for k in unit)}: for --op dpa with --datapath fused-dot only")
     v = generate(args.op, fmt=args.format, fmt_b=args.format_b, acc=args.acc, rounding=args.rounding,
                  sr_bits=args.sr_bits, lfsr_seed=args.lfsr_seed, k=args.k, level=level, count=int(count),
-                 seed=args.seed, datapath=args.datapath, m=args.m, n=args.n)
+                 seed=args.seed, datapath=args.datapath, m=args.m, n=args.n, unit=unit if args.op == "dpa" else None)
     write(v, args.out)
     print(f"{v.header['cases']:,} {args.op} vectors (level {level}) -> {args.out}")
     return 0
+
+
+_UNIT_OPTIONS = {"lanes": "--lanes", "frac_bits": "--frac-bits", "step_man_bits": "--step-man-bits",
+                 "zero_exp": "--zero-exp", "nan": "--nan"}
+"""``fp8kit vectors --op dpa --datapath fused-dot``: the unit's parameters (fp8kit.vectors.dpa.UNIT_KEYS) and
+their options."""
+
+
+def _zero_exp_arg(text: str) -> int | str:
+    """``--zero-exp``: an integer exponent, or ``none`` (zero terms take no part in the maximum)."""
+    if text.strip().lower() == "none":
+        return "none"
+    try:
+        return parse_code(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}, or none") from None
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -375,7 +394,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     input_file(args.file, "vector file")
     # a damaged file or a missing simulator: rc 2 (main); a failed or timed-out build or run: rc 1
-    result = replay(args.file, max_report=args.max_report, simulator=args.sim, timeout=args.timeout)
+    result = replay(args.file, max_report=args.max_report, simulator=args.sim, timeout=args.timeout,
+                    rtl_dir=args.rtl_dir)
     print(result.output.rstrip())
     return 0 if result.mismatches == 0 else 1
 
@@ -513,19 +533,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", default="", help="parameter name prefix, e.g. A_ or B_")
     p.set_defaults(func=cmd_rtl_params)
     p = sub.add_parser("vectors", help="write test vectors (refmodel's expected outputs) as a $readmemh hex file")
-    p.add_argument("--op", required=True, choices=["mul", "fma", "mac", "mx_dot", "int8_mac", "gemm"],
-                   help="gemm: random tiles for an accelerator's own simulator (no RTL module, no replay)")
-    p.add_argument("--format", help="operand a format (mul, fma, mac, gemm: FMT or FMT_A,FMT_B) or MX type (mx_dot)")
-    p.add_argument("--format-b", help="operand b format (mul, fma, mac, gemm); default --format")
-    p.add_argument("--acc", help="accumulator format (fma, mac: default float32; gemm: default the preset's)")
+    p.add_argument("--op", required=True, choices=["mul", "fma", "mac", "mx_dot", "int8_mac", "dpa", "gemm"],
+                   help="dpa: fp8_dpa steps; gemm: random tiles for an accelerator's own simulator (no RTL module, "
+                   "no replay)")
+    p.add_argument("--format", help="operand a format (mul, fma, mac, gemm: FMT or FMT_A,FMT_B), MX type (mx_dot), "
+                   "element format or E8M0-scaled MX type (dpa; default the preset's first)")
+    p.add_argument("--format-b", help="operand b format (mul, fma, mac, gemm, dpa); default --format")
+    p.add_argument("--acc", help="accumulator format (fma, mac: default float32; gemm, dpa: default the preset's, "
+                   "float32 for fused-dot)")
     p.add_argument("--rounding", help="fma, mac: comma-separated rne,rtz,rdn,rup,rmm,sr,rto or all (default all); "
-                   "gemm with --datapath exact or fma-chain: one deterministic mode (default rne)")
-    p.add_argument("--datapath", help="gemm: a preset of refmodel.presets, exact or fma-chain")
+                   "gemm with --datapath exact or fma-chain: one deterministic mode (default rne); dpa with "
+                   "--datapath fused-dot: rne or rtz (default rtz)")
+    p.add_argument("--datapath", help="gemm: a preset of refmodel.presets, exact or fma-chain; dpa: a preset whose "
+                   "datapath is one fp8_dpa step, or fused-dot with --lanes and --frac-bits")
+    p.add_argument("--lanes", type=int_arg(1), help="dpa fused-dot: L, products per step")
+    p.add_argument("--frac-bits", type=int_arg(1), help="dpa fused-dot: F, fraction bits kept below the largest "
+                   "exponent")
+    p.add_argument("--step-man-bits", type=int_arg(1), help="dpa fused-dot: fraction bits of the step result "
+                   "(default the accumulator's)")
+    p.add_argument("--zero-exp", type=_zero_exp_arg, help="dpa fused-dot: the exponent a zero term takes in the "
+                   "maximum, or none (the default: zero terms take no part)")
+    p.add_argument("--nan", help="dpa fused-dot: the NaN result, all-ones (the default) or canonical")
     p.add_argument("--m", type=int_arg(1), help="gemm: rows of A and D per tile")
     p.add_argument("--n", type=int_arg(1), help="gemm: columns of B and D per tile")
     p.add_argument("--sr-bits", type=int_arg(), default=16, help="random bits of stochastic rounding (fma, mac)")
     p.add_argument("--lfsr-seed", type=int_arg(), default=1, help="fp8_mac LFSR SEED (mac; 0x.. accepted)")
-    p.add_argument("--k", type=int_arg(), default=32, help="block size (mx_dot); gemm: the shared dimension K")
+    p.add_argument("--k", type=int_arg(), help="block size (mx_dot); gemm: the shared dimension K (default 32)")
     p.add_argument("--level", type=int, choices=[1, 2], help="1 boundaries, 2 boundaries + --count random "
                    "(default 2 when --count is given, else 1)")
     p.add_argument("--count", type=int_arg(), default=0, help="random cases (level 2); gemm: tiles (default 1)")
@@ -550,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-report", type=int_arg(0), default=20, help="mismatches printed in full")
     p.add_argument("--timeout", type=float_arg(), default=None,
                    help="seconds each of the build and the run may take (default: no limit)")
+    p.add_argument("--rtl-dir", help="take the RTL module from this copy of rtl/ (default the checkout's)")
     p.set_defaults(func=cmd_replay)
     return parser
 

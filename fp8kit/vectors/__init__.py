@@ -3,8 +3,8 @@
 One function builds the cases of an operation (:func:`generate`), :func:`write` and
 :func:`read` move them through a file, and ``verif.replay`` checks the RTL against a file in
 a pure-Verilog bench.  Every expected value comes from refmodel (``arith.mul``, ``arith.fma``,
-``arith.mac``, ``int8.int8_mac_stream``, ``mx.dot``, ``gemm.matmul``); formats come from ``get_format``, RTL
-parameters from ``fp8kit.rtlspec`` and rounding codes from ``RoundingMode``.
+``arith.mac``, ``int8.int8_mac_stream``, ``mx.dot``, ``gemm.matmul`` and ``gemm.matmul_mx``); formats
+come from ``get_format``, RTL parameters from ``fp8kit.rtlspec`` and rounding codes from ``RoundingMode``.
 
 The file layout (docs/vectors.md) is described and implemented in :mod:`fp8kit.vectors.io`.
 
@@ -15,6 +15,7 @@ Modules: :mod:`~fp8kit.vectors.io` (the file: columns, header, checksum, write, 
 :mod:`~fp8kit.vectors.codes` (boundary and random codes shared by the ops), one module per op
 holding its stimulus and cases (:mod:`~fp8kit.vectors.mul`, :mod:`~fp8kit.vectors.fma`,
 :mod:`~fp8kit.vectors.mac`, :mod:`~fp8kit.vectors.int8_mac`, :mod:`~fp8kit.vectors.mx_dot`,
+:mod:`~fp8kit.vectors.dpa` (fp8_dpa steps: a preset's or a fused-dot unit's),
 :mod:`~fp8kit.vectors.gemm`: no RTL module, tiles for an accelerator's own simulator), and
 :mod:`~fp8kit.vectors.build` (:func:`generate`, the memory limits, the replay bench's parameters).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -13,7 +14,7 @@ from refmodel.encodings import RoundingMode, parse_rounding
 
 from fp8kit.rtlspec.params import (fma_rtl_params, int8_mac_rtl_params, mac_rtl_params, mul_rtl_params,
                                    mx_dot_rtl_params)
-from fp8kit.vectors import fma, gemm, int8_mac, mac, mul, mx_dot
+from fp8kit.vectors import dpa, fma, gemm, int8_mac, mac, mul, mx_dot
 from fp8kit.vectors.io import ALL_OPS, FILE_VERSION, MEMORY_LIMIT_GIB, OPS, ROUNDED_OPS, Vectors
 
 __all__ = ["BYTES_PER_WORD", "LEVEL1_BOUND", "generate", "memory_estimate", "parse_roundings", "rtl_params"]
@@ -54,8 +55,11 @@ def _check_count(level: Any, count: Any) -> tuple[int, int]:
     return int(level), int(count)
 
 
-BYTES_PER_WORD = {"mul": 24, "fma": 26, "mac": 26, "int8_mac": 72, "mx_dot": 52, "gemm": 40}
+BYTES_PER_WORD = {"mul": 24, "fma": 26, "mac": 26, "int8_mac": 72, "mx_dot": 52, "gemm": 40, "dpa": 64}
 """Peak bytes per word (one column of one case) of :func:`generate`, measured with ``tracemalloc``."""
+
+DPA_FIXED_BYTES = 32 << 20
+"""dpa: the peak of one chunk of model calls (:data:`fp8kit.vectors.dpa._CHUNK` rows), on top of the words."""
 
 LEVEL1_BOUND = 1 << 18
 """At least the level-1 cases of mul, fma, mac or int8_mac (fma's largest set has 220,640)."""
@@ -78,13 +82,17 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
 
 
 def memory_estimate(op: str, count: int, k: int = 32, mx_type: Any = "mxfp8_e4m3", outputs: int = 1) -> int:
-    """The peak bytes of :func:`generate` for ``op`` with ``count`` random cases (``k``, ``mx_type``: mx_dot).
+    """The peak bytes of :func:`generate` for ``op`` with ``count`` random cases (``k``, ``mx_type``: mx_dot;
+    ``k``: dpa's lanes).
 
     ``(level-1 cases + count) x words per case x BYTES_PER_WORD[op]``, where mx_dot has its
     level-1 blocks counted exactly and ``2k + 4`` words per case, gemm ``count`` tiles of ``outputs``
-    cases of ``2k + 6`` words, and the other ops at most :data:`LEVEL1_BOUND` level-1 cases of at
-    most 8 words.
+    cases of ``2k + 6`` words, dpa at most :func:`fp8kit.vectors.dpa.level1_bound` level-1 rows of
+    ``2k + 5`` words plus :data:`DPA_FIXED_BYTES`, and the other ops at most :data:`LEVEL1_BOUND`
+    level-1 cases of at most 8 words.
     """
+    if op == "dpa":
+        return (dpa.level1_bound(k) + count) * (2 * k + 5) * BYTES_PER_WORD[op] + DPA_FIXED_BYTES
     if op == "gemm":
         return count * outputs * (2 * k + 6) * BYTES_PER_WORD[op]
     if op == "mx_dot":
@@ -103,7 +111,8 @@ def _check_memory(op: str, count: int, k: int, mx_type: Any, outputs: int = 1) -
     if need <= limit:
         return
     base = memory_estimate(op, 0, k, mx_type, outputs)
-    sizes = f"count={count} (--count)" + (f" and k={k} (--k)" if op in ("mx_dot", "gemm") else "")
+    sizes = f"count={count} (--count)" + (f" and k={k} (--k)" if op in ("mx_dot", "gemm") else
+                                          f" and {k} lanes" if op == "dpa" else "")
     if base > limit:  # level 1 alone is too big: only a smaller block helps
         per_lane = 2 * BYTES_PER_WORD[op] * mx_dot.level1_cases(mx.get_mx_type(mx_type))
         advice = f"use k <= {(limit - 2 * per_lane) // per_lane}"
@@ -119,37 +128,44 @@ def generate(
     *,
     fmt: Any = None,
     fmt_b: Any = None,
-    acc: Any = "float32",
+    acc: Any = None,
     rounding: Any = None,
     sr_bits: int = 16,
     lfsr_seed: int = 1,
-    k: int = 32,
+    k: int | None = None,
     level: int = 1,
     count: int = 0,
     seed: int = 1,
     datapath: str | None = None,
     m: int | None = None,
     n: int | None = None,
+    unit: dict[str, Any] | None = None,
 ) -> Vectors:
     """The vectors of one operation: inputs and refmodel's expected outputs.
 
     Args:
-        op: ``mul``, ``fma``, ``mac``, ``mx_dot``, ``int8_mac`` or ``gemm``.
+        op: ``mul``, ``fma``, ``mac``, ``mx_dot``, ``int8_mac``, ``dpa`` or ``gemm``.
         fmt: operand a format (mul, fma, mac; default float8_e4m3fn) or the OCP MX type
-            (mx_dot; default mxfp8_e4m3); not used by int8_mac.
-        fmt_b: operand b format (mul, fma, mac, gemm); default ``fmt``.
+            (mx_dot; default mxfp8_e4m3); dpa: an element format or an E8M0-scaled MX type (default
+            the preset's first operand, float8_e4m3fn for fused-dot); not used by int8_mac.
+        fmt_b: operand b format (mul, fma, mac, gemm, dpa); default ``fmt``.
         acc: accumulator format (fma, mac: default float32, IEEE specials and the IEEE bias as the RTL
-            has them; gemm: default the preset's).
+            has them; gemm, dpa: default the preset's, float32 for fused-dot).
         rounding: fma and mac: ``None``/``"all"``, a comma list (``"rne,sr"``) or a sequence of
-            names/codes; mx_dot takes only ``rne``; mul and int8_mac take none.
+            names/codes; mx_dot takes only ``rne``; dpa with ``fused-dot``: ``rne`` or ``rtz``
+            (default rtz); mul and int8_mac take none.
         sr_bits: R, the random bits of stochastic rounding (fma, mac).
         lfsr_seed: the SEED parameter of fp8_mac's LFSR (mac).
-        k: the mx_dot block size.
+        k: the mx_dot block size, gemm's K (default 32 for both); dpa takes none (a step is
+            ``lanes`` products).
         level: 1, every special and boundary combination (no randomness); 2, level 1 plus
             ``count`` random cases drawn with ``seed``.
         datapath, m, n: gemm: a preset, ``exact`` or ``fma-chain`` (``rounding``: one deterministic
             mode), the tile shape (M, N; K is ``k``); gemm is level 2 only, ``count`` random tiles
-            (:mod:`fp8kit.vectors.gemm`).
+            (:mod:`fp8kit.vectors.gemm`). dpa: a preset whose datapath is one fp8_dpa step or
+            ``fused-dot`` (:func:`fp8kit.vectors.dpa.resolve`).
+        unit: dpa with ``fused-dot``: the unit's parameters (:data:`fp8kit.vectors.dpa.UNIT_KEYS`:
+            ``lanes`` and ``frac_bits``, optionally ``step_man_bits``, ``zero_exp``, ``nan``).
 
     Level-1 contents per op: mul, every code pair (formats of more than 16 bits together:
     boundary codes x boundary codes); fma, :func:`boundary_codes` of a x those of
@@ -162,7 +178,9 @@ def generate(
     reached and crossed by the largest and smallest steps, wrap and saturate; mx_dot, pairs of
     boundary elements, blocks of one edge value, cancelling blocks and edge-plus-tiny blocks,
     under edge scales (0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF) and float32 overflow/underflow
-    scale pairs.
+    scale pairs; dpa, :func:`fp8kit.vectors.dpa.dpa_structured` (every alignment distance
+    F - 3 ... F + 3 of a second product and of C, cancellation, carries, ties, NaN/Inf/-0,
+    overflow, underflow, scale extremes and the coverage witnesses).
 
     Returns:
         :class:`Vectors` whose header records everything needed to rebuild and replay them.
@@ -175,6 +193,11 @@ def generate(
         raise ValueError(f"unknown op {op!r}; allowed: {', '.join(ALL_OPS)}")
     level, count = _check_count(level, count)
     seed = _check_int("seed", seed, 0)
+    if op == "dpa":
+        return _dpa(fmt, fmt_b, acc, rounding, datapath, unit, k, m, n, level, count, seed)
+    if unit is not None:
+        raise ValueError(f"op {op} takes no unit (lanes, frac_bits, ...: those are dpa's)")
+    k = 32 if k is None else k
     if op == "gemm":
         return _gemm(fmt, fmt_b, acc, rounding, datapath, m, n, k, level, count, seed)
     if datapath is not None or m is not None or n is not None:
@@ -251,6 +274,22 @@ def _gemm(fmt, fmt_b, acc, rounding, datapath, m, n, k, level: int, count: int, 
     return _finish(head, cols, data, level, seed, count, None)
 
 
+def _dpa(fmt, fmt_b, acc, rounding, datapath, unit, k, m, n, level: int, count: int, seed: int) -> Vectors:
+    """dpa's vectors: one fp8_dpa step per case, of a preset's step or a fused-dot unit."""
+    if k is not None or m is not None or n is not None:
+        raise ValueError("op dpa takes no k, m or n: a step has the unit's lanes products (--lanes, or the preset's)")
+    if datapath is None:
+        raise ValueError(f"op dpa needs a datapath (--datapath): a preset whose datapath is one fp8_dpa step "
+                         f"({', '.join(dpa.step_presets())}) or {dpa.FUSED_DOT} with --lanes and --frac-bits")
+    name, cfg = dpa.resolve(datapath, fmt, fmt_b, acc, rounding, unit)
+    _check_memory("dpa", count, cfg.lanes, None)
+    params = cfg.rtl_params()
+    del params["PIPE"]  # the replay bench drives the combinational build
+    head = {"op": "dpa", "module": OPS["dpa"], "datapath": name, "unit": json.loads(cfg.to_json())}
+    cols, data = dpa.cases(cfg, level, count, seed)
+    return _finish(head, cols, data, level, seed, count, params)
+
+
 def rtl_params(header: dict[str, Any]) -> dict[str, int]:
     """The replay bench's DUT parameters for a header, recomputed from refmodel (fp8kit.rtlspec).
 
@@ -269,6 +308,12 @@ def rtl_params(header: dict[str, Any]) -> dict[str, int]:
         del fresh["PIPE"]
     elif op == "int8_mac":
         fresh = int8_mac_rtl_params()
+    elif op == "dpa":
+        try:
+            fresh = dpa.DpaConfig.from_json(json.dumps(header["unit"])).rtl_params()
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"the header's unit {header.get('unit')!r} is not an fp8_dpa unit: {exc}") from None
+        del fresh["PIPE"]
     elif op == "gemm":
         raise ValueError(f"op gemm has no RTL module here: its vectors check an accelerator's own simulator "
                          f"(docs/vectors.md); replay takes {', '.join(OPS)}")

@@ -7,7 +7,9 @@ K = L, or ``matmul_mx`` with one block of L elements per operand).
 
 :class:`DpaConfig` names what one unit computes; :func:`dpa_structured` gives the directed rows (every
 alignment distance around F, cancellation, carries and ties, NaN/Inf/-0, block-scale extremes,
-overflow, underflow), :func:`dpa_random_cases` seeded random rows.
+overflow, underflow), :func:`dpa_random_cases` seeded random rows; :func:`resolve` makes a unit from a
+preset or from its parameters (``fp8kit vectors --op dpa``, a BYO description's ``[dpa]`` table) and
+:func:`cases` gives a vector file's rows (level 1 the directed rows, level 2 plus random ones).
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ from typing import Any
 import numpy as np
 
 from fp8kit.vectors.io import Column
+from refmodel import arith
 from refmodel.codec import classify, encode
-from refmodel.datapath import FusedDot
+from refmodel.datapath import FusedDot, check_datapath
 from refmodel.encodings import CodeClass, Specials
 from refmodel.formats import Format, get_format
 from refmodel.gemm import matmul, matmul_mx
-from refmodel.mx import MxArray, get_mx_type
+from refmodel.mx import MX_TYPES, MxArray, get_mx_type
+from refmodel.presets import PRESETS
+from refmodel.rounding import rounding_mode
 
-__all__ = ["DpaConfig", "config", "dpa_columns", "dpa_expected", "dpa_random_cases", "dpa_structured",
-           "dpa_witnesses"]
+__all__ = ["FUSED_DOT", "UNIT_KEYS", "DpaConfig", "cases", "config", "dpa_columns", "dpa_expected",
+           "dpa_random_cases", "dpa_structured", "dpa_witnesses", "level1_bound", "resolve", "step_presets"]
 
 _CHUNK = 256
 """Rows per model call: the expected outputs are the diagonal of a CHUNK x CHUNK GEMM."""
@@ -222,15 +227,14 @@ def dpa_structured(cfg: DpaConfig) -> np.ndarray:
     # a second product 2**-d below the first (1 * 1), d around F, both signs, in every lane
     for d in range(f - 3, f + 4):
         split = [(ea, -d - ea) for ea in pow_a if -d - ea in pow_b]
-        if not split:
-            continue
-        ea, eb = split[len(split) // 2]
-        for lane in range(1, lanes):
-            for neg in (False, True):
-                av, bv = zero_a.copy(), zero_b.copy()
-                av[0], bv[0] = one_a, one_b
-                av[lane], bv[lane] = pow_a[ea] | (fa.sign_mask if neg else 0), pow_b[eb]
-                add(av, bv, c0)
+        if split:  # elements too narrow for a product 2**-d leave only C at that distance
+            ea, eb = split[len(split) // 2]
+            for lane in range(1, lanes):
+                for neg in (False, True):
+                    av, bv = zero_a.copy(), zero_b.copy()
+                    av[0], bv[0] = one_a, one_b
+                    av[lane], bv[lane] = pow_a[ea] | (fa.sign_mask if neg else 0), pow_b[eb]
+                    add(av, bv, c0)
         # C at 2**-d below the product 1 (both signs)
         av, bv = zero_a.copy(), zero_b.copy()
         av[0], bv[0] = one_a, one_b
@@ -311,3 +315,140 @@ def config(datapath: FusedDot, fmt_a: str, fmt_b: str | None = None, acc_fmt: An
     fb = fmt_a if fmt_b is None else fmt_b
     canon = (lambda n: get_mx_type(n).name) if str(fmt_a).startswith("mx") else (lambda n: get_format(n).name)
     return DpaConfig(datapath, canon(fmt_a), canon(fb), get_format(acc_fmt).name)
+
+
+FUSED_DOT = "fused-dot"
+"""The datapath name of a unit given by its parameters (:data:`UNIT_KEYS`) instead of a preset."""
+
+UNIT_KEYS = ("lanes", "frac_bits", "step_man_bits", "zero_exp", "nan")
+"""The parameters of a ``fused-dot`` unit besides its formats and rounding: L, F, the step format's
+fraction bits (default the accumulator's), the zero terms' exponent (``None``/``"none"``: they take no
+part) and the NaN style (default :class:`refmodel.datapath.FusedDot`'s)."""
+
+_DEFAULTS = {f.name: f.default for f in FusedDot.__dataclass_fields__.values() if f.name in ("rounding", "zero_exp",
+                                                                                           "nan")}
+
+
+def step_presets(rtl: bool = True) -> tuple[str, ...]:
+    """The presets whose datapath is one fused-dot step (a :class:`FusedDot` with group 1); with ``rtl``,
+    only those ``rtl/fp8_dpa.v`` can build (:func:`fp8kit.rtlspec.params.dpa_rtl_params`)."""
+    from fp8kit.rtlspec.params import dpa_rtl_params
+
+    names = []
+    for name, p in PRESETS.items():
+        if not isinstance(p.datapath, FusedDot) or p.datapath.group != 1:
+            continue
+        try:
+            if rtl:
+                dpa_rtl_params(p.datapath, p.operands[0], p.operands[-1], p.acc_fmt)
+        except ValueError:
+            continue
+        names.append(name)
+    return tuple(names)
+
+
+def _operands(fmt_a: Any, fmt_b: Any) -> tuple[str, str]:
+    """Canonical names of two element formats, or of two E8M0-scaled floating-point MX types.
+
+    Raises:
+        ValueError: an unknown name, one MX type beside a plain format, an MX type without E8M0 scales or
+            with integer elements, a plain format that cannot be a multiplier operand.
+    """
+    names = [str(f).strip().lower() for f in (fmt_a, fmt_b)]
+    scaled = [n in MX_TYPES for n in names]
+    if any(scaled) and not all(scaled):
+        raise ValueError(f"a dpa unit scales both operands or neither: {fmt_a!r} and {fmt_b!r} (MX types have E8M0 "
+                         "block scales, plain formats none)")
+    if not all(scaled):
+        return arith.operand_format(names[0]).name, arith.operand_format(names[1]).name
+    out = []
+    for n in names:
+        t = get_mx_type(n)
+        if t.element is None or t.scale.name != "float8_e8m0fnu":
+            raise ValueError(f"a dpa unit takes E8M0-scaled floating-point MX types, not {t.name}")
+        out.append(t.name)
+    return out[0], out[1]
+
+
+def resolve(datapath: Any, fmt: Any = None, fmt_b: Any = None, acc: Any = None, rounding: Any = None,
+            unit: dict[str, Any] | None = None, *, rtl: bool = True) -> tuple[str, DpaConfig]:
+    """The unit a datapath name and formats select, and the datapath's name.
+
+    A preset (:func:`step_presets`) takes its own step, rounding and accumulator (``acc`` defaults to
+    it), and operands among its own (``fmt`` defaults to its first; ``fmt_b`` to ``fmt``).
+    ``fused-dot`` takes ``unit`` (:data:`UNIT_KEYS`: ``lanes`` and ``frac_bits`` required), any operand
+    formats (default float8_e4m3fn) or E8M0-scaled MX types, an accumulator with Inf and NaN (default
+    float32) and one deterministic ``rounding`` (default FusedDot's, rtz); the step format has the
+    accumulator's exponent range and ``step_man_bits`` fraction bits.
+
+    Args:
+        rtl: also require a unit ``rtl/fp8_dpa.v`` builds (False: any the model runs, for a user's DUT).
+
+    Raises:
+        ValueError: an unknown datapath (the allowed ones listed), ``rounding`` or ``unit`` with a preset, a
+            missing or unknown unit key, a format or accumulator the preset does not take, formats or
+            parameters the model (or with ``rtl`` the RTL) cannot take, each named.
+    """
+    presets = step_presets(rtl)
+    unit = dict(unit or {})
+    if isinstance(fmt, str) and "," in fmt:  # FMT_A,FMT_B as gemm's --format takes it
+        names = [f.strip() for f in fmt.split(",")]
+        if len(names) != 2 or not all(names) or fmt_b is not None:
+            raise ValueError(f"--format takes FMT or FMT_A,FMT_B (then no --format-b), got {fmt!r}")
+        fmt, fmt_b = names
+    if datapath in presets:
+        from fp8kit.vectors.gemm import resolve as resolve_preset
+
+        if rounding is not None:
+            raise ValueError(f"preset {datapath} rounds as published ({PRESETS[datapath].datapath.rounding.label}); "
+                             f"the rounding is for --datapath {FUSED_DOT}")
+        if unit:
+            raise ValueError(f"preset {datapath} fixes {', '.join(unit)}: those are for --datapath {FUSED_DOT}")
+        p = PRESETS[datapath]
+        fa = p.operands[0] if fmt is None else fmt
+        s = resolve_preset(datapath, f"{fa},{fa if fmt_b is None else fmt_b}", acc)
+        return s.name, config(s.datapath, s.operands[0], s.operands[1], s.acc)
+    if datapath != FUSED_DOT:
+        what = "fp8_dpa step" if rtl else "fused-dot step"
+        raise ValueError(f"unknown dpa datapath {datapath!r} (a preset whose datapath is one {what}, or "
+                         f"{FUSED_DOT} with its parameters); allowed: {', '.join((*presets, FUSED_DOT))}")
+    unknown = [k for k in unit if k not in UNIT_KEYS]
+    if unknown:
+        raise ValueError(f"unknown {FUSED_DOT} parameter {unknown[0]!r}; allowed: {', '.join(UNIT_KEYS)}")
+    need = {"lanes": "lanes (--lanes L: the products per step)",
+            "frac_bits": "frac_bits (--frac-bits F: the fraction bits kept below the largest exponent)"}
+    missing = [text for k, text in need.items() if unit.get(k) is None]
+    if missing:
+        raise ValueError(f"datapath {FUSED_DOT} needs {' and '.join(missing)}")
+    fa = "float8_e4m3fn" if fmt is None else fmt
+    names = _operands(fa, fa if fmt_b is None else fmt_b)
+    fc = arith.accumulator_format("float32" if acc is None else acc)
+    zero = unit.get("zero_exp", _DEFAULTS["zero_exp"])
+    zero = None if isinstance(zero, str) and zero.strip().lower() == "none" else zero
+    step_m = unit.get("step_man_bits", fc.man_bits)
+    if isinstance(step_m, bool) or not isinstance(step_m, int) or not 1 <= step_m <= fc.man_bits:
+        raise ValueError(f"step_man_bits (the step format's fraction bits) must be an integer in 1...{fc.man_bits} "
+                         f"(the {fc.name} accumulator's), got {step_m!r}")
+    mode = rounding_mode(_DEFAULTS["rounding"] if rounding is None else rounding)
+    text = json.dumps({"lanes": unit["lanes"], "frac_bits": unit["frac_bits"], "step": [fc.exp_bits, step_m, fc.bias],
+                       "rounding": mode.label, "zero_exp": zero, "nan": unit.get("nan", _DEFAULTS["nan"]),
+                       "fmt_a": names[0], "fmt_b": names[1], "acc": fc.name})
+    cfg = DpaConfig.from_json(text)
+    check_datapath(cfg.datapath, fc)
+    if rtl:
+        cfg.rtl_params()
+    return FUSED_DOT, cfg
+
+
+def level1_bound(lanes: int) -> int:
+    """At least the rows of :func:`dpa_structured` for a unit of ``lanes`` lanes (its directed rows)."""
+    return 14 * int(lanes) + 80
+
+
+def cases(cfg: DpaConfig, level: int, count: int, seed: int) -> tuple[list[Column], list[np.ndarray]]:
+    """A vector file's columns and rows: level 1 :func:`dpa_structured`, level 2 plus ``count`` rows of
+    :func:`dpa_random_cases` drawn with ``seed``."""
+    rows = dpa_structured(cfg)
+    if level == 2 and count:
+        rows = np.concatenate([rows, dpa_random_cases(cfg, count, seed)])
+    return dpa_columns(cfg), list(rows.T)

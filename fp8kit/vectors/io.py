@@ -202,6 +202,15 @@ def regenerate_command(header: dict[str, Any], out: str = "FILE") -> str:
                          f"--seed {header.get('seed')}", f"--out {out}"])
     if op == "mx_dot":
         args += [f"--format {header.get('mx_type')}", f"--k {header.get('k')}"]
+    elif op == "dpa":
+        u = header.get("unit") if isinstance(header.get("unit"), dict) else {}
+        args += [f"--datapath {header.get('datapath')}", f"--format {u.get('fmt_a')}", f"--format-b {u.get('fmt_b')}",
+                 f"--acc {u.get('acc')}"]
+        if header.get("datapath") == "fused-dot":
+            zero = "none" if u.get("zero_exp") is None else u.get("zero_exp")
+            step = u.get("step") if isinstance(u.get("step"), list) and len(u["step"]) == 3 else [None] * 3
+            args += [f"--rounding {u.get('rounding')}", f"--lanes {u.get('lanes')}", f"--frac-bits {u.get('frac_bits')}",
+                     f"--step-man-bits {step[1]}", f"--zero-exp {zero}", f"--nan {u.get('nan')}"]
     elif op != "int8_mac":
         args += [f"--format {header.get('fmt_a')}", f"--format-b {header.get('fmt_b')}"]
     if op in ROUNDED_OPS:

@@ -32,6 +32,8 @@ _MISMATCH = {
                 r"acc=[0-9a-f]{8} ovf=[01] got acc=[0-9a-f]{8} ovf=[01] valid_o=[01]$",
     "mx_dot": r"MISMATCH case \d+: scale_a=[0-9a-f]{2} scale_b=[0-9a-f]{2} expected res=[0-9a-f]{8} flags=[01]{5} "
               r"got res=[0-9a-f]{8} flags=[01]{5}$",
+    "dpa": r"MISMATCH case \d+: a=[0-9a-f]{4} b=[0-9a-f]{4} scale_a=[0-9a-f]{2} scale_b=[0-9a-f]{2} c=[0-9a-f]{4} "
+           r"expected res=[0-9a-f]{4} flags=[01]{5} got res=[0-9a-f]{4} flags=[01]{5}$",
 }
 
 
@@ -65,6 +67,9 @@ def _small(op: str) -> vec.Vectors:
     if op == "int8_mac":
         v = vec.generate("int8_mac")
         return _keep_streams(v, np.arange(98))
+    if op == "dpa":
+        return vec.generate("dpa", datapath="fused-dot", fmt="float4_e2m1fn", acc="float16", rounding="rne",
+                            unit={"lanes": 4, "frac_bits": 5}, level=2, count=150)
     return vec.generate("mx_dot", fmt="mxint8", k=4, level=2, count=200)
 
 
@@ -76,6 +81,7 @@ def _small(op: str) -> vec.Vectors:
     ("mac", lambda: vec.generate("mac", acc="float16", rounding="sr", level=2, count=300)),
     ("int8_mac", _int8_bounded),
     ("mx_dot", lambda: vec.generate("mx_dot", fmt="mxfp4_e2m1", level=2, count=300)),
+    ("dpa", lambda: vec.generate("dpa", datapath="blackwell-mxfp8", level=2, count=300)),
 ])
 def test_replay_matches_rtl(tmp_path: Path, op: str, make) -> None:
     v = make()
@@ -126,10 +132,12 @@ def test_missing_simulator_names_the_install_command(tmp_path: Path, monkeypatch
 
 @pytest.mark.lint
 @pytest.mark.slow
-@pytest.mark.parametrize("op", ["mul", "fma", "mac", "int8_mac", "mx_dot"])
+@pytest.mark.parametrize("op", ["mul", "fma", "mac", "int8_mac", "mx_dot", "dpa"])
 def test_replay_on_verilator(tmp_path: Path, op: str) -> None:
     """The same benches under Verilator --binary (about 10 s of build each)."""
-    v = vec.generate(op, **({"fmt": "float8_e5m2", "acc": "bfloat16"} if op in ("fma", "mac") else {}))
+    kwargs = {"fma": {"fmt": "float8_e5m2", "acc": "bfloat16"}, "mac": {"fmt": "float8_e5m2", "acc": "bfloat16"},
+              "dpa": {"datapath": "hopper-fp8", "fmt": "float8_e4m3fn,float8_e5m2"}}
+    v = vec.generate(op, **kwargs.get(op, {}))
     n, bad, out = replay(vec.write(v, tmp_path / f"{op}.hex"), simulator="verilator")
     assert n == v.header["cases"] and bad == 0, "\n".join(out.splitlines()[:30])
 
@@ -142,6 +150,8 @@ def test_replay_on_verilator(tmp_path: Path, op: str) -> None:
     ("int8_mac", {}),
     ("mx_dot", {"fmt": "mxfp8_e4m3", "k": 4}),
     ("mx_dot", {"fmt": "mxint8", "k": 3}),
+    ("dpa", {"datapath": "blackwell-mxfp8"}),
+    ("dpa", {"datapath": "fused-dot", "fmt": "float4_e2m1fn", "unit": {"lanes": 1, "frac_bits": 3}}),
 ])
 def test_generated_bench_is_lint_clean(tmp_path: Path, op: str, kwargs) -> None:
     """The bench written from a file's columns passes verilator --lint-only -Wall with its DUT."""
@@ -166,7 +176,7 @@ def test_bench_reads_every_column_of_the_file(op: str) -> None:
     assert f"module tb_{vec.OPS[op]}_replay;" in text
     for j, c in enumerate(cols):
         lane = re.fullmatch(r"(.+)_(\d+)", c["name"])
-        if lane and lane[2] != "0" and op == "mx_dot":
+        if lane and lane[2] != "0" and op in ("mx_dot", "dpa"):
             continue  # lane j of a group is read at the group's first word + j
         assert re.search(rf"= mem\[{1 + j} \+ WPC\*i(?: \+ j)?\]", text), c["name"]
 

@@ -55,25 +55,28 @@ def _check_simulator(simulator: str) -> str:
 
 
 def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, simulator: str = "icarus",
-          timeout: float | None = None) -> Path:
+          timeout: float | None = None, rtl_dir: str | Path | None = None) -> Path:
     """Write the bench for a vector header into ``workdir`` and compile it there; return the executable.
 
-    The executable is the vvp file (Icarus) or the Verilator binary.
+    The executable is the vvp file (Icarus) or the Verilator binary.  ``rtl_dir`` takes the DUT's
+    files and the include directory from another copy of ``rtl/`` (default the checkout's).
 
     Raises:
         SimToolError: the simulator is missing.
-        ValueError: an unknown simulator, parameters that disagree with refmodel, an unknown op.
+        ValueError: an unknown simulator, parameters that disagree with refmodel, an unknown op, an
+            ``rtl_dir`` that is not a directory.
         fp8kit.procs.StepTimeout: the build ran past ``timeout`` seconds (it was killed).
         RuntimeError: the compiler failed (its output is in the message).
     """
     _check_simulator(simulator)
+    _check_rtl_dir(rtl_dir)
     dut = vec.rtl_params(header)
     params = {**dut, "MAX_CASES": max(int(header["cases"]), 1), "MAX_REPORT": int(max_report)}
     module = vec.OPS[header["op"]]  # rtl_params refused an unknown op
     top = bench.top_name(module)
     workdir = Path(workdir)
-    sources = [str(bench.write(header, dut, workdir)), *map(str, sources_for(module))]
-    includes = [f"-I{d}" for d in include_dirs()]
+    sources = [str(bench.write(header, dut, workdir)), *map(str, sources_for(module, rtl_dir))]
+    includes = [f"-I{d}" for d in include_dirs(rtl_dir)]
     if simulator == "icarus":
         out = workdir / f"{top}.vvp"
         cmd = [_tool("iverilog"), "-g2005", *includes, "-s", top, *(f"-P{top}.{k}={v}" for k, v in params.items()),
@@ -88,6 +91,11 @@ def build(header: dict[str, Any], workdir: str | Path, *, max_report: int = 20, 
     if proc.returncode:
         raise RuntimeError(f"{simulator} build failed ({proc.returncode}):\n{proc.stdout[-4000:]}{proc.stderr[-4000:]}")
     return out
+
+
+def _check_rtl_dir(rtl_dir: str | Path | None) -> None:
+    if rtl_dir is not None and not Path(rtl_dir).is_dir():
+        raise ValueError(f"rtl_dir (--rtl-dir) {str(rtl_dir)!r} is not a directory")
 
 
 def run(sim: str | Path, vector_file: str | Path, cases: int, *, timeout: float | None = None) -> ReplayResult:
@@ -115,7 +123,7 @@ def run(sim: str | Path, vector_file: str | Path, cases: int, *, timeout: float 
 
 
 def replay(vector_file: str | Path, *, max_report: int = 20, workdir: str | Path | None = None,
-           simulator: str = "icarus", timeout: float | None = None) -> ReplayResult:
+           simulator: str = "icarus", timeout: float | None = None, rtl_dir: str | Path | None = None) -> ReplayResult:
     """Check the RTL module named in a vector file against every case of it.
 
     Args:
@@ -125,6 +133,8 @@ def replay(vector_file: str | Path, *, max_report: int = 20, workdir: str | Path
         workdir: where the compiled bench goes; default a temporary directory.
         simulator: ``icarus`` (default) or ``verilator``.
         timeout: seconds each of the build and the run may take (``None``: no limit).
+        rtl_dir: another copy of ``rtl/`` to take the DUT from (a modified or mutated RTL); default the
+            checkout's.
 
     Returns:
         :class:`ReplayResult`; ``mismatches == 0`` means the RTL matches refmodel on every case.
@@ -139,10 +149,11 @@ def replay(vector_file: str | Path, *, max_report: int = 20, workdir: str | Path
         fp8kit.procs.StepTimeout: the build or the run passed ``timeout`` (it was killed).
         RuntimeError: compilation or simulation failed, or not every case was compared.
     """
+    _check_rtl_dir(rtl_dir)
     header = _checked(vector_file, simulator, max_report, timeout)
     with tempfile.TemporaryDirectory() as tmp:
         sim = build(header, tmp if workdir is None else workdir, max_report=max_report, simulator=simulator,
-                    timeout=timeout)
+                    timeout=timeout, rtl_dir=rtl_dir)
         return run(sim, vector_file, int(header["cases"]), timeout=timeout)
 
 

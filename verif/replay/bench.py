@@ -84,6 +84,12 @@ BINDINGS: dict[str, Binding] = {
                       radix={"flags": "b"}, ties={"clk_i": "1'b0", "rst_ni": "1'b1", "valid_i": "1'b1"},
                       ready="valid_o", hidden=("a", "b"),
                       timing="combinational (PIPE = 0): the outputs are compared 1 ns after the inputs change"),
+    "dpa": Binding("fp8_dpa", {"a": "a_i", "b": "b_i", "scale_a": "scale_a_i", "scale_b": "scale_b_i", "c": "c_i",
+                               "res": "res_o", "flags": "flags_o"},
+                   radix={"flags": "b"}, ties={"clk_i": "1'b0", "rst_ni": "1'b1", "valid_i": "1'b1"},
+                   ready="valid_o",
+                   timing="combinational (PIPE = 0): the outputs are compared 1 ns after the inputs change; a and b "
+                          "are printed as the DUT's buses (lane 0 in the low bits)"),
 }
 """Op -> how its vector file's columns reach its RTL module."""
 
