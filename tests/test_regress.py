@@ -26,7 +26,7 @@ def test_quick_plan_spans_modules_formats_accumulators_modes():
     assert len(fma) == 3 * 3 * len(RoundingMode)
     assert {c.id.rsplit("/", 1)[1] for c in fma} == {m.label for m in RoundingMode}
     assert {dict(c.env)["FP8KIT_ACC"] for c in fma} == {"float32", "bfloat16", "float16"}
-    assert {c.op for c in cases} == {"lfsr32", "int8_mac", "mul", "fma", "mac", "mx_dot"}
+    assert {c.op for c in cases} == {"lfsr32", "int8_mac", "mul", "fma", "mac", "mx_dot", "dpa", "gemm_tile"}
     mx = [c for c in cases if c.op == "mx_dot"]
     assert {dict(c.params)["PIPE"] for c in mx} == {0, 1, 2} and len(mx) == 6
 

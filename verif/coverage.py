@@ -5,7 +5,7 @@ so a bench pays one numpy pass per batch, not a Python call per vector. A bin is
 ``"<point>:<bin>"``; :func:`defined` gives every bin a configuration can reach, the ``sample_*``
 functions count hits, and :func:`merge` / :func:`missed` combine the results of many runs.
 
-Points (``op`` is ``mul``, ``fma``, ``mac``, ``int8_mac``, ``mx_dot``, ``dpa``):
+Points (``op`` is ``mul``, ``fma``, ``mac``, ``int8_mac``, ``mx_dot``, ``dpa``, ``gemm_tile``):
 
 - ``operands`` (mul, fma, mac): operand classes crossed, ``a=CLS,b=CLS`` (``,acc=CLS`` for fma/mac);
   only the classes a format has (no INF bins for float8_e4m3fn operands).
@@ -27,6 +27,14 @@ Points (``op`` is ``mul``, ``fma``, ``mac``, ``int8_mac``, ``mx_dot``, ``dpa``):
   ``cancel:exact`` (live terms, a zero sum); ``edge:overflow``, ``edge:underflow_to_zero``; the mx_dot
   ``scale`` bins when scaled.  OF, UF and UF to zero are defined where the model reaches them on a
   witness row (``fp8kit.vectors.dpa.dpa_witnesses``).
+- gemm_tile (whole GEMMs through ``gemm_tile``; ``config`` a :class:`verif.gemm_tile.jobs.TileConfig`):
+  ``result:res=CLS`` and ``flags:FLAG`` over every output (as dpa: the directed tiles carry the unit's
+  witness steps); ``steps:1``, ``steps:2-7``, ``steps:>=8`` (K steps per tile job), ``steps:short``
+  (a zero-padded last step), ``c:loaded`` / ``c:zero`` (C rows loaded, or none: from +0),
+  ``tile:partial`` (a tile reaching past M or N), ``drain:stall`` (a D row held with ready_i low),
+  ``drain:stall_last`` (the last row held), ``drain:burst`` (a tile's ROWS >= 2 rows taken on
+  consecutive cycles), ``input:bubble`` (no beat offered while the tile was ready) and ``input:wait``
+  (a beat offered while it was not).  Each is defined where the run's shapes and settings reach it.
 """
 
 from __future__ import annotations
@@ -42,8 +50,8 @@ from refmodel.formats import Format, get_format
 from refmodel.rounding import bit_length
 from fp8kit.vectors.codes import format_classes
 
-__all__ = ["defined", "format_classes", "merge", "missed", "nan_codes", "sample_dpa", "sample_fma", "sample_int8_mac",
-           "sample_mac", "sample_mul", "sample_mx_dot"]
+__all__ = ["defined", "format_classes", "merge", "missed", "nan_codes", "sample_dpa", "sample_fma", "sample_gemm_tile",
+           "sample_int8_mac", "sample_mac", "sample_mul", "sample_mx_dot"]
 
 _FLAGS = (Flag.NV, Flag.OF, Flag.UF, Flag.NX)
 _RESULT_CLASSES = tuple(CodeClass)
@@ -136,7 +144,9 @@ def defined(op: str, *, fmt_a=None, fmt_b=None, acc=None, modes: Iterable[int] =
         if config.scaled:
             bins |= {f"scale:{s}={v}" for s in "ab" for v in ("0x00", "0xFE", "0xFF", "other")}
         return bins
-    raise ValueError(f"no coverage model for op {op!r}; known: mul, fma, mac, int8_mac, mx_dot, dpa")
+    if op == "gemm_tile":
+        return _gemm_tile_bins(config)
+    raise ValueError(f"no coverage model for op {op!r}; known: mul, fma, mac, int8_mac, mx_dot, dpa, gemm_tile")
 
 
 def _overflow_modes(fa: Format, fb: Format, fc: Format, modes: Iterable[int]) -> set[str]:
@@ -386,6 +396,60 @@ def sample_dpa(rows: np.ndarray, config) -> dict[str, int]:
             _count(hits, f"scale:{side}=0xFE", arr == 0xFE)
             _count(hits, f"scale:{side}=0xFF", arr == 0xFF)
             _count(hits, f"scale:{side}=other", (arr != 0x00) & (arr != 0xFE) & (arr != 0xFF))
+    return hits
+
+
+def _steps_bin(steps: int) -> str:
+    return "steps:1" if steps == 1 else "steps:2-7" if steps < 8 else "steps:>=8"
+
+
+def _gemm_tile_bins(config) -> set[str]:
+    """The gemm_tile bins a run of ``config`` (a :class:`verif.gemm_tile.jobs.TileConfig`) reaches."""
+    lanes, shapes = config.lanes, config.shapes
+    bins: set[str] = set()
+    if config.directed:
+        of, uf, _ = _dpa_witnesses(config.unit)
+        bins |= {f"result:res={c.name}" for c in _RESULT_CLASSES}
+        bins |= {f"flags:{f.name}" for f in _FLAGS if (f is not Flag.OF or of) and (f is not Flag.UF or uf)}
+        bins |= {"steps:1", "c:loaded"}
+    bins |= {_steps_bin(-(-s.k // lanes)) for s in shapes}
+    bins |= {"steps:short" for s in shapes if s.k % lanes}
+    bins |= {"c:loaded" if s.with_c else "c:zero" for s in shapes}
+    bins |= {"tile:partial" for s in shapes if s.m % config.rows or s.n % config.cols}
+    jobs = sum(-(-s.m // config.rows) * -(-s.n // config.cols) for s in shapes)
+    if config.stall > 0:
+        bins |= {"drain:stall", "drain:stall_last"}
+    if config.rows >= 2:
+        bins.add("drain:burst")
+    if config.bubble > 0:
+        bins.add("input:bubble")
+    if config.directed or jobs >= 2:  # the next tile's first beat waits for the drain
+        bins.add("input:wait")
+    return bins
+
+
+def sample_gemm_tile(res, flags, steps, short, loaded, partial, events: Mapping[str, int], config) -> dict[str, int]:
+    """Hits of the gemm_tile bins: ``res``/``flags`` the expected codes and flags of every output
+    compared, ``steps``/``short``/``loaded``/``partial`` one entry per tile job (K steps, a padded last
+    step, C loaded, a tile reaching past M or N), ``events`` the bench's counts of the protocol bins
+    (``drain:*``, ``input:*``)."""
+    res, flags = np.asarray(res, np.int64), np.asarray(flags, np.int64)
+    hits: dict[str, int] = {}
+    cr = classify(res, config.unit.acc)
+    for cls in _RESULT_CLASSES:
+        _count(hits, f"result:res={cls.name}", cr == cls)
+    for fl in _FLAGS:
+        _count(hits, f"flags:{fl.name}", (flags & int(fl)) != 0)
+    steps = np.asarray(steps, np.int64)
+    for name, sel in (("steps:1", steps == 1), ("steps:2-7", (steps >= 2) & (steps < 8)), ("steps:>=8", steps >= 8)):
+        _count(hits, name, sel)
+    _count(hits, "steps:short", np.asarray(short, bool))
+    _count(hits, "c:loaded", np.asarray(loaded, bool))
+    _count(hits, "c:zero", ~np.asarray(loaded, bool))
+    _count(hits, "tile:partial", np.asarray(partial, bool))
+    for k, v in events.items():
+        if v:
+            hits[k] = hits.get(k, 0) + int(v)
     return hits
 
 

@@ -37,6 +37,10 @@ RTL_DEFAULTS: dict[str, dict[str, int]] = {
                 "B_EXP_W": 4, "B_MAN_W": 3, "B_BIAS": 7, "B_SPECIALS": 1, "SCALED": 0, "FRAC_W": 13,
                 "ACC_EXP_W": 8, "ACC_MAN_W": 23, "ACC_BIAS": 127, "STEP_MAN_W": 13, "RM": 1, "HAS_ZERO_EXP": 1,
                 "ZERO_EXP": -133, "NAN_ALL_ONES": 1, "PIPE": 0},
+    "gemm_tile": {"ROWS": 2, "COLS": 2, "LANES": 4, "A_EXP_W": 4, "A_MAN_W": 3, "A_BIAS": 7, "A_SPECIALS": 1,
+                  "B_EXP_W": 4, "B_MAN_W": 3, "B_BIAS": 7, "B_SPECIALS": 1, "SCALED": 0, "FRAC_W": 13,
+                  "ACC_EXP_W": 8, "ACC_MAN_W": 23, "ACC_BIAS": 127, "STEP_MAN_W": 13, "RM": 1, "HAS_ZERO_EXP": 1,
+                  "ZERO_EXP": -133, "NAN_ALL_ONES": 1, "PIPE": 0},
     "fp8_unpack": {"EXP_W": 4, "MAN_W": 3, "BIAS": 7, "SPECIALS": 1, "UNB_W": 6},
     "lzc": {"WIDTH": 8},
     "fp8kit_cost_mac": {"A_EXP_W": 4, "A_MAN_W": 3, "A_BIAS": 7, "A_SPECIALS": 1,
@@ -207,6 +211,15 @@ def _fp8_dpa(p: Mapping[str, int]) -> _Problems:
         yield f"PIPE={p['PIPE']}; allowed: 0, 1 or 2"
 
 
+def _gemm_tile(p: Mapping[str, int]) -> _Problems:
+    """``gemm_tile.v``'s own check (ROWS, COLS 1...64) and its units' (``fp8_dpa.v``, every parameter
+    passed through)."""
+    for name in ("ROWS", "COLS"):
+        if not 1 <= p[name] <= 64:
+            yield f"{name}={p[name]}; allowed: 1...64"
+    yield from _fp8_dpa({k: p[k] for k in RTL_DEFAULTS["fp8_dpa"]})
+
+
 def _fp8_unpack(p: Mapping[str, int]) -> _Problems:
     e, m = p["EXP_W"], p["MAN_W"]
     if e < 1 or m < 0 or e + m > 31:
@@ -233,6 +246,7 @@ def _fp8kit_cost_mac(p: Mapping[str, int]) -> _Problems:
 _RULES: dict[str, Callable[[Mapping[str, int]], _Problems]] = {
     "fp8_mul": _fp8_mul, "fp8_fma": _fp8_fma, "fp8_mac": _fp8_mac, "int8_mac": _int8_mac, "lfsr32": _lfsr32,
     "mx_dot": _mx_dot, "fp8_dpa": _fp8_dpa, "fp8_unpack": _fp8_unpack, "lzc": _lzc, "fp8kit_cost_mac": _fp8kit_cost_mac,
+    "gemm_tile": _gemm_tile,
 }
 
 

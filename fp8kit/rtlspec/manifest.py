@@ -40,7 +40,8 @@ __all__ = ["INCLUDE_DIRS", "MANIFEST", "SIM_TOPS", "Manifest", "RtlModule", "cor
 INCLUDE_DIRS: tuple[str, ...] = ("include",)
 """Where `` `include``d headers are looked up, relative to the RTL directory (``fp8kit_defs.vh``)."""
 
-SIM_TOPS: tuple[str, ...] = ("lfsr32", "int8_mac", "fp8_mul", "fp8_fma", "fp8_mac", "mx_dot", "fp8_dpa")
+SIM_TOPS: tuple[str, ...] = ("lfsr32", "int8_mac", "fp8_mul", "fp8_fma", "fp8_mac", "mx_dot", "fp8_dpa",
+                             "gemm_tile")
 """The toplevels with a cocotb bench ``verif/<module>/tb_<module>.py`` (simulation, regression and
 mutation run on them; every other module is reached through one of them)."""
 

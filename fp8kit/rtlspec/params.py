@@ -2,8 +2,8 @@
 
 One producer per module (:data:`PRODUCERS`): :func:`mul_rtl_params` (``fp8_mul``),
 :func:`fma_rtl_params` (``fp8_fma``), :func:`mac_rtl_params` (``fp8_mac``),
-:func:`int8_mac_rtl_params`, :func:`lfsr32_rtl_params`, :func:`mx_dot_rtl_params` and
-:func:`dpa_rtl_params` (``fp8_dpa``). Each checks
+:func:`int8_mac_rtl_params`, :func:`lfsr32_rtl_params`, :func:`mx_dot_rtl_params`,
+:func:`dpa_rtl_params` (``fp8_dpa``) and :func:`gemm_tile_rtl_params` (``gemm_tile``). Each checks
 what it returns with :func:`fp8kit.rtlspec.legality.check_rtl_params`, the module's elaboration
 checks, and raises ``ValueError`` naming the bad value and what is allowed.
 """
@@ -18,7 +18,7 @@ from refmodel.formats import Format, get_format
 from .legality import accumulator_problems, check_rtl_params, fma_window, fma_window_problem
 
 __all__ = ["OPS", "PRODUCERS", "FmaWidths", "check_fma_window", "check_rtl_accumulator", "cost_mac_rtl_params",
-           "dpa_rtl_params", "fma_rtl_params", "fma_widths",
+           "dpa_rtl_params", "fma_rtl_params", "fma_widths", "gemm_tile_rtl_params",
            "int8_mac_rtl_params", "is_rtl_operand", "lfsr32_rtl_params", "mac_rtl_params", "mul_rtl_params",
            "mx_dot_element_rtl_params", "mx_dot_rtl_params", "operand_rtl_params", "pack_lanes",
            "rtl_param_overrides"]
@@ -312,10 +312,31 @@ def dpa_rtl_params(datapath: Any, fmt_a: Any, fmt_b: Any = None, acc_fmt: Any = 
     return params
 
 
+def gemm_tile_rtl_params(unit: Any, rows: int = 2, cols: int = 2, pipe: int = 0) -> dict[str, int]:
+    """The parameter set of ``gemm_tile``: a ``rows`` x ``cols`` array of one ``fp8_dpa`` unit.
+
+    Args:
+        unit: the unit, a :class:`fp8kit.vectors.dpa.DpaConfig` (its ``datapath``, ``fmt_a``,
+            ``fmt_b`` and ``acc_fmt``).
+        rows, cols: the tile's ``ROWS`` and ``COLS``.
+        pipe: every unit's ``PIPE``.
+
+    Returns:
+        ``ROWS``, ``COLS`` and the unit's :func:`dpa_rtl_params`.
+
+    Raises:
+        ValueError: as :func:`dpa_rtl_params`, or ``rows``/``cols`` outside 1...64 (``gemm_tile.v``).
+    """
+    params = {"ROWS": int(rows), "COLS": int(cols),
+              **dpa_rtl_params(unit.datapath, unit.fmt_a, unit.fmt_b, unit.acc_fmt, pipe)}
+    check_rtl_params("gemm_tile", params)
+    return params
+
+
 PRODUCERS = {
     "fp8_mul": mul_rtl_params, "fp8_fma": fma_rtl_params, "fp8_mac": mac_rtl_params,
     "int8_mac": int8_mac_rtl_params, "lfsr32": lfsr32_rtl_params, "mx_dot": mx_dot_rtl_params,
-    "fp8_dpa": dpa_rtl_params,
+    "fp8_dpa": dpa_rtl_params, "gemm_tile": gemm_tile_rtl_params,
     "fp8kit_cost_mac": cost_mac_rtl_params,
 }
 """The one producer of each RTL module's parameter set."""

@@ -17,6 +17,11 @@ fp8_mac  3 configurations x 7 modes, 2 x 150 steps   2 x 75,000 steps each (>= 1
 mx_dot   6 element types (PIPE 0, 1, 2), 400 blocks  20,000 blocks each
 fp8_dpa  7 units (5 presets' steps, FP4 and FP6       20,000 random steps each
          units; PIPE 0, 1, 2): directed + 400 random
+gemm_    the 7 fp8_dpa units as tiles (1x4 ... 4x4): the directed tiles, a 64x64x256 GEMM with C
+tile     the directed steps as one-step tiles, a     and a 67x61 GEMM from +0 with a short last
+         4ROWS x 4COLS GEMM of 8 steps with C, a     step each; the hopper-fp8 tile also a
+         GEMM from +0 with partial tiles and a       128x128x256 GEMM
+         short last step
 ======== =========================================== =============================================
 
 Every case has a stable id (``module/config``) and a seed derived from it and the run's seed, so
@@ -38,6 +43,7 @@ from refmodel.presets import PRESETS
 from fp8kit.vectors.dpa import DpaConfig, config
 from fp8kit.rtlspec.params import (fma_rtl_params, int8_mac_rtl_params, is_rtl_operand, lfsr32_rtl_params,
                                    mac_rtl_params, mul_rtl_params, mx_dot_rtl_params)
+from verif.gemm_tile.jobs import GemmShape, TileConfig, pads_exactly
 
 __all__ = ["LEVELS", "Case", "parse_shard", "plan", "select"]
 
@@ -74,6 +80,12 @@ DPA_UNITS: dict[str, tuple[DpaConfig, int]] = {
                                                    "float6_e3m2fn", "float6_e2m3fn", "bfloat16"), 0),
 }
 """The fp8_dpa units of the regression: a case id suffix -> (the unit, PIPE)."""
+GEMM_TILES: dict[str, tuple[int, int]] = {
+    "hopper-fp8/e4m3fn-x-e5m2": (4, 4), "hopper-fp8-f16/e5m2-x-e5m2": (2, 3), "ada-fp8/e4m3fn-x-e4m3fn": (3, 2),
+    "blackwell-fp8/e5m2-x-e4m3fn": (2, 2), "blackwell-mxfp8/mxfp8_e4m3-x-mxfp8_e5m2": (2, 2),
+    "l4-f5-rne/e2m1fn/float16": (4, 4), "l8-f10-rtz/e3m2fn-x-e2m3fn/bfloat16": (1, 4),
+}
+"""The gemm_tile cases: a unit of :data:`DPA_UNITS` (with its PIPE) -> (ROWS, COLS)."""
 SR_BITS = 16
 
 
@@ -83,7 +95,8 @@ class Case:
 
     Attributes:
         id: stable name, ``module/config`` (used by ``--only`` and in reports).
-        op: the coverage model (``verif.coverage``): mul, fma, mac, int8_mac, mx_dot, dpa or lfsr32.
+        op: the coverage model (``verif.coverage``): mul, fma, mac, int8_mac, mx_dot, dpa, gemm_tile or
+            lfsr32.
         toplevel: the Verilog module simulated.
         tb_module: the cocotb test module.
         params: Verilog parameters (from refmodel).
@@ -184,7 +197,27 @@ def plan(level: str) -> list[Case]:
     for name, (unit, pipe) in DPA_UNITS.items():
         cases.append(_case(f"fp8_dpa/{name}", "dpa", "fp8_dpa", "verif.fp8_dpa.tb_fp8_dpa", unit.rtl_params(pipe),
                            {"FP8KIT_DPA": unit.to_json(), "FP8KIT_DPA_CASES": 20_000 if full else 400}, 1))
+    for name, (rows, cols) in GEMM_TILES.items():
+        unit, pipe = DPA_UNITS[name]
+        cfg = TileConfig(unit, rows, cols, pipe, _gemm_shapes(name, unit, rows, cols, full))
+        cases.append(_case(f"gemm_tile/{name}/{rows}x{cols}", "gemm_tile", "gemm_tile", "verif.gemm_tile.tb_gemm_tile",
+                           cfg.rtl_params(), {"FP8KIT_GEMM_TILE": cfg.to_json()}, 1))
     return sorted(cases, key=lambda c: c.id)
+
+
+def _gemm_shapes(name: str, unit: DpaConfig, rows: int, cols: int, full: bool) -> tuple[GemmShape, ...]:
+    """A GEMM with C and one from +0 whose tiles reach past M and N, with a short last step where the
+    unit pads exactly (every unit of the plan); full: 64x64x256 and (67, 61), the hopper-fp8 tile also
+    128x128x256."""
+    lanes = unit.lanes
+    short = lanes // 2 + 1 if pads_exactly(unit) else 0
+    if not full:
+        return (GemmShape(4 * rows, 4 * cols, 8 * lanes, True),
+                GemmShape(2 * rows + 1, max(2 * cols - 1, 1), 3 * lanes + short, False))
+    shapes = [GemmShape(64, 64, 256, True), GemmShape(67, 61, 256 + short, False)]
+    if name.startswith("hopper-fp8/"):
+        shapes.append(GemmShape(128, 128, 256, True))
+    return tuple(shapes)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
