@@ -116,7 +116,8 @@ def test_int8_baseline_sane():
 def test_calibration_file_and_fit_quality():
     cal = load_calibration()
     assert set(cal.constants) == set(KINDS) and all(c >= 0 for c in cal.constants.values())
-    # within 15 % until the shared RTL leaves (2026-12-03) moved the areas; 15.11 % since (docs/cost-model.md)
+    # within 15 % until the shared RTL leaves (2026-12-03) moved the areas; 15.11 % since, 15.27 % with the
+    # fp8_dpa points in the fit (2026-12-06; docs/cost-model.md)
     assert cal.meta["max_abs_err_pct"] <= 15.5
     assert all(abs(c["err_pct"]) <= 15.5 for c in cal.meta["configs"])
     assert "fp8kit cost --fit" in cal.meta["command"]

@@ -2,13 +2,15 @@
 
 A datapath (:class:`Datapath`) is the INT8 MAC (``rtl/int8_mac.v``), an FP MAC
 (``rtl/fp8_mac.v`` around ``rtl/fp8_fma.v``, rounding rne, or sr with
-``rtl/lfsr32.v``) or one MX block dot product (``rtl/mx_dot.v``).  Its area is
+``rtl/lfsr32.v``), one MX block dot product (``rtl/mx_dot.v``) or one fused-dot
+step of a :class:`refmodel.datapath.FusedDot` (``rtl/fp8_dpa.v``).  Its area is
 the sum of named blocks (:func:`blocks`): significand multiplier, exponent
 logic, alignment shifter, wide adder, leading-zero counter and normaliser,
 rounding, sr adder and LFSR, accumulator register, MX scale adder and adder
 tree, special values.  Each block is a count of textbook primitives whose widths
 are derived from the :class:`~refmodel.formats.Format` fields exactly as the RTL
-derives its ``localparam``s (:func:`fma_widths`, :func:`mx_widths`):
+derives its ``localparam``s (:func:`fma_widths`, :func:`mx_widths`,
+:func:`dpa_widths`):
 
 =========  ==========================================================  ==========
 kind       primitive                                                   raw GE
@@ -44,8 +46,9 @@ import numpy as np
 from refmodel.formats import Format, get_format
 from refmodel.lfsr import LEAP, POLY
 from fp8kit.rtlspec.legality import sr_bits_problems
-from fp8kit.rtlspec.params import (FmaWidths, check_rtl_accumulator, fma_widths, mac_rtl_params,
+from fp8kit.rtlspec.params import (FmaWidths, check_rtl_accumulator, dpa_rtl_params, fma_widths, mac_rtl_params,
                                    mx_dot_element_rtl_params, operand_rtl_params)
+from refmodel.datapath import FusedDot
 
 __all__ = [
     "CELL_GE",
@@ -56,9 +59,11 @@ __all__ = [
     "Datapath",
     "FmaWidths",
     "MxWidths",
+    "DpaWidths",
     "Calibration",
     "fma_widths",
     "mx_widths",
+    "dpa_widths",
     "blocks",
     "area",
     "fit_calibration",
@@ -91,6 +96,8 @@ DATAPATHS: dict[str, str] = {
     "int8_mac": "rtl/int8_mac.v: int8 x int8 + int32 register, wrap or saturate",
     "fp_mac": "rtl/fp8_mac.v (fp8_fma + register; + lfsr32 under sr), one rounding mode",
     "mx_dot": "rtl/mx_dot.v: one E8M0-scaled block of K elements, exact sum, rne to float32",
+    "fp8_dpa": "rtl/fp8_dpa.v: one fused-dot step (a FusedDot of L lanes, truncated F bits below the largest "
+               "exponent), PIPE = 0",
 }
 """The datapath kinds and the RTL each one models."""
 
@@ -116,6 +123,12 @@ class Datapath:
             low R bits of the leap-forward LFSR.
         k: ``mx_dot`` only: elements per block of the RTL instance (1...64).
         mx: ``mx_dot`` only: the MX type name (e.g. ``"mxfp8_e4m3"``).
+        dot: ``fp8_dpa`` only: the :class:`refmodel.datapath.FusedDot` whose step the
+            instance computes (lanes L, fraction bits F, step format, rounding, zero
+            exponent, NaN style); ``fmt`` is then A's element format, ``fmt_b`` B's
+            (default ``fmt``) and ``acc`` the accumulator.  The RTL parameters are
+            :func:`fp8kit.rtlspec.params.dpa_rtl_params` of these, ``PIPE = 0``.
+        fmt_b: ``fp8_dpa`` only: B's element format (None: the same as ``fmt``).
 
     Raises:
         ValueError: an unknown kind, or a field out of range for the kind,
@@ -128,13 +141,19 @@ class Datapath:
     sr_bits: int = 0
     k: int = 1
     mx: str | None = None
+    dot: FusedDot | None = None
+    fmt_b: Format | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in DATAPATHS:
             raise ValueError(f"unknown datapath kind {self.kind!r}; allowed: {', '.join(DATAPATHS)}")
+        if self.kind != "fp8_dpa" and (self.dot is not None or self.fmt_b is not None):
+            raise ValueError(f"only an fp8_dpa datapath has a FusedDot and a second element format, not {self.kind}")
         if self.kind == "int8_mac":
             if self.fmt is not None or self.acc is not None or self.sr_bits or self.mx is not None:
                 raise ValueError("the INT8 MAC has fixed widths: no format, accumulator, sr or MX type")
+        elif self.kind == "fp8_dpa":
+            self._check_dpa()
         elif self.kind == "fp_mac":
             _check_operand(self.fmt)
             _check_acc(self.acc)
@@ -154,13 +173,33 @@ class Datapath:
                 raise ValueError(f"MX block length K={self.k!r} out of range; allowed: {lo}...{hi}")
             mx_dot_element_rtl_params(self.fmt, self.k, 0)  # the RTL contract: what mx_dot elaborates with
 
+    def _check_dpa(self) -> None:
+        if not isinstance(self.dot, FusedDot):
+            raise ValueError(f"an fp8_dpa datapath needs a refmodel.datapath.FusedDot, got {self.dot!r}")
+        if self.sr_bits or self.mx is not None:
+            raise ValueError("an fp8_dpa datapath rounds rne or rtz (the FusedDot's rounding): no sr, no MX type")
+        if self.fmt_b is None:
+            object.__setattr__(self, "fmt_b", self.fmt)
+        for f in (self.fmt, self.fmt_b):
+            if not isinstance(f, Format):
+                raise ValueError(f"fp8_dpa element formats must be Formats, got {f!r}")
+        _check_acc(self.acc)
+        try:  # the RTL contract: what fp8_dpa elaborates with
+            dpa_rtl_params(self.dot, self.fmt, self.fmt_b, self.acc, 0)
+        except ValueError as exc:
+            raise ValueError(f"fp8_dpa with elements {self.fmt.name} x {self.fmt_b.name} into "  # type: ignore[union-attr]
+                             f"{self.acc.name}: {exc}") from None  # type: ignore[union-attr]
+
     @property
     def format_name(self) -> str:
-        """The operand column of a table: ``int8``, a format name or an MX type name."""
+        """The operand column of a table: ``int8``, a format name or an MX type name (``fp8_dpa``:
+        ``A`` or ``A:B`` when the element formats differ)."""
         if self.kind == "int8_mac":
             return "int8"
         if self.kind == "mx_dot":
             return str(self.mx)
+        if self.kind == "fp8_dpa" and self.fmt_b != self.fmt:
+            return f"{self.fmt.name}:{self.fmt_b.name}"  # type: ignore[union-attr]
         return self.fmt.name  # type: ignore[union-attr]
 
     @property
@@ -175,12 +214,22 @@ class Datapath:
 
     @property
     def per(self) -> int:
-        """MACs per instance: K for an MX block dot product, else 1 (areas are reported per MAC)."""
+        """MACs per instance: K for an MX block dot product, L for a fused-dot step, else 1 (areas are
+        reported per MAC)."""
+        if self.kind == "fp8_dpa":
+            return self.dot.lanes  # type: ignore[union-attr]
         return self.k if self.kind == "mx_dot" else 1
 
     @property
     def label(self) -> str:
-        """``kind format x acc`` (with ``K=..`` for MX)."""
+        """``kind format x acc`` (with ``K=..`` for MX; ``fp8_dpa``: the step's L, F, step format,
+        rounding, zero exponent and NaN style)."""
+        if self.kind == "fp8_dpa":
+            d = self.dot
+            assert d is not None
+            z = "none" if d.zero_exp is None else d.zero_exp
+            return (f"fp8_dpa {self.format_name} x {self.acc_name} L={d.lanes} F={d.frac_bits} "
+                    f"step={d.step_fmt.name} {d.rounding.label} zero_exp={z} nan={d.nan}")
         extra = f" K={self.k}" if self.kind == "mx_dot" else ""
         return f"{self.kind} {self.format_name} x {self.acc_name}{extra}"
 
@@ -228,6 +277,66 @@ def mx_widths(elem: Format | None, k: int) -> MxWidths:
     pw = 2 * (elem.man_bits + 1)
     shmax = 2 * ((1 << elem.exp_bits) - 2)
     return MxWidths(pw, shmax, pw + shmax, pw + shmax + 1 + _clog2(k))
+
+
+class DpaWidths(NamedTuple):
+    """Widths of ``rtl/fp8_dpa.v``, its ``localparam``s from the parameter set of
+    :func:`fp8kit.rtlspec.params.dpa_rtl_params`: ``pman`` product fraction bits (PMAN), ``pw``
+    product significand (PW), ``tw``/``ctw`` a product's and C's significand over 2**-F before the
+    alignment shift (TW, CTW), ``tsw``/``csw`` their shift-amount bits (TSW, CSW), ``sw`` the signed
+    sum of the L + 1 terms (SW), ``lzw`` its leading-zero count (LZW), ``rsw`` the rounding shift
+    (RSW), ``step`` the step result's fraction bits (STEP_MAN_W), ``cw`` the accumulator code (C_W),
+    ``qw`` the step code's magnitude (QW); ``ed`` is not an RTL width: the bits of the signed
+    exponents that vary (the RTL computes them in EW = 14 bits; synthesis folds the rest, as in
+    :func:`_blocks_fp`), from the element, accumulator and zero-term exponent ranges."""
+
+    lanes: int
+    frac: int
+    pman: int
+    pw: int
+    tw: int
+    ctw: int
+    tsw: int
+    csw: int
+    sw: int
+    lzw: int
+    rsw: int
+    step: int
+    cw: int
+    qw: int
+    ed: int
+
+
+DPA_EW = 14
+"""``rtl/fp8_dpa.v``'s signed exponent width EW (a localparam, fixed in the RTL)."""
+
+
+def _signed_bits(lo: int, hi: int) -> int:
+    """Bits of a two's-complement number that holds every integer in ``lo...hi``."""
+    return max(_clog2(hi + 1) if hi >= 0 else 0, (-lo - 1).bit_length() if lo < 0 else 0) + 1
+
+
+def dpa_widths(dp: "Datapath") -> DpaWidths:
+    """The fp8_dpa widths of an ``fp8_dpa`` datapath (its RTL parameter set, PIPE = 0)."""
+    p = dpa_rtl_params(dp.dot, dp.fmt, dp.fmt_b, dp.acc, 0)
+    lanes, frac, step = p["LANES"], p["FRAC_W"], p["STEP_MAN_W"]
+    pman = p["A_MAN_W"] + p["B_MAN_W"]
+    pw = pman + 2
+    tw, ctw = pw + frac, p["ACC_MAN_W"] + 1 + frac
+    sw = frac + 3 + _clog2(lanes + 1)
+    fa, fb, acc = dp.fmt, dp.fmt_b, dp.acc
+    assert fa is not None and fb is not None and acc is not None and dp.dot is not None
+    scale = 2 * 127 if p["SCALED"] else 0  # E8M0 scales add -254...+254 to a product's exponent
+    lo = [fa.emin + fb.emin - scale, acc.emin]
+    hi = [fa.emax + fb.emax + scale, acc.emax]
+    if p["HAS_ZERO_EXP"]:
+        lo.append(p["ZERO_EXP"])
+        hi.append(p["ZERO_EXP"])
+    # emax - e + PMAN (or + ACC_MAN_W) over every term exponent e: the alignment distances
+    ed = _signed_bits(min(lo) - max(hi), max(hi) - min(lo) + max(pman, p["ACC_MAN_W"]))
+    return DpaWidths(lanes, frac, pman, pw, tw, ctw, _clog2(tw + 1), _clog2(ctw + 1), sw, _clog2(sw + 1),
+                     _clog2(sw + 2), step, 1 + p["ACC_EXP_W"] + p["ACC_MAN_W"], DPA_EW + step + 2,
+                     min(DPA_EW, ed))
 
 
 # --------------------------------------------------------------------------- primitives
@@ -381,12 +490,58 @@ def _blocks_mx(dp: Datapath) -> dict[str, Terms]:
     return out
 
 
+def _blocks_dpa(dp: Datapath) -> dict[str, Terms]:
+    fa, fb, acc, d = dp.fmt, dp.fmt_b, dp.acc, dp.dot
+    assert fa is not None and fb is not None and acc is not None and d is not None
+    w = dpa_widths(dp)
+    n, f, ed = w.lanes, w.frac, w.ed
+    # a product's exponent ea + eb: the bits its range needs
+    pe = _signed_bits(fa.emin + fb.emin, fa.emax + fb.emax) + 1
+
+    def lost(bits: int, shift_bits: int) -> Terms:
+        """The sticky bit of a right shift: each of ``bits`` input bits compared with the shift, ORed."""
+        return logic(bits * (shift_bits / 2 + 1))
+
+    lane = {
+        "multiplier": mul(fa.man_bits + 1, fb.man_bits + 1),
+        # the product exponent, its step of the compare chain (compare and select against the
+        # running maximum), its alignment distance emax - e + PMAN and the every-bit-out test
+        "exponent": _sum(add(pe), add(ed), mux(ed), logic(2), add(ed), logic(ed)),
+        # the product significand over 2**-F shifted right into the F + 2 bits a live term keeps
+        "align": _sum(shifter(f + 2, w.tw, w.pw), lost(w.pw, w.tsw)),
+        # conditional negation into SW bits and one SW-bit addend of the sum of L + 1 terms
+        "tree": _sum(_t("xor", (f + 2) * CELL_GE["xor2"]), inc(w.sw), add(w.sw)),
+        # both unpackers' class logic and the product's class (NaN, Inf, Inf*0, live)
+        "specials": logic(2 * (fa.bits + fb.bits) + 12),
+    }
+    m = acc.man_bits
+    c_term = {
+        "exponent": _sum(add(ed), logic(ed)),
+        "align": _sum(shifter(f + 1, w.ctw, m + 1), lost(m + 1, w.csw)),
+        "tree": _sum(_t("xor", (f + 1) * CELL_GE["xor2"]), inc(w.sw)),
+        "specials": logic(2 * w.cw + 4 * n + 8),
+    }
+    out = {b: _sum(_scale(t, n), c_term.get(b, {})) for b, t in lane.items()}
+    out["normalise"] = _sum(
+        neg(w.sw), lzc(w.sw),
+        # the leading one's index, the subnormal floor, their maximum and the shift to the step quantum
+        inc(w.lzw), add(ed), add(ed), mux(ed), inc(ed), logic(ed), mux(w.rsw),
+        # {|sum|, guard} >> rs (kept bits, round bit, sticky) and the exact left shift
+        shifter(w.sw + 2, w.sw + 1, w.sw), logic(w.sw), shifter(w.step + 2, w.step, w.sw))
+    out["round"] = _sum(
+        # the significand select and round increment, the exponent field, the code, overflow and
+        # tininess compares, the one-hot result select and the flags
+        mux(w.step + 2), inc(w.step + 2), add(2 * ed), inc(ed + 2), logic(2 * (ed + w.step + 2)),
+        logic(w.step + 2), logic(4 * w.cw), logic(16))
+    return out
+
+
 def blocks(dp: Datapath) -> dict[str, Terms]:
     """The uncalibrated model: block name -> raw GE per primitive kind, for the whole instance.
 
     Only the blocks the datapath has appear, in :data:`BLOCKS` order.
     """
-    raw = {"int8_mac": _blocks_int8, "fp_mac": _blocks_fp, "mx_dot": _blocks_mx}[dp.kind](dp)
+    raw = {"int8_mac": _blocks_int8, "fp_mac": _blocks_fp, "mx_dot": _blocks_mx, "fp8_dpa": _blocks_dpa}[dp.kind](dp)
     return {b: raw[b] for b in BLOCKS if b in raw}
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "rows_csv",
     "run_fit",
     "plot_rows",
+    "pyplot",
     "sqnr_of",
 ]
 
@@ -119,13 +120,16 @@ def datapaths(formats: Sequence[str], accs: Sequence[str], sr_bits: int = 16, mx
 
 def calibration_set(mx_k: int = FIT_MX_K) -> list[Datapath]:
     """The configurations ``fp8kit cost --fit`` synthesizes: the default table (MX at K = ``mx_k``)
-    plus sr variants (e6m5+sr16, float16+sr8, float32+sr16) that spread the window widths."""
+    plus sr variants (e6m5+sr16, float16+sr8, float32+sr16) that spread the window widths, then the
+    ``fp8_dpa`` points of :func:`fp8kit.cost.dpa.calibration_dpa` (L = 4...32, F = 10...30)."""
+    from fp8kit.cost.dpa import calibration_dpa
+
     dps = datapaths(DEFAULT_FORMATS, DEFAULT_ACCS, 16, mx_k)
     extra = [("e4m3fn", "e6m5+sr16"), ("float8_e5m2", "e6m5+sr16"), ("e3m4", "e6m5+sr16"), ("e2m5", "e6m5+sr16"),
              ("e4m3fn", "float16+sr8"), ("e4m3fn", "float32+sr16")]
     for f, a in extra:
         dps += datapaths([f], [a])
-    return dps
+    return dps + calibration_dpa()
 
 
 def _row(dp: Datapath, cal: Calibration) -> dict[str, Any]:
@@ -192,9 +196,10 @@ def rows_json(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, indent=1) + "\n"
 
 
-def rows_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows as CSV: the scalar keys, then one ``ge_<block>`` column per block (empty where absent)."""
-    scalar = [k for k in ROW_KEYS if k != "blocks"]
+def rows_csv(rows: list[dict[str, Any]], keys: Sequence[str] = ROW_KEYS) -> str:
+    """The rows as CSV: the scalar keys (default :data:`ROW_KEYS`), then one ``ge_<block>`` column per
+    block (empty where absent)."""
+    scalar = [k for k in keys if k != "blocks"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(scalar + [f"ge_{b}" for b in BLOCKS])
@@ -227,6 +232,8 @@ def run_fit(*, mx_k: int = FIT_MX_K, ridge: float = 0.2, cache: Path | None = No
     consts = fit_calibration(dps, y, priors=[priors[k] for k in KINDS], ridge=ridge)
     model = raw_matrix(dps) @ consts
     configs = [{"datapath": dp.kind, "format": dp.format_name, "acc": dp.acc_name, "k": dp.k,
+                **({"lanes": dp.dot.lanes, "frac_bits": dp.dot.frac_bits, "step": dp.dot.step_fmt.name}
+                   if dp.dot is not None else {}),
                 "ge_synth": round(g, 1), "ge_model": round(float(m), 1), "err_pct": round(100 * (m / g - 1), 2)}
                for dp, g, m in zip(dps, y, model)]
     meta = {
@@ -274,9 +281,8 @@ def sqnr_of(fmt_name: str, n: int = 65536, seed: int = 0) -> float:
     return format_search(x, [entry])[0].sqnr_db
 
 
-def plot_rows(rows: list[dict[str, Any]], prefix: str) -> list[str]:
-    """Write ``<prefix>-blocks.png`` (stacked GE per block and row) and ``<prefix>-pareto.png``
-    (GE per MAC against Gaussian SQNR, the Pareto front joined). Returns the paths.
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend (files only, no display).
 
     Raises:
         ModuleNotFoundError: matplotlib is missing (``pip install 'fp8kit[plot]'``).
@@ -287,6 +293,18 @@ def plot_rows(rows: list[dict[str, Any]], prefix: str) -> list[str]:
         raise ModuleNotFoundError("--plot needs matplotlib: pip install 'fp8kit[plot]'") from exc
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_rows(rows: list[dict[str, Any]], prefix: str) -> list[str]:
+    """Write ``<prefix>-blocks.png`` (stacked GE per block and row) and ``<prefix>-pareto.png``
+    (GE per MAC against Gaussian SQNR, the Pareto front joined). Returns the paths.
+
+    Raises:
+        ModuleNotFoundError: matplotlib is missing (``pip install 'fp8kit[plot]'``).
+    """
+    plt = pyplot()
 
     paths = [f"{prefix}-blocks.png", f"{prefix}-pareto.png"]
     labels = [f"{r['format']} x {r['acc']}" for r in rows]
