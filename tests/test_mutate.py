@@ -10,7 +10,9 @@ import pytest
 
 from fp8kit.cli import main
 from verif import mutate as M
+from verif.common.manifest import MANIFEST, SIM_TOPS
 from verif.mutate.runner import _copy_rtl, _run_one
+from verif.regress.plan import DPA_UNITS
 
 SNIPPET = """\
 // SPDX-License-Identifier: Apache-2.0
@@ -152,6 +154,35 @@ def test_named_mutants():
         M.targeted_mutants("fp8_fma", text.replace("inc = rbit & (stk | keep[0])", "inc = rbit & (keep[0] | stk)"))
 
 
+def test_fp8_dpa_named_mutants():
+    """The truncation off-by-one is the one tests/rtl/test_fp8_dpa_sim.py plants; flags stuck at 0 and 1 (DZ
+    stuck at 0 left out) reach both output branches (PIPE 2's register and the combinational one)."""
+    text = (M.RTL / "fp8_dpa.v").read_text()
+    by_name = {m.id: m for m in M.targeted_mutants("fp8_dpa", text)}
+    assert by_name["fp8_dpa/trunc_off_by_one"].changed_lines(text)[1] == (
+        "wire [TW-1:0]  wide = {1'b0, p_sig[k*PW +: PW], {(FRAC_W-1){1'b0}}};")
+    stuck = by_name["fp8_dpa/flags_o_uf_sa1"].apply(text)
+    assert "assign flags_o = flags_o_mutant | 5'b00010;" in stuck
+    assert "flags_o_mutant <= flags_d;" in stuck and "flags_o_mutant = flags_d;" in stuck
+    assert "fp8_dpa/flags_o_dz_sa0" not in by_name and len(by_name) == 24 + 9
+
+
+def test_lint_sink_mutants_are_equivalent():
+    """A mutant of an ``unused_*`` wire's value is equivalent when the name occurs nowhere else (no loads); not
+    when something reads it, and not for a wire of another name."""
+    text = ("module m (input wire [1:0] a_i, output wire y_o);\n  wire unused_a = a_i[0] ^ a_i[1];\n"
+            "  wire unused_b = a_i[0];\n  assign y_o = unused_b; // unused_a\n  wire keep = a_i[1];\nendmodule\n")
+    reasons = {mu.changed_lines(text): M.equivalent_reason("m", text, *mu.changed_lines(text))
+               for mu in M.operator_mutants("m", text)}
+    assert reasons[("wire unused_a = a_i[0] ^ a_i[1];", "wire unused_a = a_i[0] | a_i[1];")].startswith(
+        "unused_a is a lint sink")
+    assert reasons[("wire unused_b = a_i[0];", "wire unused_b = a_i[1];")] is None  # y_o reads it
+    assert reasons[("wire keep = a_i[1];", "wire keep = a_i[0];")] is None
+    dpa = (M.RTL / "fp8_dpa.v").read_text()
+    assert M.equivalent_reason("fp8_dpa", dpa, "wire           unused_kept_top = ^kept[TW-1:FRAC_W+2];",
+                               "wire           unused_kept_top = ^kept[TW-2:FRAC_W+2];")
+
+
 def test_errors():
     with pytest.raises(ValueError, match="unknown module 'fp8_div'; known: lfsr32"):
         M.generate(["fp8_div"])
@@ -180,6 +211,20 @@ def test_affected_cases_in_kill_order():
     assert [c.toplevel for c in M.affected_cases("lfsr32")][:2] == ["lfsr32", "lfsr32"]
     assert {c.toplevel for c in M.affected_cases("lfsr32")} == {"lfsr32", "fp8_mac"}
     assert {c.toplevel for c in M.affected_cases("mx_dot")} == {"mx_dot"}
+    dpa = M.affected_cases("fp8_dpa")  # its own bench's units, every one
+    assert {c.toplevel for c in dpa} == {"fp8_dpa"} and len(dpa) == len(DPA_UNITS)
+    assert "fp8_dpa" in {c.toplevel for c in M.affected_cases("fp8_unpack")} | {c.toplevel for c in M.affected_cases("lzc")}
+
+
+def test_own_cases_only_tops_run_only_for_their_own_file():
+    """A top of OWN_CASES_ONLY (gemm_tile: whole GEMMs) runs for its own mutants, never for those of the modules
+    below it; every other top that reaches a file runs for it."""
+    for top in M.OWN_CASES_ONLY:
+        assert top in SIM_TOPS or top not in M.MODULES
+    for module in M.MODULES:
+        tops = {c.toplevel for c in M.affected_cases(module)}
+        reach = {t for t in SIM_TOPS if f"{module}.v" in MANIFEST[t]}
+        assert tops == {t for t in reach if t == module or t not in M.OWN_CASES_ONLY}, module
 
 
 @pytest.mark.rtl
@@ -221,6 +266,37 @@ def test_tie_rule_mutant_is_killed_and_the_rtl_survives(tmp_path):
     clean = _run_one(None, cases, tmp_path, tmp_path, 120)
     assert clean.status == "survived" and clean.cases_run == 1
     assert not [p for p in Path(tmp_path).iterdir() if p.is_dir()]  # the scratch copies are gone
+
+
+@pytest.mark.rtl
+def test_truncation_off_by_one_is_killed_by_the_fp8_dpa_bench(tmp_path):
+    """The planted fault of issue 16 as a mutant: the first fp8_dpa case in kill order catches it."""
+    text = (M.RTL / "fp8_dpa.v").read_text()
+    mutant = next(m for m in M.targeted_mutants("fp8_dpa", text) if m.id == "fp8_dpa/trunc_off_by_one")
+    cases = M.affected_cases("fp8_dpa")[:1]
+    killed = _run_one(mutant, cases, tmp_path, tmp_path, 120)
+    assert (killed.status, killed.case, killed.cases_run) == ("killed", cases[0].id, 1)
+    assert "expected" in killed.message
+
+
+@pytest.mark.rtl
+def test_a_failure_that_is_no_mismatch_kills_only_if_the_unmutated_rtl_passes(tmp_path):
+    """A case that fails without a mismatch (here its build) is re-run on the pristine copy: a kill when that
+    passes, an unscored error when it fails too (the bench or the checkout broke under the run)."""
+    from verif.mutate.runner import run_cases
+
+    cases = M.affected_cases("int8_mac")[:1]
+    good = _copy_rtl(tmp_path / "good")
+    broken = _copy_rtl(tmp_path / "broken")
+    path = broken / "int8_mac.v"
+    path.write_text(path.read_text().replace("assign ovf_o   = ovf_q;", "assign ovf_o   = ovf_q +;"))
+    killed = run_cases(broken, cases, tmp_path / "w1", 120, tmp_path / "w1.log", pristine=good)
+    assert (killed.status, killed.case) == ("killed", cases[0].id) and "Error" in killed.message
+    error = run_cases(broken, cases, tmp_path / "w2", 120, tmp_path / "w2.log", pristine=broken)
+    assert (error.status, error.case, error.cases_run) == ("error", cases[0].id, 0)
+    assert error.message.startswith(f"not scored: the unmutated RTL fails {cases[0].id} too now")
+    unchecked = run_cases(broken, cases, tmp_path / "w3", 120, tmp_path / "w3.log")  # the unmutated run itself
+    assert unchecked.status == "killed"
 
 
 def test_equivalent_mutants_are_still_generated():

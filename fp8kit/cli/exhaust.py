@@ -1,4 +1,5 @@
-"""``fp8kit exhaust``: exhaustive sweeps of the model (encode, sr) and of the RTL (mul, fma, int8_mac, mx_lane)."""
+"""``fp8kit exhaust``: exhaustive sweeps of the model (encode, sr) and of the RTL (mul, fma, int8_mac, mx_lane,
+dpa_lane)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from refmodel.encodings import RoundingMode, parse_rounding
 
-OPS = ("encode", "sr", "mul", "fma", "int8_mac", "mx_lane")
+OPS = ("encode", "sr", "mul", "fma", "int8_mac", "mx_lane", "dpa_lane")
 MODEL_OPS = ("encode", "sr")
 
 NIGHTLY = [
@@ -22,6 +23,7 @@ NIGHTLY = [
     ("fma", "float8_e5m2,float8_e5m2,e5m7", "sr", "both", {"acc_step": 64}),
     ("int8_mac", "int8", "all", "both", {}),
     ("mx_lane", "all", "all", "both", {}),
+    ("dpa_lane", "all", "all", "both", {}),
 ]
 """The nightly level: (op, config, rounding, sat, extra) per line, as ``fp8kit exhaust --level nightly`` runs it."""
 
@@ -33,6 +35,7 @@ CI = [
     ("fma", "float8_e5m2,float8_e5m2,e5m7", "sr", "0", {"acc_step": 64}),
     ("int8_mac", "int8", "all", "both", {}),
     ("mx_lane", "mxfp4_e2m1", "all", "both", {}),
+    ("dpa_lane", "fp4", "all", "both", {}),
 ]
 """The ci level: one chunk of each of these sweeps (a bounded slice through the real harness)."""
 CI_CHUNKS = 1
@@ -41,10 +44,12 @@ CI_CHUNKS = 1
 def add_parser(sub) -> None:
     """Register ``exhaust`` on the ``fp8kit`` subparsers."""
     p = sub.add_parser("exhaust", help="exhaustive sweeps: every input of the model's codec (encode, sr) "
-                       "or of an RTL module (mul, fma, int8_mac, mx_lane) through a Verilator C++ harness")
+                       "or of an RTL module (mul, fma, int8_mac, mx_lane, dpa_lane) through a Verilator C++ harness")
     p.add_argument("--op", choices=OPS, help="what to sweep")
     p.add_argument("--config", help="encode/sr: a format or all (8-bit formats); mul: A,B or all; "
-                   "fma: A,B,ACC (e.g. float8_e4m3fn,float8_e4m3fn,e5m7); int8_mac: int8; mx_lane: an MX type or all")
+                   "fma: A,B,ACC (e.g. float8_e4m3fn,float8_e4m3fn,e5m7); int8_mac: int8; mx_lane: an MX type or all; "
+                   "dpa_lane: an fp8_dpa unit (fp4, fp6, fp6-e2m3, fp6-e3m2, or a regression unit such as "
+                   "hopper-fp8/e4m3fn-x-e5m2) or all")
     p.add_argument("--level", choices=["ci", "nightly"], help="run a preset list instead of --op/--config: "
                    "nightly (the full sweeps, docs/verification.md) or ci (one chunk of one sweep per op)")
     p.add_argument("--rounding", default="all", help="encode, fma: comma-separated modes or all (encode never sr)")

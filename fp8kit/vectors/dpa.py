@@ -288,9 +288,60 @@ def dpa_structured(cfg: DpaConfig) -> np.ndarray:
         for scales in ((0, 0), (254, 254), (0xFF, 127), (127, 0xFF), (0, 254), (200, 200), (20, 20), (48, 48), (51, 51)):
             add(np.full(lanes, one_a), np.full(lanes, one_b), c0, scales)
             add(np.full(lanes, big_a), np.full(lanes, big_b), c0, scales)
+    for av, bv, cv, scales in _step_edge_rows(cfg, pow_a, pow_b):
+        add(av, bv, cv, scales)
     s = np.array(rows_s, np.int64)
     return np.concatenate([_rows(cfg, np.array(rows_a), np.array(rows_b), s[:, 0], s[:, 1], np.array(rows_c)),
                            dpa_witnesses(cfg)])
+
+
+def _step_edge_rows(cfg: DpaConfig, pow_a: dict[int, int], pow_b: dict[int, int]) -> list[tuple]:
+    """Directed rows at the edges of the step's rounding (added for the fp8_dpa mutation run,
+    docs/verification.md), each ``(a codes, b codes, c, (scale_a, scale_b))``:
+
+    - deep cancellation: the product 1 (lane 0) against C = -(1 + ulp) and -(1 - ulp / 2), and the
+      mirror image: a sum of one or half a unit of C's last place, normalised by a left shift of
+      nearly the step's whole significand;
+    - a carry into Inf: C = the step's largest finite value and one product of half its last place
+      (2**(emax - S - 1), from element powers of two or, when scaled, from the scales), both signs:
+      under rne the tie rounds to even, up to exactly the Inf code (OF), under rtz it stays;
+    - the min normal with lost bits: C = +-the accumulator's min normal and one smallest product
+      (under the scales 2**-127 each when scaled), which the alignment may truncate away: the result
+      is the min normal, inexact, not tiny.
+    """
+    lanes, fa, fb, fc = cfg.lanes, cfg.element("a"), cfg.element("b"), cfg.acc
+    step = cfg.datapath.step_fmt
+    one_a, one_b = int(_codes(fa, [1.0])[0]), int(_codes(fb, [1.0])[0])
+    one_c = int(_codes(fc, [1.0])[0])
+    sign_c = int(fc.sign_mask)
+    unit = (127, 127)
+
+    def lane0(a, b):
+        av, bv = np.zeros(lanes, np.int64), np.zeros(lanes, np.int64)
+        av[0], bv[0] = a, b
+        return av, bv
+
+    out = []
+    for cv in (one_c + 1, one_c - 1):
+        out.append((*lane0(one_a, one_b), cv | sign_c, unit))
+        out.append((*lane0(one_a | int(fa.sign_mask), one_b), cv, unit))
+    k = step.emax - step.man_bits - 1
+    top = int(_codes(fc, [(2.0 - 2.0**-step.man_bits) * 2.0**step.emax])[0])
+    split = [(ea, k - ea) for ea in pow_a if k - ea in pow_b]
+    if split:
+        ea, eb = split[len(split) // 2]
+        pair, scales = (pow_a[ea], pow_b[eb]), unit
+    elif cfg.scaled and abs(k) <= 254:
+        pair, scales = (one_a, one_b), (127 + k // 2, 127 + k - k // 2)
+    else:
+        pair = None
+    if pair is not None:
+        out.append((*lane0(*pair), top, scales))
+        out.append((*lane0(pair[0] | int(fa.sign_mask), pair[1]), top | sign_c, scales))
+    tiny = (0, 0) if cfg.scaled else unit
+    for cv in (1 << fc.man_bits, (1 << fc.man_bits) | sign_c):
+        out.append((*lane0(1, 1), cv, tiny))
+    return out
 
 
 def _representable(fmt: Format, x: float) -> bool:

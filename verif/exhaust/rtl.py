@@ -9,7 +9,7 @@ accumulator state, or MX scale pair).
 Expected records (what the harness packs from the outputs):
 
 * mul: ``sig << 16 | (exp & 0xFFF) << 4 | sign << 3 | class``;
-* fma and mx_lane: ``result code | flags << 32``;
+* fma, mx_lane and dpa_lane: ``result code | flags << 32``;
 * int8_mac: ``acc (uint32) | ovf << 32 | valid_o << 33``.
 
 The model's cost per vector would dominate (``refmodel.arith.fma`` runs a few million per second
@@ -17,6 +17,11 @@ and core), so fma and mx_lane evaluate the model once per distinct exact product
 whose product fields (sign, exponent, significand, class, NaN operand) are equal give the same
 result for every accumulator, mode and random word (the model reads the operands only through
 them), and the records are gathered from that table. The RTL still sees every input.
+
+dpa_lane (``fp8_dpa``, one fused-dot step) sweeps every element pair in one lane of a unit, the other
+lanes holding a fixed background, against boundary accumulators; its records come from
+``refmodel.gemm.matmul`` (the fused-dot step the unit is bit-identical to), one GEMM per background and
+lane whose rows are the A codes (times the accumulators of the chunk) and whose columns are the B codes.
 """
 
 from __future__ import annotations
@@ -26,21 +31,25 @@ import fcntl
 import functools
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 
 from refmodel.arith import accumulator_format, fma, mul, operand_format
-from refmodel.codec import classify, signalling_nan
+from refmodel.codec import classify, encode, signalling_nan
 from refmodel.encodings import CodeClass, RoundingMode
 from refmodel.formats import Format
 from fp8kit import procs
 from refmodel.int8 import ACC_MAX, ACC_MIN, int8_mac
 from fp8kit.rtlspec.params import fma_rtl_params, mul_rtl_params, mx_dot_rtl_params
+from fp8kit.vectors.dpa import DpaConfig
 from verif.common.manifest import include_dirs, sources_for
 
-__all__ = ["FmaSweep", "HarnessError", "Int8Sweep", "MulSweep", "MxLaneSweep", "build_harness", "verilator_command"]
+__all__ = ["DPA_LANE_UNITS", "DPA_SCALE_PAIRS", "DpaLaneSweep", "FmaSweep", "HarnessError", "Int8Sweep", "MulSweep", "MxLaneSweep",
+           "build_harness", "dpa_backgrounds", "dpa_boundary_accumulators", "dpa_lane_positions", "dpa_lane_sweeps",
+           "dpa_lane_units", "verilator_command"]
 
 HARNESS_SRC = Path(__file__).with_name("harness.cpp")
 BUILD_ROOT = Path("sim_build") / "exhaust"
@@ -472,6 +481,257 @@ def _mx_lane_table(mx_type: str) -> tuple[np.ndarray, np.ndarray]:
     return table, pid.reshape(-1)
 
 
+DPA_LANE_UNITS = ("fp4", "fp6", "fp6-e2m3", "fp6-e3m2", "fp4-f24", "mxfp6-x-mxfp4")
+"""The fp8_dpa units of ``--op dpa_lane --config all`` (:func:`dpa_lane_units`): FP4 and FP6 elements."""
+DPA_SCALE_PAIRS = ((127, 127), (0, 0), (127, 0), (76, 76), (254, 254), (255, 127), (127, 255))
+"""The E8M0 scale pairs (scale_a, scale_b) of a block-scaled unit's lane sweep: 1.0; the smallest product
+scale 2**-254 and 2**-127 (sums far below float32's subnormals: the rounding shift saturates); 2**-102
+(products around float32's emin); 2**254 (overflow); a NaN scale on either side."""
+
+
+def dpa_lane_units() -> dict[str, DpaConfig]:
+    """The named fp8_dpa units of the lane sweep: ``fp4`` and ``fp6`` are the regression's FP4 and FP6 units
+    (``verif.regress.plan.DPA_UNITS``: E2M1 x E2M1, 4 lanes, F = 5, rne into float16; E3M2 x E2M3, 8
+    lanes, F = 10, rtz into bfloat16, zero exponent -130); ``fp6-e2m3`` is E2M3 x E2M3 through a
+    Hopper-style step (4 lanes, F = 13, rtz into E8M13 written as float32, zero exponent -133, the all-ones
+    NaN), ``fp6-e3m2`` E3M2 x E3M2 with 4 lanes, F = 8, rne into float16 and zero exponent -3: above
+    the smallest products (-4) and float16's emin (-14), so that zero terms (and a zero C) move the
+    alignment of small live terms, which no preset's zero exponent does (each lies below its
+    accumulator's emin); ``fp4-f24`` E2M1 x E2M1 with F = 24 kept bits far beyond bfloat16's 7 (rne),
+    where the rounding shift of a normal sum exceeds half the sum's width; ``mxfp6-x-mxfp4`` MXFP6 E2M3 x
+    MXFP4 E2M1 with E8M0 scales (:data:`DPA_SCALE_PAIRS`), 3 lanes (not a power of two: the adder's
+    width has no slack bit), F = 9 (the saturated rounding shift, SW + 1 = 15, is the largest value of
+    its 4 bits), rne into float32 and no zero exponent, so that sums of tiny scaled products reach that
+    saturated shift."""
+    from refmodel.datapath import FusedDot
+    from refmodel.presets import E8M13
+    from fp8kit.vectors.dpa import config
+    from verif.regress.plan import DPA_UNITS
+
+    return {
+        "fp4": DPA_UNITS["l4-f5-rne/e2m1fn/float16"][0],
+        "fp6": DPA_UNITS["l8-f10-rtz/e3m2fn-x-e2m3fn/bfloat16"][0],
+        "fp6-e2m3": config(FusedDot(4, 13, E8M13, "rtz", -133), "float6_e2m3fn", "float6_e2m3fn", "float32"),
+        "fp6-e3m2": config(FusedDot(4, 8, "float16", "rne", -3), "float6_e3m2fn", "float6_e3m2fn", "float16"),
+        "fp4-f24": config(FusedDot(4, 24, "bfloat16", "rne", None), "float4_e2m1fn", "float4_e2m1fn", "bfloat16"),
+        "mxfp6-x-mxfp4": config(FusedDot(3, 9, "float32", "rne", None), "mxfp6_e2m3", "mxfp4_e2m1", "float32"),
+    }
+
+
+def dpa_lane_positions(lanes: int) -> tuple[int, ...]:
+    """The lanes swept: every lane up to 8 lanes, else the first two and the last two.
+
+    The lanes are copies of one generate block; a lane's position only selects its bits of a_i/b_i and
+    its place in the compare chain (strict >, so among equal exponents the first wins, with the same
+    value) and in the adder (exact, so order-free): the first, second and last two lanes cover the
+    packing at both ends and a neighbour of each.
+    """
+    return tuple(range(lanes)) if lanes <= 8 else (0, 1, lanes - 2, lanes - 1)
+
+
+def dpa_boundary_accumulators(fc: Format, step_man_bits: int) -> np.ndarray:
+    """Boundary accumulator codes of ``fc`` (an IEEE-style format): for every exponent field below all
+    ones, both signs, the mantissas 0, 1, 2**(M-1) and 2**M - 1 (zero, the smallest, the largest and the
+    middle subnormal at exponent field 0), plus, when the step keeps S < M fraction bits, 2**(M-S-1)
+    and 2**(M-S) (the step's round bit and LSB); +-Inf, +-the quiet NaN and +-a signalling NaN
+    (mantissa 1). Every exponent field puts C at every alignment distance from the products."""
+    m = fc.man_bits
+    mans = {0, 1, 1 << (m - 1), (1 << m) - 1}
+    if step_man_bits < m:
+        mans |= {1 << (m - step_man_bits - 1), 1 << (m - step_man_bits)}
+    top = (1 << fc.exp_bits) - 1
+    codes = {(s << (fc.bits - 1)) | (e << m) | x for s in (0, 1) for e in range(top) for x in mans}
+    codes |= {(s << (fc.bits - 1)) | (top << m) | x for s in (0, 1) for x in (0, 1 << (m - 1), 1)}
+    return np.array(sorted(codes), np.int64)
+
+
+def dpa_backgrounds(unit: DpaConfig) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
+    """The fixed backgrounds of the lane sweep: ``(name, A codes, B codes)`` per lane (the swept lane's
+    entry is replaced). ``zero``: +0 x +0 in every lane (a zero term, which takes the zero exponent
+    where the unit has one). ``spread``: lane q holds the q-th of L evenly spaced positive finite nonzero A
+    codes (smallest to largest) times B's 1.0, negative in odd lanes: terms at spread exponents of both
+    signs, so that the swept product lands above, inside and below the background's alignment window.
+    ``top``: the largest finite A times the largest finite B in every lane: with the swept pair and C
+    at the same exponent the sum reaches the top of the adder (carries, overflow)."""
+    from refmodel.codec import decode
+
+    lanes, fa, fb = unit.lanes, unit.element("a"), unit.element("b")
+    codes = np.arange(1 << fa.bits)
+    vals = decode(codes, fa, np.float64)
+    pos = codes[np.isfinite(vals) & (vals > 0) & (codes < fa.sign_mask)]
+    pos = pos[np.argsort(vals[pos], kind="stable")]
+    pick = np.rint(np.arange(lanes) * (pos.size - 1) / max(lanes - 1, 1)).astype(np.int64)
+    one_b = int(encode(np.array([1.0]), fb)[0])
+    spread_b = np.where(np.arange(lanes) % 2 == 1, one_b | int(fb.sign_mask), one_b)
+    zero = np.zeros(lanes, np.int64)
+    top_a, top_b = (np.full(lanes, _largest_finite(f), np.int64) for f in (fa, fb))
+    return (("zero", zero, zero), ("spread", pos[pick].astype(np.int64), spread_b.astype(np.int64)),
+            ("top", top_a, top_b))
+
+
+def _largest_finite(fmt: Format) -> int:
+    """The positive code of ``fmt``'s largest finite value."""
+    from refmodel.codec import decode
+
+    codes = np.arange(1 << fmt.bits)
+    vals = decode(codes, fmt, np.float64)
+    ok = np.isfinite(vals) & (codes < fmt.sign_mask)
+    return int(codes[ok][np.argmax(vals[ok])])
+
+
+@dataclasses.dataclass(frozen=True)
+class DpaLaneSweep(_RtlSweep):
+    """fp8_dpa (PIPE = 0): every element pair (a, b) in one lane x the lanes of :func:`dpa_lane_positions` x
+    :func:`dpa_boundary_accumulators` x :func:`dpa_backgrounds` (x :data:`DPA_SCALE_PAIRS` for a
+    block-scaled unit). Index = slot << (wa + wb) | a << wb | b, slot = ((scale pair * backgrounds +
+    background) * lanes swept + lane index) * accumulators + accumulator index; the setup table holds
+    ``c | lane << 32 | background << 40 | scale_b << 48 | scale_a << 56`` per slot, the prelude the
+    backgrounds' codes."""
+
+    name: str
+    unit: DpaConfig
+
+    op = "dpa_lane"
+    top = "fp8_dpa"
+    start_method = "forkserver"  # the model is refmodel.gemm's numba kernels (see sweep._worker_pool)
+
+    @property
+    def key(self) -> str:
+        return "dpa_lane-" + re.sub(r"[^A-Za-z0-9_.-]", "_", self.name)
+
+    @property
+    def args(self) -> str:
+        return f"--op dpa_lane --config {self.name}"
+
+    @property
+    def params(self) -> dict[str, int]:
+        return self.unit.rtl_params(0)
+
+    @property
+    def wa(self) -> int:
+        return self.unit.element("a").bits
+
+    @property
+    def wb(self) -> int:
+        return self.unit.element("b").bits
+
+    @property
+    def defines(self) -> dict[str, int]:
+        return {"OP_DPA": 1, "INNER_BITS": self.inner_bits, "A_W": self.wa, "B_W": self.wb, "LANES": self.unit.lanes}
+
+    @property
+    def inner_bits(self) -> int:
+        return self.wa + self.wb
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        return dpa_lane_positions(self.unit.lanes)
+
+    @property
+    def accumulators(self) -> np.ndarray:
+        return dpa_boundary_accumulators(self.unit.acc, self.unit.datapath.step_fmt.man_bits)
+
+    @property
+    def scale_pairs(self) -> tuple[tuple[int, int], ...]:
+        """:data:`DPA_SCALE_PAIRS` for a block-scaled unit, else (127, 127) alone (the scales are ignored)."""
+        return DPA_SCALE_PAIRS if self.unit.scaled else ((127, 127),)
+
+    @property
+    def outer(self) -> np.ndarray:
+        acc = self.accumulators.astype(np.uint64)
+        lane = np.array(self.positions, np.uint64)
+        bg = np.arange(len(dpa_backgrounds(self.unit)), dtype=np.uint64)
+        sc = np.array([(sa << 8) | sb for sa, sb in self.scale_pairs], np.uint64)
+        return ((sc[:, None, None, None] << np.uint64(48)) | (bg[None, :, None, None] << np.uint64(40))
+                | (lane[None, None, :, None] << np.uint64(32)) | acc[None, None, None, :]).reshape(-1)
+
+    @property
+    def prelude(self) -> bytes:
+        bgs = dpa_backgrounds(self.unit)
+        codes = np.concatenate([np.concatenate([a, b]) for _, a, b in bgs]).astype(np.uint64)
+        return np.uint64(len(bgs)).tobytes() + codes.tobytes()
+
+    def expected(self, start: int, count: int) -> np.ndarray:
+        unit, inner = self.unit, self.inner_bits
+        na, nb = 1 << self.wa, 1 << self.wb
+        bgs = dpa_backgrounds(unit)
+        lo, hi = start >> inner, ((start + count - 1) >> inner) + 1
+        out = self.outer[lo:hi]
+        acc = (out & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        # scale_a << 24 | scale_b << 16 | background << 8 | lane: one GEMM per run of equal groups
+        group = (out >> np.uint64(32)).astype(np.int64)
+        parts = []
+        for s in np.flatnonzero(np.r_[True, group[1:] != group[:-1]]):
+            e = s + np.argmax(np.r_[group[s + 1:] != group[s], True])
+            g = int(group[s])
+            _, bg_a, bg_b = bgs[(g >> 8) & 0xFF]
+            lane = g & 0xFF
+            rows = np.tile(bg_a, (na, 1))
+            rows[:, lane] = np.arange(na)
+            cols = np.tile(bg_b[:, None], (1, nb))
+            cols[lane, :] = np.arange(nb)
+            c = np.broadcast_to(np.repeat(acc[s:e + 1], na)[:, None], ((e + 1 - s) * na, nb))
+            d, f = self._step(np.tile(rows, (e + 1 - s, 1)), cols, c, g >> 24, (g >> 16) & 0xFF)
+            parts.append((d.astype(np.uint64) | (f.astype(np.uint64) << np.uint64(32))).reshape(-1))
+        rec = np.concatenate(parts)
+        off = start - (lo << inner)
+        return rec[off:off + count]
+
+    def _step(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, scale_a: int, scale_b: int):
+        """One fused-dot step per output of ``C + A @ B`` (A (M, L), B (L, N) codes): ``refmodel.gemm.matmul``,
+        or ``matmul_mx`` with one block of L elements per row of A (scale ``scale_a``) and column of B."""
+        from refmodel.gemm import matmul, matmul_mx
+        from refmodel.mx import MxArray
+
+        unit = self.unit
+        if not unit.scaled:
+            return matmul(a, b, c, fmt_a=unit.element("a"), fmt_b=unit.element("b"), acc_fmt=unit.acc,
+                          datapath=unit.datapath)
+        m, n, lanes = a.shape[0], b.shape[1], unit.lanes
+        ma = MxArray(unit.fmt_a, lanes, 1, (m, lanes), np.full((m, 1), scale_a, np.uint8), a.astype(np.uint8))
+        mb = MxArray(unit.fmt_b, lanes, 0, (lanes, n), np.full((1, n), scale_b, np.uint8), b.astype(np.uint8))
+        return matmul_mx(ma, mb, c, acc_fmt=unit.acc, datapath=unit.datapath)
+
+    def describe(self, index: int) -> str:
+        out = int(self.outer[index >> self.inner_bits])
+        inner = index & ((1 << self.inner_bits) - 1)
+        a, b = inner >> self.wb, inner & ((1 << self.wb) - 1)
+        name, bg_a, bg_b = dpa_backgrounds(self.unit)[(out >> 40) & 0xFF]
+        lane = (out >> 32) & 0xFF
+        av = [f"0x{int(x):02X}" for x in bg_a]
+        bv = [f"0x{int(x):02X}" for x in bg_b]
+        av[lane], bv[lane] = f"[0x{a:02X}]", f"[0x{b:02X}]"
+        scales = f" scale_a=0x{out >> 56:02X} scale_b=0x{(out >> 48) & 0xFF:02X}" if self.unit.scaled else ""
+        return (f"fp8_dpa {self.name} lane {lane} a=0x{a:02X} ({self.unit.fmt_a}) b=0x{b:02X} ({self.unit.fmt_b}) "
+                f"c=0x{out & 0xFFFFFFFF:X} ({self.unit.acc_fmt}){scales}, background {name}: a={' '.join(av)} "
+                f"b={' '.join(bv)}")
+
+
+def dpa_lane_sweeps(config: str) -> list[DpaLaneSweep]:
+    """The dpa_lane sweeps of ``config``: a name of :func:`dpa_lane_units`, ``all`` (every one of them), or a
+    unit of the regression (``verif.regress.plan.DPA_UNITS``, e.g. ``hopper-fp8/e4m3fn-x-e5m2``),
+    comma-separated.
+
+    Raises:
+        ValueError: an unknown unit.
+    """
+    from verif.regress.plan import DPA_UNITS
+
+    units = dpa_lane_units()
+    names = list(DPA_LANE_UNITS) if config == "all" else [n.strip() for n in config.split(",")]
+    sweeps = []
+    for name in names:
+        if name in units:
+            unit = units[name]
+        elif name in DPA_UNITS:
+            unit = DPA_UNITS[name][0]
+        else:
+            raise ValueError(f"unknown dpa_lane unit {name!r}; known: {', '.join(units)}, all, or a regression "
+                             f"unit: {', '.join(DPA_UNITS)}")
+        sweeps.append(DpaLaneSweep(name, unit))
+    return sweeps
+
+
 def rtl_sweeps(op: str, config: str, modes: list[RoundingMode], sats: list[bool], sr_bits: int, acc_step: int):
     """The sweeps of an RTL op for a config string (see ``fp8kit exhaust --help``)."""
     from refmodel import registered_formats
@@ -506,4 +766,6 @@ def rtl_sweeps(op: str, config: str, modes: list[RoundingMode], sats: list[bool]
 
         names = [n for n, t in MX_TYPES.items() if not t.tensor_scaled] if config == "all" else config.split(",")
         return [MxLaneSweep(get_mx_type(n).name) for n in names]
+    if op == "dpa_lane":
+        return dpa_lane_sweeps(config)
     raise ValueError(f"unknown RTL op {op!r}")

@@ -230,15 +230,21 @@ def _quiet_worker() -> None:
 
 
 @contextlib.contextmanager
-def _worker_pool(jobs: int):
-    """A fork pool of ``jobs`` workers: closed and joined when the block ends normally, terminated otherwise.
+def _worker_pool(jobs: int, method: str = "fork"):
+    """A pool of ``jobs`` workers: closed and joined when the block ends normally, terminated otherwise.
+
+    ``method`` is the multiprocessing start method: ``fork`` (default), or ``forkserver`` for sweeps
+    whose model runs numba's parallel kernels (``refmodel.gemm``): GNU OpenMP aborts a child forked
+    from a process that has used it ("fork() called from a process already using GNU OpenMP"), and
+    the process that starts the pool (a test session, ``--only-index``) may have; the fork server is
+    a fresh interpreter that never has.
 
     ``Pool.__exit__`` always terminates, and ``terminate()`` racing the pool's worker-handler thread can
     leave an idle worker un-signalled while the parent joins it: the sweep then hangs between two sweeps
     (seen after the eighth encode sweep of the nightly level). On success nothing is left to terminate:
     ``close()`` lets each worker take its sentinel and exit, and ``join()`` waits for them.
     """
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
+    pool = multiprocessing.get_context(method).Pool(jobs, initializer=_quiet_worker)
     finished = False
     try:
         yield pool
@@ -293,7 +299,7 @@ def _run_chunks(sweep, todo: list[int], jobs: int, cache, ckpt: _Checkpoint, pro
                 progress.step(n, ckpt.state["mismatches"])
     elif todo:
         exe = sweep.harness()
-        with _worker_pool(jobs) as pool:
+        with _worker_pool(jobs, getattr(sweep, "start_method", "fork")) as pool:
             _stream(sweep, exe, pool, todo, cache, ckpt, progress)
 
 
@@ -314,14 +320,20 @@ def _stream(sweep, exe: Path, pool, todo: list[int], cache, ckpt: _Checkpoint, p
         raise HarnessError(f"{sweep.key}: harness {exe} exited with {rc} after {done} of {len(todo)} chunks")
 
 
+def _setup(sweep) -> bytes:
+    """What the harness reads before the first chunk: the setup table (its size, then its uint64
+    values) and the sweep's ``prelude`` bytes if it has one (fp8_dpa: the backgrounds)."""
+    outer = np.ascontiguousarray(sweep.outer, np.uint64)
+    return np.uint64(outer.size).tobytes() + outer.tobytes() + getattr(sweep, "prelude", b"")
+
+
 def _feed_and_read(sweep, proc, pool, todo, cache, ckpt: _Checkpoint, progress: _Progress):
     """A writer thread streams the setup table and the chunks; this thread reads the verdicts."""
-    outer = np.ascontiguousarray(sweep.outer, np.uint64)
     errors: list[Exception] = []
 
     def writer() -> None:
         try:
-            proc.stdin.write(np.uint64(outer.size).tobytes() + outer.tobytes())
+            proc.stdin.write(_setup(sweep))
             jobs = [(sweep, k, None if cache is None else str(cache)) for k in todo]
             for k, want in _ordered(pool, _expected_job, jobs, 3):
                 start, count = _chunk_range(sweep, k)
@@ -365,10 +377,14 @@ def run_one(sweep, index: int) -> dict:
         if bad:
             got, want = bad[0].got, bad[0].want
         return {"input": sweep.describe(index), "ok": not bad, "got": got, "want": want}
-    want = int(sweep.expected(index, 1)[0])
+    method = getattr(sweep, "start_method", "fork")
+    if method == "fork":
+        want = int(sweep.expected(index, 1)[0])
+    else:  # the model stays out of this process, as it does in a sweep (see _worker_pool)
+        with _worker_pool(1, method) as pool:
+            want = int(pool.apply(sweep.expected, (index, 1))[0])
     exe = sweep.harness()
-    outer = np.ascontiguousarray(sweep.outer, np.uint64)
-    data = (np.uint64(outer.size).tobytes() + outer.tobytes() + np.array([index, 1, want], np.uint64).tobytes())
+    data = _setup(sweep) + np.array([index, 1, want], np.uint64).tobytes()
     run = procs.run([str(exe)], step=f"exhaust harness run of {sweep.key} index {index}", input=data, text=False)
     lines = run.stdout.decode().split("\n")
     got = want

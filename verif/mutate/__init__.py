@@ -28,11 +28,13 @@ toplevel and parameter set of the affected cases with ``iverilog -g2005`` (a mut
 compile, or whose elaboration does not end within the timeout, is *stillborn* and not scored),
 then runs the quick regression cases whose sources include the mutated file
 (``verif.common.MANIFEST``: an ``fp8_fma.v`` or ``lfsr32.v`` mutant also runs the ``fp8_mac``
-cases), the toplevel's own cases first, spread over configurations. The first failing case kills it; a case that runs past the timeout kills it too
-(status *timeout*); a mutant that passes every case *survived*. Mutants listed in
-:data:`EQUIVALENT` (shown to behave identically for every input, docs/verification.md) are not
-simulated and not scored; *error* (the worker died without a verdict) is not scored either. The
-mutation score is killed / (killed + survived), timeouts counted as killed.
+cases; a top of :data:`OWN_CASES_ONLY`, ``gemm_tile``, runs only for its own mutants), the toplevel's
+own cases first, spread over configurations. The first failing case kills it; a case that runs past
+the timeout kills it too (status *timeout*); a mutant that passes every case *survived*. Mutants
+listed in :data:`EQUIVALENT` (shown to behave identically for every input, docs/verification.md),
+and by :func:`equivalent_reason`'s rule those that change only a lint sink (an ``unused_*`` wire
+nothing reads), are not simulated and not scored; *error* (the worker died without a verdict) is
+not scored either. The mutation score is killed / (killed + survived), timeouts counted as killed.
 
 The unmutated copy runs the same cases first; if it fails any, nothing is scored (exit 2).
 
@@ -46,7 +48,8 @@ the worker processes, :func:`mutate`) and :mod:`~verif.mutate.report` (the statu
 
 from __future__ import annotations
 
-from verif.mutate.catalogue import DEFAULT_MAX_PER_MODULE, EQUIVALENT, MODULES, RTL, TARGETED, generate, targeted_mutants
+from verif.mutate.catalogue import (DEFAULT_MAX_PER_MODULE, EQUIVALENT, MODULES, OWN_CASES_ONLY, RTL, TARGETED,
+                                    equivalent_reason, generate, targeted_mutants)
 from verif.mutate.mask import mutable_mask
 from verif.mutate.mutant import Mutant
 from verif.mutate.operators import operator_mutants
@@ -57,6 +60,7 @@ __all__ = [
     "DEFAULT_MAX_PER_MODULE",
     "EQUIVALENT",
     "MODULES",
+    "OWN_CASES_ONLY",
     "RTL",
     "STATUSES",
     "TARGETED",
@@ -65,6 +69,7 @@ __all__ = [
     "Outcome",
     "affected_cases",
     "compile_check",
+    "equivalent_reason",
     "generate",
     "mutable_mask",
     "mutate",

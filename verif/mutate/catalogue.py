@@ -14,8 +14,8 @@ from fp8kit.rtlspec.manifest import simulated
 from verif.mutate.mutant import Mutant
 from verif.mutate.operators import operator_mutants
 
-__all__ = ["DEFAULT_MAX_PER_MODULE", "EQUIVALENT", "MODULES", "RTL", "TARGETED", "Named", "Stuck", "generate",
-           "targeted_mutants"]
+__all__ = ["DEFAULT_MAX_PER_MODULE", "EQUIVALENT", "MODULES", "OWN_CASES_ONLY", "RTL", "TARGETED", "Named", "Stuck",
+           "equivalent_reason", "generate", "targeted_mutants"]
 
 RTL = paths.rtl_dir()
 """The RTL mutated (:func:`fp8kit.paths.rtl_dir`)."""
@@ -24,6 +24,13 @@ MODULES = simulated(RTL)
 :func:`fp8kit.rtlspec.manifest.simulated`, leaves first)."""
 DEFAULT_MAX_PER_MODULE = 40
 """Generic mutants sampled per module in a default run (the named ones always run)."""
+OWN_CASES_ONLY: dict[str, str] = {
+    "gemm_tile": "whole GEMMs through an array of fp8_dpa units (7 to 33 s of simulation per quick case on "
+                 "Icarus, against 5 to 7 s for an fp8_dpa case); every module below it (fp8_dpa, fp8_unpack, lzc) "
+                 "is reached through fp8_dpa, whose bench drives each of its ports directly with the same units",
+}
+"""Simulation tops whose quick cases run only for mutants of their own file, with the reason (the cases of
+every other top run for a mutant of any file the top's sources include: verif.mutate.runner.affected_cases)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,6 +156,62 @@ TARGETED: dict[str, tuple[Named | Stuck, ...]] = {
               "| (a_zero & b_inf) | a_cls[3] | b_cls[3];", "| (a_zero & b_inf) | a_cls[3];"),
         *_FLAG_STUCK,
     ),
+    "fp8_dpa": (
+        Named("trunc_off_by_one", "a truncation off-by-one: products keep FRAC_W - 1 fraction bits below emax",
+              "wire [TW-1:0]  wide = {p_sig[k*PW +: PW], {FRAC_W{1'b0}}};",
+              "wire [TW-1:0]  wide = {1'b0, p_sig[k*PW +: PW], {(FRAC_W-1){1'b0}}};"),
+        Named("c_trunc_off_by_one", "a truncation off-by-one of C: the accumulator keeps FRAC_W - 1 fraction bits",
+              "wire [CTW-1:0]  c_wide = {c_sig, {FRAC_W{1'b0}}};",
+              "wire [CTW-1:0]  c_wide = {1'b0, c_sig, {(FRAC_W-1){1'b0}}};"),
+        Named("lost_drop", "bits truncated below 2^(emax - FRAC_W) do not count as inexact",
+              "(|t_lost) | c_lost", "1'b0"),
+        Named("c_lost_drop", "bits of C truncated below 2^(emax - FRAC_W) do not count as inexact",
+              "(|t_lost) | c_lost", "(|t_lost)"),
+        Named("sticky_drop", "dropped sticky bit of the step rounding", "wire           sticky = |wide[SW-1:0];",
+              "wire           sticky = 1'b0;"),
+        Named("tie_away", "inverted tie rule: rne ties away from zero",
+              "wire           up = (RM == 0) & rbit & (sticky | i_q[0]);", "wire           up = (RM == 0) & rbit;"),
+        Named("tie_odd", "inverted tie rule: rne ties to odd",
+              "wire           up = (RM == 0) & rbit & (sticky | i_q[0]);",
+              "wire           up = (RM == 0) & rbit & (sticky | ~i_q[0]);"),
+        Named("rtz_rounds_nearest", "the RM parameter ignored: rtz units round to nearest",
+              "wire           up = (RM == 0) & rbit & (sticky | i_q[0]);",
+              "wire           up = rbit & (sticky | i_q[0]);"),
+        Named("no_subnormal_floor", "no subnormal floor: tiny sums keep STEP_MAN_W bits below their leading one",
+              "wire [EW-1:0] top = ($signed(lead) > $signed(floor_e)) ? lead : floor_e;",
+              "wire [EW-1:0] top = lead;"),
+        Named("zero_exp_ignored", "zero products take no part in the maximum (ZERO_EXP ignored for products)",
+              "assign p_cand[k] = live | ((HAS_ZERO_EXP != 0) & ~nan & ~inf);", "assign p_cand[k] = live;"),
+        Named("c_zero_exp_ignored", "a zero C takes no part in the maximum (ZERO_EXP ignored for C)",
+              "wire          c_cand = c_live | ((HAS_ZERO_EXP != 0) & c_zero);", "wire          c_cand = c_live;"),
+        Named("scale_b_ignored", "the product exponent ignores B's block scale",
+              "{{(EW-8){1'b0}}, scale_a_i} + {{(EW-8){1'b0}}, scale_b_i} - 14'd254",
+              "{{(EW-8){1'b0}}, scale_a_i} - 14'd127"),
+        Named("nan_scale_ignored", "A's NaN scale (0xFF) is read as 2^128, not as NaN elements",
+              "wire          sc_a_nan = (SCALED != 0) & (&scale_a_i);", "wire          sc_a_nan = 1'b0;"),
+        Named("inf_zero_not_nan", "Inf x 0 is not NaN", "wire nan = a_nan | b_nan | inf_zero;",
+              "wire nan = a_nan | b_nan;"),
+        Named("inf_clash_not_nan", "+Inf + -Inf is not NaN (the Inf of the last sign wins)",
+              "wire res_nan = any_nan | (pos_inf & neg_inf);", "wire res_nan = any_nan;"),
+        Named("inf_clash_valid", "+Inf + -Inf not invalid",
+              "flags_d[`FP8KIT_FLAG_NV_BIT] = any_inv | (pos_inf & neg_inf);",
+              "flags_d[`FP8KIT_FLAG_NV_BIT] = any_inv;"),
+        Named("snan_c_valid", "a signalling-NaN accumulator does not raise NV", "c_snan | (|p_inv)", "(|p_inv)"),
+        Named("snan_elem_valid", "no signalling-NaN element raises NV",
+              "assign p_inv[k] = inf_zero | a_cls[3] | b_cls[3];", "assign p_inv[k] = inf_zero;"),
+        Named("snan_b_valid", "a signalling-NaN B element does not raise NV (only A's)",
+              "assign p_inv[k] = inf_zero | a_cls[3] | b_cls[3];", "assign p_inv[k] = inf_zero | a_cls[3];"),
+        Named("ovf_max_finite", "overflow gives the largest finite code instead of Inf",
+              "({C_W{sel_ovf}} & {sum_neg, K_INF_MAG})", "({C_W{sel_ovf}} & {sum_neg, K_INF_MAG - 1'b1})"),
+        Named("uf_exact", "UF raised for an exact tiny result", "(to_zero | (tiny & inexact))", "(to_zero | tiny)"),
+        Named("zero_sum_exact", "a sum that cancels to zero after a truncation is not inexact",
+              " | (zero_sum & lost);", ";"),
+        Named("hold_broken", "PIPE >= 1: the stage register loads without valid_i", "if (valid_i) q <= s1_d;",
+              "q <= s1_d;"),
+        Named("out_hold_broken", "PIPE = 2: the output register loads without a valid stage",
+              "if (s1_valid) begin", "begin"),
+        *_FLAG_STUCK,
+    ),
 }
 """The named mutants of each module."""
 
@@ -196,6 +259,21 @@ def targeted_mutants(module: str, text: str) -> list[Mutant]:
 _NO_MAN = ("the MAN_W = 0 branch (gen_no_man) is elaborated by no configuration: no registered format or MX "
         "type has a 0-bit mantissa (only mx_dot allows ELEM_MAN_W = 0)")
 """Why a mutant of fp8_unpack's MAN_W = 0 branch cannot be killed (no simulated configuration has it)."""
+
+_GEN_SINK = "the generate block holds only a lint sink (a wire with no loads): its condition changes no output"
+_DPA_SMALL = ("the constant is below 2^(EW-1) for every legal parameter set (FRAC_W <= 40, ACC_MAN_W <= 23, "
+              "element mantissas <= 7, LANES <= 256: at most CTW = 23 + 1 + 40 = 64): its bit EW-1 is 0")
+_DPA_EW = ("every signed exponent quantity of fp8_dpa lies within +-2^12 for legal parameters (|ZERO_EXP| <= "
+           "2000, scales +-254, element and accumulator exponents within +-150, shifts below 70): 13, 14 or 15 "
+           "bits hold each exactly, and every comparison is signed")
+_DPA_WIDER_SUM = ("a wider exact sum: |sum| < 2^(SW - 1) already fits; the leading-one index, the subnormal floor, "
+                  "the shifts and the rounding are all counted from the sum's LSB, and the saturated shift (SW + 1) "
+                  "still moves every bit of mag below the round bit")
+_DPA_RSH0 = ("at rsh = 0 both paths give i_q = mag with a zero round and sticky bit (a left shift by 0, or a right "
+             "shift by 0)")
+_DPA_IQ_TOP = ("bit STEP_MAN_W + 1 of i_exact and of i_kept is always 0: the leading one lands at STEP_MAN_W or below "
+               "(shl: ls = STEP_MAN_W - top with lead <= top; else a right shift by rsh = top - STEP_MAN_W or more)")
+"""Why a mutant of the condition of fp8_dpa's gen_no_clock or gen_no_scales block changes nothing."""
 
 EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("fp8_mul", "wire unused_snan = a_cls[3] ^ b_cls[3];",
@@ -277,9 +355,90 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "at d_full = 26 both arms give 26",
     ("fp8_fma", "((ACC_EXP_W > B_EXP_W) ? ACC_EXP_W : B_EXP_W) :", "((ACC_EXP_W >= B_EXP_W) ? ACC_EXP_W : B_EXP_W) :"):
         "at ACC_EXP_W = B_EXP_W both arms give the same maximum",
+    ("fp8_dpa", "localparam [EW-1:0] K_STEP = V_STEP[EW-1:0];", "localparam [EW-1:0] K_STEP = V_STEP[EW-2:0];"):
+        _DPA_SMALL,
+    **{("fp8_dpa", f"localparam [EW-1:0] K_{n} = V_{n}[EW-1:0];", f"localparam [EW-1:0] K_{n} = V_{n}[EW-2:0];"):
+       _DPA_SMALL for n in ("FRAC", "PMAN", "ACCM", "SW1", "TW", "CTW", "RSAT")},
+    ("fp8_dpa", "localparam integer PW = PMAN + 2;", "localparam integer PW = PMAN + 3;"):
+        "a product significand below 2^PW one bit wider: only a leading zero more (in p_sig, wide, TW); a term "
+        "d = TW_old places down keeps nothing and loses every bit, as all_out does",
+    ("fp8_dpa", "localparam integer CTW = ACC_MAN_W + 1 + FRAC_W;", "localparam integer CTW = ACC_MAN_W + 2 + FRAC_W;"):
+        "C's aligned word one bit wider: a leading zero more; at c_d = CTW_old the shift keeps nothing and "
+        "loses every bit, as c_out does",
+    ("fp8_dpa", "localparam integer EW = 14;", "localparam integer EW = 15;"): _DPA_EW,
+    ("fp8_dpa", "localparam integer EW = 14;", "localparam integer EW = 13;"): _DPA_EW,
+    ("fp8_dpa", "localparam integer SW = FRAC_W + 3 + $clog2(LANES + 1);",
+     "localparam integer SW = FRAC_W + 4 + $clog2(LANES + 1);"): _DPA_WIDER_SUM,
+    ("fp8_dpa", "localparam integer SW = FRAC_W + 3 + $clog2(LANES + 1);",
+     "localparam integer SW = FRAC_W + 3 + $clog2(LANES + 2);"): _DPA_WIDER_SUM,
+    ("fp8_dpa", "localparam [31:0] V_RSAT = SW + 1;", "localparam [31:0] V_RSAT = SW + 0;"):
+        "|sum| < (LANES + 1) * 2^(FRAC_W + 2) <= 2^(SW - 1), so mag[SW-1] is 0: a shift by SW also leaves "
+        "nothing kept, a zero round bit and every bit of mag in the sticky bit",
+    ("fp8_dpa", "if (p_cand[j] && (!any_cand || $signed(p_exp[j*EW +: EW]) > $signed(emax))) begin",
+     "if (p_cand[j] && (!any_cand || $signed(p_exp[j*EW +: EW]) >= $signed(emax))) begin"):
+        "an equal exponent replaces emax by the same value",
+    ("fp8_dpa", "wire           all_out = ~p_live[k] | ($signed(d) >= $signed(K_TW));",
+     "wire           all_out = ~p_live[k] | ($signed(d) > $signed(K_TW));"):
+        "at d = TW the shift by d keeps nothing of the TW-bit word and loses every bit, as all_out does",
+    ("fp8_dpa", "wire            c_out = ~c_live | ($signed(c_d) >= $signed(K_CTW));",
+     "wire            c_out = ~c_live | ($signed(c_d) > $signed(K_CTW));"):
+        "at c_d = CTW the shift by c_d keeps nothing of the CTW-bit word and loses every bit, as c_out does",
+    ("fp8_dpa", "wire [EW-1:0] top = ($signed(lead) > $signed(floor_e)) ? lead : floor_e;",
+     "wire [EW-1:0] top = ($signed(lead) >= $signed(floor_e)) ? lead : floor_e;"):
+        "at lead = floor_e both arms give the same value",
+    ("fp8_dpa", "wire          shl = $signed(rsh) < 0;", "wire          shl = $signed(rsh) <= 0;"): _DPA_RSH0,
+    ("fp8_dpa", "wire          shl = $signed(rsh) < 0;", "wire          shl = $signed(rsh) < 1;"): _DPA_RSH0,
+    ("fp8_dpa", "wire          rsat = ~shl & ($signed(rsh) > $signed(K_RSAT));",
+     "wire          rsat = ~shl & ($signed(rsh) >= $signed(K_RSAT));"):
+        "at rsh = SW + 1 the saturated shift is rsh itself",
+    ("fp8_dpa", "wire [4:0]    ls = shl ? lsh_full[4:0] : 5'd0;", "wire [4:0]    ls = shl ? lsh_full[4:0] : 5'd1;"):
+        "ls only shifts i_exact, which i_q reads only when shl",
+    ("fp8_dpa", "wire [STEP_MAN_W+1:0] i_q = shl ? i_exact[STEP_MAN_W+1:0] : i_kept[STEP_MAN_W+1:0];",
+     "wire [STEP_MAN_W+1:0] i_q = shl ? i_exact[STEP_MAN_W+0:0] : i_kept[STEP_MAN_W+1:0];"): _DPA_IQ_TOP,
+    ("fp8_dpa", "wire [STEP_MAN_W+1:0] i_q = shl ? i_exact[STEP_MAN_W+1:0] : i_kept[STEP_MAN_W+1:0];",
+     "wire [STEP_MAN_W+1:0] i_q = shl ? i_exact[STEP_MAN_W+1:0] : i_kept[STEP_MAN_W+0:0];"): _DPA_IQ_TOP,
+    ("fp8_dpa", "wire           ovf = ~base[EW-1] & (code_q >= K_INF_STEP);",
+     "wire           ovf = ~base[EW-2] & (code_q >= K_INF_STEP);"):
+        "base = top + emax - FRAC_W - emin >= 0 (top >= floor_e) and <= 52 + 2000 + 126 < 2^(EW-2): bits EW-1 "
+        "and EW-2 are both 0",
+    ("fp8_dpa", "wire [C_W-1:0] mag_wide = {{(ACC_MAN_W-STEP_MAN_W+1){1'b0}}, code_q[ACC_EXP_W+STEP_MAN_W-1:0]}",
+     "wire [C_W-1:0] mag_wide = {{(ACC_MAN_W-STEP_MAN_W+1){1'b1}}, code_q[ACC_EXP_W+STEP_MAN_W-1:0]}"):
+        "the shift by ACC_MAN_W - STEP_MAN_W moves the fill out of mag_wide except its lowest bit, which lands "
+        "in bit C_W-1, the one mag_code drops",
+    ("fp8_dpa", "flags_d = 5'b00000;", "flags_d = 5'b00001;"):
+        "the default's NX bit is overwritten by the NX assignment that follows",
+    ("fp8_dpa", "if (s1_valid) begin", "begin"):
+        "res_d is a function of the stage-1 register alone, which loads only with valid_i (PIPE >= 1): while "
+        "s1_valid is low it still holds the step whose result res_o holds (after reset: zero, whose res_d is "
+        "+0 with no flags, the reset value)",
+    ("fp8_dpa", "if (PIPE == 0) begin : gen_no_clock", "if (PIPE != 0) begin : gen_no_clock"): _GEN_SINK,
+    ("fp8_dpa", "if (PIPE == 0) begin : gen_no_clock", "if (PIPE == 1) begin : gen_no_clock"): _GEN_SINK,
+    ("fp8_dpa", "if (SCALED == 0) begin : gen_no_scales", "if (SCALED != 0) begin : gen_no_scales"): _GEN_SINK,
+    ("fp8_dpa", "if (SCALED == 0) begin : gen_no_scales", "if (SCALED == 1) begin : gen_no_scales"): _GEN_SINK,
 }
 """Mutants shown equivalent (docs/verification.md, "Mutation testing"), keyed by (module, the first
-changed line before, after; both stripped), with the reason. They are not simulated or scored."""
+changed line before, after; both stripped), with the reason. They are not simulated or scored.
+:func:`equivalent_reason` adds one rule: a mutant of a lint sink's value."""
+
+_SINK = re.compile(r"wire\b[^=;]*?\b(unused_\w+)\s*=")
+
+
+def equivalent_reason(module: str, text: str, before: str, after: str) -> str | None:
+    """Why the mutant of ``rtl/<module>.v`` (``text``) that turns line ``before`` into ``after`` (both
+    stripped) is equivalent, or None: its :data:`EQUIVALENT` entry, else, when both lines assign the same
+    ``unused_*`` wire and that name occurs nowhere else in the file, "a lint sink with no loads"."""
+    reason = EQUIVALENT.get((module, before, after))
+    if reason is not None:
+        return reason
+    a, b = _SINK.match(before), _SINK.match(after)
+    if a and b and a.group(0) == b.group(0) and len(re.findall(rf"\b{a.group(1)}\b", _code(text))) == 1:
+        return f"{a.group(1)} is a lint sink with no loads (the name occurs only where it is assigned)"
+    return None
+
+
+def _code(text: str) -> str:
+    """``text`` without comments (a name in a comment is not a load)."""
+    return re.sub(r"//[^\n]*|/\*.*?\*/", " ", text, flags=re.S)
 
 
 def generate(modules: Sequence[str] = MODULES, *, max_per_module: int | None = DEFAULT_MAX_PER_MODULE,

@@ -22,7 +22,7 @@ from fp8kit import paths
 from fp8kit import procs
 from verif.common.manifest import MANIFEST, include_dirs, sources_for
 from verif.common.runner import error_lines
-from verif.mutate.catalogue import DEFAULT_MAX_PER_MODULE, EQUIVALENT, MODULES, RTL, generate
+from verif.mutate.catalogue import DEFAULT_MAX_PER_MODULE, MODULES, OWN_CASES_ONLY, RTL, equivalent_reason, generate
 from verif.mutate.mutant import Mutant
 from verif.mutate.report import status_style, write_report
 from verif.regress.plan import Case, plan
@@ -47,9 +47,11 @@ def _spread(cases: Sequence[Case]) -> list[Case]:
 
 def affected_cases(module: str, level: str = "quick") -> list[Case]:
     """The cases of ``level`` whose toplevel's sources include ``rtl/<module>.v``, in kill order:
-    the module's own cases first, then the others, each spread over configurations."""
+    the module's own cases first, then the others, each spread over configurations. The cases of a
+    top in :data:`~verif.mutate.catalogue.OWN_CASES_ONLY` run only for its own file's mutants."""
     name = f"{module}.v"
-    cases = [c for c in plan(level) if name in MANIFEST[c.toplevel]]
+    cases = [c for c in plan(level) if name in MANIFEST[c.toplevel]
+             and (c.toplevel == module or c.toplevel not in OWN_CASES_ONLY)]
     return _spread([c for c in cases if c.toplevel == module]) + _spread([c for c in cases if c.toplevel != module])
 
 
@@ -90,8 +92,8 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def _copy_rtl(dest: Path) -> Path:
-    shutil.copytree(RTL, dest, ignore=shutil.ignore_patterns("*.core", "*.md"))
+def _copy_rtl(dest: Path, src: Path = RTL) -> Path:
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("*.core", "*.md"))
     return dest
 
 
@@ -122,13 +124,21 @@ def _kill(proc: subprocess.Popen) -> None:
     procs.kill_group(proc, grace=0.5)
 
 
-def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, log: Path) -> Outcome:
+def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, log: Path,
+              pristine: Path | None = None) -> Outcome:
     """Run ``cases`` in order on the RTL in ``rtl_dir`` (one worker process), stopping at the first
     failure: ``killed`` (with the case), ``timeout`` (a case ran longer than ``timeout`` s: the
     worker is killed), ``survived``, or ``error`` (the worker died without a verdict; see ``log``).
+
+    A failure that the bench did not report as a mismatch (fewer cocotb tests ran than expected, a
+    test raised, the build failed) kills only if the same case passes on ``pristine``, the unmutated
+    copy of the run, right after: else the bench or the checkout broke under the run (another
+    edit in a shared working tree, say) and the outcome is ``error``, not a kill. Without
+    ``pristine`` (the unmutated run itself) every failure counts.
     """
     t0 = time.perf_counter()
-    request = {"rtl_dir": str(rtl_dir), "work": str(work), "log": str(log), "cases": [c.id for c in cases]}
+    request = {"rtl_dir": str(rtl_dir), "work": str(work), "log": str(log), "cases": [c.id for c in cases],
+               "pristine": str(pristine) if pristine is not None else ""}
     root = paths.checkout_root()  # from a checkout, the worker imports its verif whether installed or not
     path = [str(root)] if root else []
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*path, os.environ.get("PYTHONPATH", "")])}
@@ -150,6 +160,8 @@ def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, 
             if line is None:
                 return Outcome("error", case.id, k, time.perf_counter() - t0, f"the worker died; see {log}")
             result = json.loads(line)
+            if result.get("error"):
+                return Outcome("error", case.id, k, time.perf_counter() - t0, result["message"])
             if not result["ok"]:
                 return Outcome("killed", case.id, k + 1, time.perf_counter() - t0, result["message"])
         return Outcome("survived", "", len(cases), time.perf_counter() - t0)
@@ -164,9 +176,9 @@ def run_cases(rtl_dir: Path, cases: Sequence[Case], work: Path, timeout: float, 
 def _worker() -> None:
     """The worker process of :func:`run_cases`: reads the request (JSON) on stdin, runs each case
     with ``Case.run`` exactly as ``fp8kit regress`` does (run seed 1) but with the sources taken
-    from ``rtl_dir``, and writes one JSON line per case on stdout; simulator output goes to the log."""
-    from verif.common import SimFailure
-
+    from ``rtl_dir``, and writes one JSON line per case on stdout (``error``: the failure was no
+    mismatch and the case fails on the pristine copy too; see :func:`run_cases`); simulator output
+    goes to the log."""
     procs.die_with_children_on_sigterm()  # a timed-out worker takes its vvp with it
     request = json.loads(sys.stdin.read())
     proto = os.fdopen(os.dup(1), "w")
@@ -175,18 +187,35 @@ def _worker() -> None:
     os.dup2(log, 2)
     cases = {c.id: c for c in plan("quick")}
     rtl_dir, work = Path(request["rtl_dir"]), Path(request["work"])
+    pristine = Path(request["pristine"]) if request.get("pristine") else None
     for case_id in request["cases"]:
-        ok, message = True, ""
-        try:
-            cases[case_id].run(1, work / _safe(case_id), rtl_dir=rtl_dir)
-        except SimFailure as exc:
-            examples = exc.result.report.get("examples", [])
-            ok, message = False, (examples[0] if examples else str(exc)).splitlines()[0][:300]
-        except RuntimeError as exc:  # cocotb's runner: the build failed, as the regression would see it
-            ok, message = False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        print(json.dumps({"case": case_id, "ok": ok, "message": message}), file=proto, flush=True)
+        ok, message, mismatch = _run_case(cases[case_id], rtl_dir, work / _safe(case_id))
+        error = False
+        if not ok and not mismatch and pristine is not None:
+            clean, why, _ = _run_case(cases[case_id], pristine, work / f"{_safe(case_id)}-unmutated")
+            if not clean:
+                error = True
+                message = (f"not scored: the unmutated RTL fails {case_id} too now, so the bench or the checkout "
+                           f"broke under the run ({why})")[:400]
+        print(json.dumps({"case": case_id, "ok": ok, "message": message, "error": error}), file=proto, flush=True)
         if not ok:
             return
+
+
+def _run_case(case: Case, rtl_dir: Path, work: Path) -> tuple[bool, str, bool]:
+    """Run one case on ``rtl_dir``: (passed, the first mismatch or the failure in one line, whether the
+    bench reported a mismatch)."""
+    from verif.common import SimFailure
+
+    try:
+        case.run(1, work, rtl_dir=rtl_dir)
+    except SimFailure as exc:
+        report = exc.result.report
+        examples = report.get("examples", [])
+        return False, (examples[0] if examples else str(exc)).splitlines()[0][:300], bool(report.get("mismatches"))
+    except RuntimeError as exc:  # cocotb's runner: the build failed, as the regression would see it
+        return False, f"{type(exc).__name__}: {exc}".splitlines()[0][:300], False
+    return True, "", False
 
 
 def _check_options(opts: MutateOptions) -> None:
@@ -198,12 +227,15 @@ def _check_options(opts: MutateOptions) -> None:
         procs.require(tool, "`apt-get install iverilog` (or `make tools`)")
 
 
-def _run_one(mutant: Mutant | None, cases: Sequence[Case], scratch: Path, logs: Path, timeout: float) -> Outcome:
-    """Apply ``mutant`` (None: the unmutated RTL) to a fresh copy of rtl/, compile, run ``cases``."""
+def _run_one(mutant: Mutant | None, cases: Sequence[Case], scratch: Path, logs: Path, timeout: float,
+             pristine: Path | None = None) -> Outcome:
+    """Apply ``mutant`` (None: the unmutated RTL) to a fresh copy of ``pristine`` (the run's snapshot of
+    rtl/; None: rtl/ itself), compile, run ``cases`` (a mutant's failure that is no mismatch is checked on
+    ``pristine``: :func:`run_cases`)."""
     name = _safe(mutant.id if mutant else "baseline")
     work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=scratch))
     try:
-        rtl_dir = _copy_rtl(work / "rtl")
+        rtl_dir = _copy_rtl(work / "rtl", pristine or RTL)
         if mutant is not None:
             path = rtl_dir / f"{mutant.module}.v"
             path.write_text(mutant.apply(path.read_text()))
@@ -211,19 +243,20 @@ def _run_one(mutant: Mutant | None, cases: Sequence[Case], scratch: Path, logs: 
         reason = compile_check(rtl_dir, cases, timeout)
         if reason:
             return Outcome("stillborn", seconds=time.perf_counter() - t0, message=reason)
-        return run_cases(rtl_dir, cases, work / "sim", timeout, logs / f"{name}.log")
+        return run_cases(rtl_dir, cases, work / "sim", timeout, logs / f"{name}.log",
+                         pristine if mutant is not None else None)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def _baseline(modules: Sequence[str], jobs: int, scratch: Path, logs: Path, timeout: float,
-              pool: ThreadPoolExecutor) -> Outcome | None:
+              pool: ThreadPoolExecutor, pristine: Path) -> Outcome | None:
     """Run every affected case on the unmutated RTL in ``jobs`` interleaved chunks; the first
     failing chunk's :class:`Outcome`, or None when all pass."""
     cases = {c.id: c for m in modules for c in affected_cases(m)}
     ordered = sorted(cases.values(), key=lambda c: c.id)
     chunks = [ordered[k::jobs] for k in range(jobs) if ordered[k::jobs]]
-    for out in pool.map(lambda ch: _run_one(None, ch, scratch, logs, timeout), chunks):
+    for out in pool.map(lambda ch: _run_one(None, ch, scratch, logs, timeout, pristine), chunks):
         if out.status != "survived":
             return out
     return None
@@ -254,7 +287,6 @@ def mutate(opts: MutateOptions, console=None) -> int:
     _check_options(opts)
     modules = tuple(dict.fromkeys(opts.modules)) or MODULES
     mutants = generate(modules, max_per_module=opts.max_per_module, seed=opts.seed)
-    texts = {m: (RTL / f"{m}.v").read_text() for m in modules}
     if opts.list_only:
         table = Table(title=f"fp8kit mutate: {len(mutants)} mutants", title_justify="left")
         for col in ("id", "line", "description"):
@@ -269,6 +301,11 @@ def mutate(opts: MutateOptions, console=None) -> int:
     shutil.rmtree(out / "logs", ignore_errors=True)
     (out / "logs").mkdir(parents=True)
     scratch = Path(tempfile.mkdtemp(prefix="fp8kit-mutate-"))
+    # a snapshot of rtl/: every mutant starts from it (another edit to rtl/ during the run changes
+    # nothing), and a failure that is no mismatch is checked on it (run_cases)
+    pristine = _copy_rtl(scratch / "pristine-rtl")
+    mutants = generate(modules, max_per_module=opts.max_per_module, seed=opts.seed, rtl=pristine)
+    texts = {m: (pristine / f"{m}.v").read_text() for m in modules}
     plans = {m: affected_cases(m) for m in modules}
     console.print(f"fp8kit mutate: {len(mutants)} mutants of {', '.join(modules)}; sample seed {opts.seed}, "
                   f"{jobs} jobs, {opts.timeout:.0f} s per case -> {out}", highlight=False)
@@ -276,7 +313,7 @@ def mutate(opts: MutateOptions, console=None) -> int:
     rows: dict[str, dict] = {}
     try:
         with ThreadPoolExecutor(jobs) as pool:
-            bad = _baseline(modules, jobs, scratch, out / "logs", opts.timeout, pool)
+            bad = _baseline(modules, jobs, scratch, out / "logs", opts.timeout, pool, pristine)
             if bad is not None:
                 console.print(f"[bold red]error:[/] the unmutated RTL fails: {bad.status} {bad.case} {bad.message} "
                               "(fix it before scoring mutants)", highlight=False)
@@ -286,10 +323,10 @@ def mutate(opts: MutateOptions, console=None) -> int:
 
             def one(mu: Mutant) -> tuple[Mutant, Outcome]:
                 before, after = mu.changed_lines(texts[mu.module])
-                reason = EQUIVALENT.get((mu.module, before, after))
+                reason = equivalent_reason(mu.module, texts[mu.module], before, after)
                 if reason is not None:
                     return mu, Outcome("equivalent", message=reason)
-                return mu, _run_one(mu, plans[mu.module], scratch, out / "logs", opts.timeout)
+                return mu, _run_one(mu, plans[mu.module], scratch, out / "logs", opts.timeout, pristine)
 
             for k, (mu, res) in enumerate(pool.map(one, mutants), 1):
                 rows[mu.id] = {**{f: getattr(mu, f) for f in ("id", "module", "line", "operator", "description")},
