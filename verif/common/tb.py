@@ -13,7 +13,7 @@ from refmodel.encodings import RoundingMode
 from refmodel.formats import Format, get_format
 
 __all__ = ["ALL_MODES", "check_params", "env_format", "env_int", "env_modes", "mismatch_report", "reset",
-           "write_report"]
+           "stream", "write_report"]
 
 ALL_MODES = tuple(int(m) for m in RoundingMode)
 """Every rounding-mode code (RoundingMode rne=0 ... rto=6): the default of :func:`env_modes`."""
@@ -102,3 +102,40 @@ def write_report(vectors: int, mismatches: int, bins: Iterable[str] = (), hits: 
     for k, v in (hits or {}).items():
         data["hits"][k] = data["hits"].get(k, 0) + int(v)
     p.write_text(json.dumps(data, indent=1, sort_keys=True))
+
+
+async def stream(dut, count: int, bubble: Sequence[bool], pipe: int, drive, idle):
+    """Offer ``count`` inputs to a ``valid_i``/``valid_o`` pipeline of ``pipe`` stages, one per falling
+    edge of ``clk_i``, and collect every valid ``res_o``/``flags_o`` until the last result is due.
+
+    At edge e (counted from 1) ``bubble[e]`` skips an offer: ``idle(i)`` then drives the bus (another
+    input, with ``valid_i`` low, which must not reach the outputs) while input ``i`` waits; otherwise
+    ``drive(i)`` sets input i and ``valid_i`` goes high.
+
+    Returns:
+        ``(sent, got, lines)``: the edge each input went in, ``(edge, res, flags)`` per valid output,
+        and a line for every edge where, with ``pipe >= 1``, the outputs changed while ``valid_o`` was low.
+    """
+    from cocotb.triggers import FallingEdge
+
+    sent, got, lines = [], [], []
+    nxt, edge, last = 0, 0, None
+    latency = max(pipe, 1)
+    while nxt < count or edge <= (sent[-1] if sent else 0) + latency:
+        await FallingEdge(dut.clk_i)
+        edge += 1
+        res, flags = int(dut.res_o.value), int(dut.flags_o.value)
+        if int(dut.valid_o.value):
+            got.append((edge, res, flags))
+            last = (res, flags)
+        elif pipe >= 1 and last is not None and (res, flags) != last:
+            lines.append(f"edge {edge}: outputs changed while valid_o was low: {last} -> {(res, flags)}")
+        if nxt < count and not bubble[edge]:
+            drive(nxt)
+            dut.valid_i.value = 1
+            sent.append(edge)
+            nxt += 1
+        else:
+            dut.valid_i.value = 0
+            idle(nxt)
+    return sent, got, lines

@@ -15,12 +15,11 @@ import os
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge
 
 from fp8kit.rtlspec.params import pack_lanes
 from fp8kit.vectors.dpa import DpaConfig, dpa_random_cases, dpa_structured
 from verif import coverage
-from verif.common.tb import check_params, env_int, mismatch_report, reset, write_report
+from verif.common.tb import check_params, env_int, mismatch_report, reset, stream, write_report
 
 
 @cocotb.test()
@@ -41,33 +40,21 @@ async def test_steps_match_model(dut):
     Clock(dut.clk_i, 10, unit="ns").start()
     await reset(dut, ("valid_i", "a_i", "b_i", "scale_a_i", "scale_b_i", "c_i"))
 
-    sent, got, lines = [], [], []
-    nxt, edge, last = 0, 0, None
-    latency = max(pipe, 1)
     col = 2 * lanes
-    while nxt < len(rows) or edge <= (sent[-1] if sent else 0) + latency:
-        await FallingEdge(dut.clk_i)
-        edge += 1
-        res, flags = int(dut.res_o.value), int(dut.flags_o.value)
-        if int(dut.valid_o.value):
-            got.append((edge, res, flags))
-            last = (res, flags)
-        elif pipe >= 1 and last is not None and (res, flags) != last:
-            lines.append(f"edge {edge}: outputs changed while valid_o was low: {last} -> {(res, flags)}")
-        if nxt < len(rows) and not bubble[edge]:
-            row = rows[nxt]
-            dut.a_i.value = a_words[nxt]
-            dut.b_i.value = b_words[nxt]
-            dut.scale_a_i.value = int(row[col])
-            dut.scale_b_i.value = int(row[col + 1])
-            dut.c_i.value = int(row[col + 2])
-            dut.valid_i.value = 1
-            sent.append(edge)
-            nxt += 1
-        else:  # a bubble: another step's inputs with valid_i low, which must not reach the outputs
-            dut.valid_i.value = 0
-            dut.a_i.value = a_words[(nxt + 1) % len(rows)]
-            dut.b_i.value = b_words[(nxt + 3) % len(rows)]
+
+    def drive(i):
+        dut.a_i.value = a_words[i]
+        dut.b_i.value = b_words[i]
+        dut.scale_a_i.value = int(rows[i, col])
+        dut.scale_b_i.value = int(rows[i, col + 1])
+        dut.c_i.value = int(rows[i, col + 2])
+
+    def idle(i):  # a bubble: another step's inputs with valid_i low
+        dut.a_i.value = a_words[(i + 1) % len(rows)]
+        dut.b_i.value = b_words[(i + 3) % len(rows)]
+
+    latency = max(pipe, 1)
+    sent, got, lines = await stream(dut, len(rows), bubble, pipe, drive, idle)
 
     bins = coverage.defined("dpa", config=cfg)
     hits = coverage.sample_dpa(rows, cfg)

@@ -15,7 +15,6 @@ import os
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge
 
 from refmodel import decode, encode
 from refmodel.codec import signalling_nan
@@ -23,7 +22,7 @@ from refmodel.mx import MxArray, dot, get_mx_type
 from fp8kit.rtlspec.params import mx_dot_rtl_params, pack_lanes
 from fp8kit.vectors import mx_dot_random_cases
 from verif import coverage
-from verif.common.tb import check_params, env_int, mismatch_report, reset, write_report
+from verif.common.tb import check_params, env_int, mismatch_report, reset, stream, write_report
 
 
 def carry_rows(mx_type: str, k: int) -> np.ndarray:
@@ -113,31 +112,18 @@ async def test_blocks_match_model(dut):
     Clock(dut.clk_i, 10, unit="ns").start()
     await reset(dut, ("valid_i", "a_i", "b_i", "scale_a_i", "scale_b_i"))
 
-    sent, got, lines = [], [], []
-    nxt, edge, last = 0, 0, None
+    def drive(i):
+        dut.a_i.value = a_words[i]
+        dut.b_i.value = b_words[i]
+        dut.scale_a_i.value = int(rows[i, 2 * k])
+        dut.scale_b_i.value = int(rows[i, 2 * k + 1])
+
+    def idle(i):  # a bubble: another block's inputs with valid_i low
+        dut.a_i.value = a_words[(i + 1) % len(rows)]
+        dut.b_i.value = b_words[(i + 3) % len(rows)]
+
     latency = max(pipe, 1)
-    while nxt < len(rows) or edge <= (sent[-1] if sent else 0) + latency:
-        await FallingEdge(dut.clk_i)
-        edge += 1
-        res, flags = int(dut.res_o.value), int(dut.flags_o.value)
-        if int(dut.valid_o.value):
-            got.append((edge, res, flags))
-            last = (res, flags)
-        elif pipe >= 1 and last is not None and (res, flags) != last:
-            lines.append(f"edge {edge}: outputs changed while valid_o was low: {last} -> {(res, flags)}")
-        if nxt < len(rows) and not bubble[edge]:
-            row = rows[nxt]
-            dut.a_i.value = a_words[nxt]
-            dut.b_i.value = b_words[nxt]
-            dut.scale_a_i.value = int(row[2 * k])
-            dut.scale_b_i.value = int(row[2 * k + 1])
-            dut.valid_i.value = 1
-            sent.append(edge)
-            nxt += 1
-        else:  # a bubble: another block's inputs with valid_i low, which must not reach the outputs
-            dut.valid_i.value = 0
-            dut.a_i.value = a_words[(nxt + 1) % len(rows)]
-            dut.b_i.value = b_words[(nxt + 3) % len(rows)]
+    sent, got, lines = await stream(dut, len(rows), bubble, pipe, drive, idle)
 
     elem = get_mx_type(mx_type).element
     a, b = rows[:, :k], rows[:, k:2 * k]
