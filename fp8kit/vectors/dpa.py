@@ -22,7 +22,7 @@ import numpy as np
 
 from fp8kit.vectors.io import Column
 from refmodel import arith
-from refmodel.codec import classify, encode
+from refmodel.codec import classify, decode, encode
 from refmodel.datapath import FusedDot, check_datapath
 from refmodel.encodings import CodeClass, Specials
 from refmodel.formats import Format, get_format
@@ -186,12 +186,12 @@ def dpa_witnesses(cfg: DpaConfig) -> np.ndarray:
     the smallest product alone and in every lane; when scaled, the largest products under the largest
     scales and 1.0 products under scales 2**-79 and 2**-76 each (one lane and every lane)."""
     lanes, fa, fb, fc = cfg.lanes, cfg.element("a"), cfg.element("b"), cfg.acc
-    big_a, big_b = _max_finite_code(fa), _max_finite_code(fb)
+    big_a, big_b = fa.max_code, fb.max_code
     one_a, one_b = int(_codes(fa, [1.0])[0]), int(_codes(fb, [1.0])[0])
     m = fc.man_bits
     spec = []  # (a code, b code, lanes used, scale of both, c)
     for sign in (0, int(fb.sign_mask)):
-        spec.append((big_a, big_b | sign, lanes, 127, _max_finite_code(fc)))
+        spec.append((big_a, big_b | sign, lanes, 127, fc.max_code))
     spec += [(0, 0, 0, 127, c) for c in (1, (1 << (m - 1)) | 1, (1 << m) - 1)]
     spec += [(1, 1, 1, 127, 0), (1, 1, lanes, 127, 0)]
     if cfg.scaled:
@@ -247,7 +247,7 @@ def dpa_structured(cfg: DpaConfig) -> np.ndarray:
         add(av.copy(), bv.copy(), c0)
         add(av.copy(), bv.copy(), int(fc.sign_mask))
     # every lane at the largest finite product: a carry out of the top; ties under rne
-    big_a, big_b = _max_finite_code(fa), _max_finite_code(fb)
+    big_a, big_b = fa.max_code, fb.max_code
     add(np.full(lanes, big_a), np.full(lanes, big_b), c0)
     for cv in _codes(fc, [1.0, -1.0, 2.0**(f + 1), 2.0**-(f + 1)]):
         add(np.full(lanes, one_a), np.full(lanes, one_b), int(cv))
@@ -273,7 +273,7 @@ def dpa_structured(cfg: DpaConfig) -> np.ndarray:
     # C far above and far below the products, overflow, underflow
     for cv in _codes(fc, [2.0**60, -(2.0**60), 2.0**-60]) if fc.emax > 60 else _codes(fc, [2.0**14, 2.0**-14]):
         add(np.full(lanes, one_a), np.full(lanes, one_b), int(cv))
-    add(np.full(lanes, big_a), np.full(lanes, big_b), _max_finite_code(fc))
+    add(np.full(lanes, big_a), np.full(lanes, big_b), fc.max_code)
     small_a, small_b = 1, 1  # the smallest subnormal element codes
     add(np.full(lanes, small_a), np.full(lanes, small_b), c0)
     add(np.full(lanes, small_a), np.full(lanes, small_b | fb.sign_mask), 1)
@@ -345,20 +345,8 @@ def _step_edge_rows(cfg: DpaConfig, pow_a: dict[int, int], pow_b: dict[int, int]
 
 
 def _representable(fmt: Format, x: float) -> bool:
-    from refmodel.codec import decode
-
     code = encode(np.array([x]), fmt)
     return float(decode(code, fmt, np.float64)[0]) == x
-
-
-def _max_finite_code(fmt: Format) -> int:
-    finite = _finite_codes(fmt) if fmt.bits <= 16 else None
-    if finite is None:
-        return int(fmt.inf_codes[0]) - 1
-    pos = finite[finite < fmt.sign_mask] if fmt.signed else finite
-    from refmodel.codec import decode
-
-    return int(pos[np.argmax(decode(pos, fmt, np.float64))])
 
 
 def config(datapath: FusedDot, fmt_a: str, fmt_b: str | None = None, acc_fmt: Any = "float32") -> DpaConfig:
